@@ -1,0 +1,27 @@
+//! # sifrian
+//!
+//! The mathematics of *Exact Stochastic Second Order Deep Learning* (Mehouachi & Kasmi 2021,
+//! arXiv 2104.03804) for leaky-ReLU MLPs, one pattern at a time, in f64: the regularised cost
+//! (Eq. 43/67), backprop with state regularisation (Eq. 19-20), exact Hessian-vector products through
+//! the Sifrian tetrad (Eq. 30-31), the closed-form Newton step (Eq. 35, sign corrected), MK and
+//! damped MK (Eq. 40/42), the lambda rules (Eq. 65/68), the paper's eigenvalue families and radius
+//! bounds (Eq. 62/66/69/70) and the exact spectrum they are checked against.
+//!
+//! Where the paper's printed formulas are wrong the engine computes what is true and says so at the
+//! formula (see the module docs); the printed versions are kept only where the product must show them.
+//!
+//! Layers, bottom up: [`network`] → [`cost`], [`backprop`] → [`hvp`], [`regularisation`],
+//! [`directions`] → [`paper_spectrum`], [`spectrum`] → [`inspect`] (the CLI's JSON case).
+
+pub mod backprop;
+pub mod cost;
+pub mod directions;
+pub mod error;
+pub mod hvp;
+pub mod network;
+pub mod paper_spectrum;
+pub mod regularisation;
+pub mod rng;
+pub mod spectrum;
+
+pub use error::{Error, Result};

@@ -1,0 +1,160 @@
+//! The **exact** spectrum of one pattern's Hessian H (P x P) through a 2S x 2S reduction
+//! (math.md section 5; S = s_1 + .. + s_n), so that it stays cheap for the paper's
+//! 784-512-256-32-10 net (P = 541,802, 2S = 1,620).
+//!
+//! The tetrad in matrix form is `H = P K P^T` with `K = -M^{-1}` (Eq. 54, corrected):
+//! ```text
+//! A = I - Nop,  Nop block (k, k-1) = D_k W_k            (D_k = diag F'(a_k))
+//! K = -M^{-1} = [[ A^{-T} Lambda A^{-1}, -A^{-T} ], [ -A^{-1}, 0 ]]    (states [gamma; zeta])
+//! ```
+//! The nonzero eigenvalues of `P K P^T` are those of `K C` with `C = P^T P` (XY and YX share them),
+//! hence of the symmetric `T = R K R^T` for any `C = R^T R`. C is block diagonal over the pairs
+//! (gamma_k, zeta_{k-1}) and has a closed form (math.md section 5):
+//! ```text
+//! C(gamma_k, gamma_k)     = D_k^2 (1 + ||x_{k-1}||^2)
+//! C(gamma_k, zeta_{k-1})  = (d_k .* d_k .* b_k) x_{k-1}^T                     k = 2..n
+//! C(zeta_{k-1}, zeta_{k-1}) = beta_k I,  beta_k = ||d_k .* b_k||^2            (zeta_n: 0)
+//! ```
+//! whose block Cholesky factor is closed-form too (derived here, checked by the tests against a
+//! dense eigendecomposition of H):
+//! ```text
+//! R(gamma_k, gamma_k)     = diag(d_k) sqrt(1 + ||x||^2)                       x = x_{k-1}
+//! R(gamma_k, zeta_{k-1})  = (d_k .* b_k) x^T / sqrt(1 + ||x||^2)
+//! R(zeta_{k-1}, zeta_{k-1}) = sqrt(beta_k) (I + c x x^T),  c = (1/sqrt(1 + ||x||^2) - 1) / ||x||^2
+//! ```
+//! so T has size (2S - s_n) and its zeta-zeta block is zero. The one dense step is T's symmetric
+//! eigendecomposition (nalgebra). Cost: `sum_k s_k (s_1+..+s_k)^2` for `A^{-T} Lambda A^{-1}`, plus
+//! the eigensolver on 2S - s_n.
+
+use crate::cost::Lambdas;
+use crate::error::{Error, Result};
+use crate::network::{hadamard, norm2_sq, Forward, Network};
+use nalgebra::DMatrix;
+
+/// All nonzero eigenvalues of one pattern's Hessian, its inertia and its spectral radius.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactSpectrum {
+    /// The nonzero eigenvalues, ascending.
+    pub eigenvalues: Vec<f64>,
+    pub positive: usize,
+    pub negative: usize,
+    /// P minus the nonzero ones.
+    pub zero: usize,
+    /// `max |eigenvalue|`.
+    pub radius: f64,
+}
+
+/// Offsets of the state blocks: `off[k]` = s_1 + .. + s_{k-1}, k = 1..n+1 (`off[0]` unused = 0).
+fn offsets(net: &Network) -> Vec<usize> {
+    let mut off = vec![0; net.n() + 2];
+    for k in 1..=net.n() {
+        off[k + 1] = off[k] + net.sizes()[k];
+    }
+    off
+}
+
+/// `L = A^{-1}` (S x S), block lower triangular: `L_kk = I`, `L_{k,j} = D_k W_k L_{k-1,j}`.
+fn inverse_a(net: &Network, fw: &Forward, off: &[usize]) -> DMatrix<f64> {
+    let s = off[net.n() + 1];
+    let mut l = DMatrix::<f64>::identity(s, s);
+    for k in 2..=net.n() {
+        let (rows, cols) = (net.sizes()[k], net.sizes()[k - 1]);
+        // D_k W_k as an s_k x s_{k-1} matrix.
+        let dw = DMatrix::from_fn(rows, cols, |i, j| fw.d[k][i] * net.w(k)[i * cols + j]);
+        let prev = l.view((off[k - 1], 0), (cols, off[k])).into_owned();
+        let block = dw * prev;
+        l.view_mut((off[k], 0), (rows, off[k])).copy_from(&block);
+    }
+    l
+}
+
+/// The exact nonzero spectrum of H at `lambda`, with `b` the adjoint of J_R at those lambdas.
+/// Eigenvalues with `|mu| <= m * eps * 16 * radius` (m = size of T) count as zero.
+pub fn exact_spectrum(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<ExactSpectrum> {
+    let n = net.n();
+    let off = offsets(net);
+    let s = off[n + 1];
+    let s_n = net.sizes()[n];
+    let m = 2 * s - s_n;
+    let l = inverse_a(net, fw, &off);
+
+    // E = A^{-T} Lambda A^{-1} = sum_k lambda_k L_k^T L_k over block rows L_k (columns < off[k+1]).
+    let mut e = DMatrix::<f64>::zeros(s, s);
+    for k in 1..=n {
+        let end = off[k + 1];
+        let lk = l.view((off[k], 0), (net.sizes()[k], end));
+        let gram = lk.transpose() * lk;
+        let mut target = e.view_mut((0, 0), (end, end));
+        target += gram * lambda.get(k);
+    }
+
+    // The diagonal of R on gamma, and the per-pair pieces.
+    let mut r = vec![0.0; s];
+    for k in 1..=n {
+        let q = (1.0 + norm2_sq(&fw.x[k - 1])).sqrt();
+        for (i, dk) in fw.d[k].iter().enumerate() {
+            r[off[k] + i] = dk * q;
+        }
+    }
+
+    let mut t = DMatrix::<f64>::zeros(m, m);
+    // T_gg = Rg E Rg - Y - Y^T,  Y = Rgz A^{-1} Rg.
+    for i in 0..s {
+        for j in 0..s {
+            t[(i, j)] = r[i] * e[(i, j)] * r[j];
+        }
+    }
+    for k in 2..=n {
+        let x = &fw.x[k - 1];
+        let xx = norm2_sq(x);
+        let q = (1.0 + xx).sqrt();
+        let db = hadamard(&fw.d[k], &b[k]);
+        let p: Vec<f64> = db.iter().map(|v| v / q).collect();
+        let beta = norm2_sq(&db);
+        let lprev = l.view((off[k - 1], 0), (x.len(), s)); // block row k-1 of A^{-1}
+        // x^T L_{k-1}, scaled by Rg on the columns.
+        let xl: Vec<f64> = (0..s)
+            .map(|j| lprev.column(j).iter().zip(x).map(|(a, b)| a * b).sum::<f64>() * r[j])
+            .collect();
+        for (i, pi) in p.iter().enumerate() {
+            let row = off[k] + i;
+            for (j, xlj) in xl.iter().enumerate() {
+                t[(row, j)] -= pi * xlj;
+                t[(j, row)] -= pi * xlj;
+            }
+        }
+        // T_gz for the zeta_{k-1} block: -Rg L_{k-1}^T S_k,  S_k = sqrt(beta) (I + c x x^T).
+        let c = if xx > 0.0 { (1.0 / q - 1.0) / xx } else { 0.0 };
+        let sb = beta.sqrt();
+        let col0 = s + off[k - 1];
+        for i in 0..s {
+            let li = lprev.column(i); // (L_{k-1})^T row i
+            let lx: f64 = li.iter().zip(x).map(|(a, b)| a * b).sum();
+            for (jj, xj) in x.iter().enumerate() {
+                let v = -r[i] * sb * (li[jj] + c * lx * xj);
+                t[(i, col0 + jj)] = v;
+                t[(col0 + jj, i)] = v;
+            }
+        }
+    }
+
+    if t.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Numerical(
+            "exact spectrum: the reduced matrix has NaN/Inf entries (states or adjoint not finite)".into(),
+        ));
+    }
+    let mut all: Vec<f64> = t.symmetric_eigenvalues().iter().copied().collect();
+    all.sort_by(f64::total_cmp);
+    let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let tol = m as f64 * f64::EPSILON * 16.0 * radius;
+    let eigenvalues: Vec<f64> = all.into_iter().filter(|v| v.abs() > tol).collect();
+    let positive = eigenvalues.iter().filter(|&&v| v > 0.0).count();
+    let negative = eigenvalues.len() - positive;
+    Ok(ExactSpectrum {
+        zero: net.num_params() - eigenvalues.len(),
+        eigenvalues,
+        positive,
+        negative,
+        radius,
+    })
+}
