@@ -61,7 +61,12 @@ pub fn outer_into(out: &mut [f64], u: &[f64], v: &[f64]) {
 }
 
 /// Forward pass, adjoint and gradient of J_R for one pattern: `(J_R, gradient)`.
-pub fn cost_and_gradient(net: &Network, x0: &[f64], d: &[f64], lambda: &Lambdas) -> (f64, Vec<f64>) {
+pub fn cost_and_gradient(
+    net: &Network,
+    x0: &[f64],
+    d: &[f64],
+    lambda: &Lambdas,
+) -> (f64, Vec<f64>) {
     let fw = net.forward(x0);
     let b = adjoint(net, &fw, d, lambda);
     (crate::cost::cost(&fw, d, lambda), gradient(net, &fw, &b))

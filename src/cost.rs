@@ -19,7 +19,11 @@ impl Lambdas {
     /// Validates `values` for a network of `n` layers (n + 1 values, finite, >= 0).
     pub fn new(values: Vec<f64>, n: usize) -> Result<Self> {
         if values.len() != n + 1 {
-            return Err(Error::shape("lambda (lambda_0..lambda_n)", n + 1, values.len()));
+            return Err(Error::shape(
+                "lambda (lambda_0..lambda_n)",
+                n + 1,
+                values.len(),
+            ));
         }
         if let Some(k) = values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
             return Err(Error::invalid(
@@ -63,14 +67,8 @@ impl Lambdas {
 /// `J_R` of one pattern from its forward pass (Eq. 43/67, with the lambda_0 term; module doc).
 pub fn cost(fw: &Forward, d: &[f64], lambda: &Lambdas) -> f64 {
     let n = fw.n();
-    let data: f64 = fw.x[n]
-        .iter()
-        .zip(d)
-        .map(|(x, t)| (t - x) * (t - x))
-        .sum();
-    let states: f64 = (0..n)
-        .map(|k| lambda.get(k) * norm2_sq(&fw.x[k]))
-        .sum();
+    let data: f64 = fw.x[n].iter().zip(d).map(|(x, t)| (t - x) * (t - x)).sum();
+    let states: f64 = (0..n).map(|k| lambda.get(k) * norm2_sq(&fw.x[k])).sum();
     0.5 * (lambda.get(n) * data + states)
 }
 

@@ -51,7 +51,15 @@ fn ratio(num: f64, den: f64) -> f64 {
 }
 
 /// Writes the layer-k direction `(scale_w g_k x_{k-1}^T, eta)` into `out`.
-fn write_layer(net: &Network, out: &mut [f64], k: usize, g: &[f64], scale_w: f64, x: &[f64], eta: &[f64]) {
+fn write_layer(
+    net: &Network,
+    out: &mut [f64],
+    k: usize,
+    g: &[f64],
+    scale_w: f64,
+    x: &[f64],
+    eta: &[f64],
+) {
     let layer = net.layer(k);
     for (row, &gi) in out[layer.w.clone()].chunks_exact_mut(layer.cols).zip(g) {
         for (o, &xj) in row.iter_mut().zip(x) {
@@ -104,12 +112,21 @@ pub fn check_damping(mu: f64) -> Result<()> {
     if mu.is_finite() && mu >= 0.0 {
         Ok(())
     } else {
-        Err(Error::invalid("mu", format!("the damping must be a finite number >= 0, got {mu}")))
+        Err(Error::invalid(
+            "mu",
+            format!("the damping must be a finite number >= 0, got {mu}"),
+        ))
     }
 }
 
 /// The per-layer scalars `(t_k, s_k)`, k = 1..n (`[0]` unused) of Eq. 40 (mu = 0) / Eq. 42.
-pub fn mk_scales(fw: &Forward, b: &[Vec<f64>], d: &[f64], lambda: &Lambdas, mu: f64) -> Vec<(f64, f64)> {
+pub fn mk_scales(
+    fw: &Forward,
+    b: &[Vec<f64>],
+    d: &[f64],
+    lambda: &Lambdas,
+    mu: f64,
+) -> Vec<(f64, f64)> {
     let n = fw.n();
     let mut out = vec![(0.0, 0.0); n + 1];
     for (k, slot) in out.iter_mut().enumerate().skip(1) {
@@ -117,7 +134,12 @@ pub fn mk_scales(fw: &Forward, b: &[Vec<f64>], d: &[f64], lambda: &Lambdas, mu: 
         let l = lambda.get(k - 1);
         let mut c = l * norm2_sq(&fw.x[k - 1]);
         if k == n {
-            c += lambda.get(n) * fw.x[n].iter().zip(d).map(|(x, t)| (t - x) * (t - x)).sum::<f64>();
+            c += lambda.get(n)
+                * fw.x[n]
+                    .iter()
+                    .zip(d)
+                    .map(|(x, t)| (t - x) * (t - x))
+                    .sum::<f64>();
         }
         *slot = (ratio(l, mu * l + ng), ratio(c, mu * c + ng));
     }
@@ -127,7 +149,14 @@ pub fn mk_scales(fw: &Forward, b: &[Vec<f64>], d: &[f64], lambda: &Lambdas, mu: 
 /// MK (mu = 0, Eq. 40) or damped MK (mu > 0, Eq. 42). `b` is the adjoint whose gradient is
 /// rescaled: of J_R at `lambda` for the paper's MK, or the non-regularised b0 for the
 /// unregularised-gradient variant ([`GradientSource`]).
-pub fn mk(net: &Network, fw: &Forward, b: &[Vec<f64>], d: &[f64], lambda: &Lambdas, mu: f64) -> Vec<f64> {
+pub fn mk(
+    net: &Network,
+    fw: &Forward,
+    b: &[Vec<f64>],
+    d: &[f64],
+    lambda: &Lambdas,
+    mu: f64,
+) -> Vec<f64> {
     let scales = mk_scales(fw, b, d, lambda, mu);
     let mut out = vec![0.0; net.num_params()];
     for (k, &(t, s)) in scales.iter().enumerate().skip(1) {

@@ -18,6 +18,7 @@ pub mod cost;
 pub mod directions;
 pub mod error;
 pub mod hvp;
+pub mod inspect;
 pub mod network;
 pub mod paper_spectrum;
 pub mod regularisation;

@@ -91,9 +91,7 @@ pub fn validate_architecture(sizes: &[usize], alpha: f64) -> Result<()> {
     if sizes.len() < 2 {
         return Err(Error::invalid(
             "sizes",
-            format!(
-                "need at least an input and an output size (s_0..s_n, n >= 1), got {sizes:?}"
-            ),
+            format!("need at least an input and an output size (s_0..s_n, n >= 1), got {sizes:?}"),
         ));
     }
     if let Some(k) = sizes.iter().position(|&s| s == 0) {

@@ -66,7 +66,10 @@ impl Figure5Curves {
         if !(1..n).contains(&k) {
             return Err(Error::invalid(
                 "layer",
-                format!("Figure 5 needs a hidden layer k in 1..={}, got {k}", n.saturating_sub(1)),
+                format!(
+                    "Figure 5 needs a hidden layer k in 1..={}, got {k}",
+                    n.saturating_sub(1)
+                ),
             ));
         }
         let dk = norm_inf(&fw.d[k]);

@@ -36,9 +36,11 @@ impl LambdaPolicy {
     /// Checks the policy against a network of `n` layers.
     pub fn validate(&self, n: usize) -> Result<()> {
         match self {
-            LambdaPolicy::Fixed(l) if l.n() != n => {
-                Err(Error::shape("lambda (lambda_0..lambda_n)", n + 1, l.n() + 1))
-            }
+            LambdaPolicy::Fixed(l) if l.n() != n => Err(Error::shape(
+                "lambda (lambda_0..lambda_n)",
+                n + 1,
+                l.n() + 1,
+            )),
             _ => Ok(()),
         }
     }

@@ -70,7 +70,12 @@ fn inverse_a(net: &Network, fw: &Forward, off: &[usize]) -> DMatrix<f64> {
 
 /// The exact nonzero spectrum of H at `lambda`, with `b` the adjoint of J_R at those lambdas.
 /// Eigenvalues with `|mu| <= m * eps * 16 * radius` (m = size of T) count as zero.
-pub fn exact_spectrum(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<ExactSpectrum> {
+pub fn exact_spectrum(
+    net: &Network,
+    fw: &Forward,
+    b: &[Vec<f64>],
+    lambda: &Lambdas,
+) -> Result<ExactSpectrum> {
     let n = net.n();
     let off = offsets(net);
     let s = off[n + 1];
@@ -112,9 +117,17 @@ pub fn exact_spectrum(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lamb
         let p: Vec<f64> = db.iter().map(|v| v / q).collect();
         let beta = norm2_sq(&db);
         let lprev = l.view((off[k - 1], 0), (x.len(), s)); // block row k-1 of A^{-1}
-        // x^T L_{k-1}, scaled by Rg on the columns.
+                                                           // x^T L_{k-1}, scaled by Rg on the columns.
         let xl: Vec<f64> = (0..s)
-            .map(|j| lprev.column(j).iter().zip(x).map(|(a, b)| a * b).sum::<f64>() * r[j])
+            .map(|j| {
+                lprev
+                    .column(j)
+                    .iter()
+                    .zip(x)
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>()
+                    * r[j]
+            })
             .collect();
         for (i, pi) in p.iter().enumerate() {
             let row = off[k] + i;
@@ -140,7 +153,8 @@ pub fn exact_spectrum(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lamb
 
     if t.iter().any(|v| !v.is_finite()) {
         return Err(Error::Numerical(
-            "exact spectrum: the reduced matrix has NaN/Inf entries (states or adjoint not finite)".into(),
+            "exact spectrum: the reduced matrix has NaN/Inf entries (states or adjoint not finite)"
+                .into(),
         ));
     }
     let mut all: Vec<f64> = t.symmetric_eigenvalues().iter().copied().collect();

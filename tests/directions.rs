@@ -26,7 +26,11 @@ fn corrected_newton_direction_solves_h_d_equals_gradient() {
             let dir = newton_of(&c, white, NewtonSign::Corrected);
             let h = c.hessian_ad();
             let r = relative_residual(&mat_vec(&h, &dir), &grad);
-            assert!(r <= 1e-9, "Newton residual ||Hd - g||/||g|| = {r:e} (white layer {white}) on {:?}", c.sizes());
+            assert!(
+                r <= 1e-9,
+                "Newton residual ||Hd - g||/||g|| = {r:e} (white layer {white}) on {:?}",
+                c.sizes()
+            );
             worst = worst.max(r);
         }
     }
@@ -42,7 +46,10 @@ fn newton_with_the_printed_sign_of_eq35_does_not_solve_the_system() {
         best = best.min(r);
     }
     eprintln!("printed-sign Newton: smallest residual {best:e}");
-    assert!(best > 1e-3, "the printed sign of Eq. 35 gave a residual of only {best:e}");
+    assert!(
+        best > 1e-3,
+        "the printed sign of Eq. 35 gave a residual of only {best:e}"
+    );
 }
 
 #[test]
@@ -50,10 +57,17 @@ fn newton_direction_is_descent_with_gradient_product_lambda_n_times_error() {
     for c in cases(2) {
         let dir = newton_of(&c, false, NewtonSign::Corrected);
         let fw = c.net.forward(&c.x0);
-        let err: f64 = c.d.iter().zip(fw.output()).map(|(t, x)| (t - x) * (t - x)).sum();
+        let err: f64 =
+            c.d.iter()
+                .zip(fw.output())
+                .map(|(t, x)| (t - x) * (t - x))
+                .sum();
         let expected = c.lambda.get(c.net.n()) * err;
         let got = dot(&c.gradient(), &dir);
-        assert!((got - expected).abs() <= 1e-12 * expected, "grad.d = {got} vs lambda_n ||d - x_n||^2 = {expected}");
+        assert!(
+            (got - expected).abs() <= 1e-12 * expected,
+            "grad.d = {got} vs lambda_n ||d - x_n||^2 = {expected}"
+        );
     }
 }
 
@@ -63,7 +77,11 @@ fn mk_and_damped_mk_are_descent_directions() {
         let grad = c.gradient();
         for mu in [0.0, 0.1, 1.0, 10.0] {
             let gd = dot(&grad, &mk_of(&c, mu));
-            assert!(gd > 0.0, "grad . MK(mu = {mu}) = {gd} is not positive on {:?}", c.sizes());
+            assert!(
+                gd > 0.0,
+                "grad . MK(mu = {mu}) = {gd} is not positive on {:?}",
+                c.sizes()
+            );
         }
     }
 }
@@ -85,14 +103,29 @@ fn mk_is_a_per_layer_rescaling_of_the_gradient_with_eq42_scalars() {
                 let l = c.lambda.get(k - 1);
                 let mut ck = l * dot(&fw.x[k - 1], &fw.x[k - 1]);
                 if k == n {
-                    ck += c.lambda.get(n) * c.d.iter().zip(fw.output()).map(|(t, x)| (t - x) * (t - x)).sum::<f64>();
+                    ck += c.lambda.get(n)
+                        * c.d
+                            .iter()
+                            .zip(fw.output())
+                            .map(|(t, x)| (t - x) * (t - x))
+                            .sum::<f64>();
                 }
                 let t = l / (mu * l + ng);
                 let s = ck / (mu * ck + ng);
                 let w_expected: Vec<f64> = grad[layer.w.clone()].iter().map(|v| t * v).collect();
                 let b_expected: Vec<f64> = g.iter().map(|v| s * v).collect();
-                worst = worst.max(assert_close("MK weights = t_k G_k", &dir[layer.w.clone()], &w_expected, 1e-13));
-                worst = worst.max(assert_close("MK biases = s_k g_k", &dir[layer.b.clone()], &b_expected, 1e-13));
+                worst = worst.max(assert_close(
+                    "MK weights = t_k G_k",
+                    &dir[layer.w.clone()],
+                    &w_expected,
+                    1e-13,
+                ));
+                worst = worst.max(assert_close(
+                    "MK biases = s_k g_k",
+                    &dir[layer.b.clone()],
+                    &b_expected,
+                    1e-13,
+                ));
             }
         }
     }
@@ -116,11 +149,20 @@ fn damped_mk_solves_the_sherman_morrison_system_of_eq41() {
                 let l = c.lambda.get(k - 1);
                 let mut ck = l * dot(&fw.x[k - 1], &fw.x[k - 1]);
                 if k == n {
-                    ck += c.lambda.get(n) * c.d.iter().zip(fw.output()).map(|(t, x)| (t - x) * (t - x)).sum::<f64>();
+                    ck += c.lambda.get(n)
+                        * c.d
+                            .iter()
+                            .zip(fw.output())
+                            .map(|(t, x)| (t - x) * (t - x))
+                            .sum::<f64>();
                 }
                 let eta = &dir[layer.b.clone()];
                 let g_eta = dot(g, eta);
-                let lhs: Vec<f64> = eta.iter().zip(g).map(|(e, gi)| mu * e + gi * g_eta / ck).collect();
+                let lhs: Vec<f64> = eta
+                    .iter()
+                    .zip(g)
+                    .map(|(e, gi)| mu * e + gi * g_eta / ck)
+                    .collect();
                 worst = worst.max(assert_close("Eq. 41 bias line", &lhs, g, 1e-13));
                 // Weight line, column by column: (mu I + g g^T / lambda) N[:, j] = G[:, j].
                 let nw = &dir[layer.w.clone()];
@@ -129,7 +171,11 @@ fn damped_mk_solves_the_sherman_morrison_system_of_eq41() {
                     let col: Vec<f64> = (0..layer.rows).map(|i| nw[i * layer.cols + j]).collect();
                     let gcol: Vec<f64> = (0..layer.rows).map(|i| gw[i * layer.cols + j]).collect();
                     let g_col = dot(g, &col);
-                    let lhs: Vec<f64> = col.iter().zip(g).map(|(v, gi)| mu * v + gi * g_col / l).collect();
+                    let lhs: Vec<f64> = col
+                        .iter()
+                        .zip(g)
+                        .map(|(v, gi)| mu * v + gi * g_col / l)
+                        .collect();
                     if gcol.iter().any(|&v| v != 0.0) {
                         worst = worst.max(assert_close("Eq. 41 weight line", &lhs, &gcol, 1e-12));
                     }
@@ -147,7 +193,12 @@ fn mk_weights_equal_newton_weights_for_layers_after_the_first() {
         let mk_dir = mk_of(&c, 0.0);
         for k in 2..=c.net.n() {
             let w = c.net.layer(k).w.clone();
-            assert_close("MK vs Newton weights", &mk_dir[w.clone()], &newton_dir[w], 1e-14);
+            assert_close(
+                "MK vs Newton weights",
+                &mk_dir[w.clone()],
+                &newton_dir[w],
+                1e-14,
+            );
         }
     }
 }

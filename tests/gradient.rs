@@ -14,14 +14,22 @@ fn cost_matches_its_definition_evaluated_independently() {
         worst = worst.max(((ours - reference) / reference).abs());
     }
     eprintln!("cost: max relative error {worst:e}");
-    assert!(worst <= 1e-14, "cost differs from the independent definition by {worst:e}");
+    assert!(
+        worst <= 1e-14,
+        "cost differs from the independent definition by {worst:e}"
+    );
 }
 
 #[test]
 fn gradient_matches_automatic_differentiation() {
     let mut worst: f64 = 0.0;
     for c in cases(4) {
-        worst = worst.max(assert_close("gradient vs AD", &c.gradient(), &c.gradient_ad(), 1e-12));
+        worst = worst.max(assert_close(
+            "gradient vs AD",
+            &c.gradient(),
+            &c.gradient_ad(),
+            1e-12,
+        ));
     }
     eprintln!("gradient vs hyper-dual AD: max relative error {worst:e}");
 }
@@ -40,7 +48,12 @@ fn gradient_matches_central_finite_differences() {
             let down = c.cost_at(&p);
             *slot = (up - down) / (2.0 * h);
         }
-        worst = worst.max(assert_close("gradient vs central differences", &c.gradient(), &fd, 1e-7));
+        worst = worst.max(assert_close(
+            "gradient vs central differences",
+            &c.gradient(),
+            &fd,
+            1e-7,
+        ));
     }
     eprintln!("gradient vs central differences (h = 1e-6): max relative error {worst:e}");
 }
@@ -49,11 +62,24 @@ fn gradient_matches_central_finite_differences() {
 fn plain_lambdas_give_the_ordinary_least_squares_gradient() {
     // With lambda_k = 0 (k < n), lambda_n = 1 the adjoint must be minus the usual backprop delta.
     let c = Case::random(&[4, 5, 3, 2], 0.1, 7, 1.0, 1.0);
-    let plain = Case { lambda: Lambdas::plain(3), ..c.clone() };
-    assert_close("plain gradient vs AD", &plain.gradient(), &plain.gradient_ad(), 1e-12);
+    let plain = Case {
+        lambda: Lambdas::plain(3),
+        ..c.clone()
+    };
+    assert_close(
+        "plain gradient vs AD",
+        &plain.gradient(),
+        &plain.gradient_ad(),
+        1e-12,
+    );
     let fw = plain.net.forward(&plain.x0);
     let b0 = sifrian::backprop::adjoint(&plain.net, &fw, &plain.d, &plain.lambda);
-    let expected: Vec<f64> = plain.d.iter().zip(fw.output()).map(|(t, x)| t - x).collect();
+    let expected: Vec<f64> = plain
+        .d
+        .iter()
+        .zip(fw.output())
+        .map(|(t, x)| t - x)
+        .collect();
     assert_eq!(b0[3], expected, "b0_n must be d - x_n");
 }
 
@@ -62,8 +88,14 @@ fn same_seed_gives_the_same_network_and_numbers() {
     let a = Network::new(&[6, 7, 5, 4, 3], 0.01, 42).unwrap();
     let b = Network::new(&[6, 7, 5, 4, 3], 0.01, 42).unwrap();
     let other = Network::new(&[6, 7, 5, 4, 3], 0.01, 43).unwrap();
-    assert_eq!(a.params, b.params, "same seed must give bit-identical parameters");
-    assert_ne!(a.params, other.params, "a different seed must give different parameters");
+    assert_eq!(
+        a.params, b.params,
+        "same seed must give bit-identical parameters"
+    );
+    assert_ne!(
+        a.params, other.params,
+        "a different seed must give different parameters"
+    );
     let x0 = random_vector(6, 1);
     let lam = Lambdas::uniform(0.5, 4).unwrap();
     let d = vec![0.0, 1.0, 0.0];
@@ -79,6 +111,12 @@ fn he_initialisation_has_the_right_scale_and_zero_biases() {
     let w1 = net.w(1);
     let var = w1.iter().map(|v| v * v).sum::<f64>() / w1.len() as f64;
     let expected = 2.0 / 400.0;
-    assert!((var / expected - 1.0).abs() < 0.02, "weight variance {var} vs He {expected}");
-    assert!(net.beta(1).iter().chain(net.beta(2)).all(|&b| b == 0.0), "biases start at zero");
+    assert!(
+        (var / expected - 1.0).abs() < 0.02,
+        "weight variance {var} vs He {expected}"
+    );
+    assert!(
+        net.beta(1).iter().chain(net.beta(2)).all(|&b| b == 0.0),
+        "biases start at zero"
+    );
 }

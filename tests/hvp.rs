@@ -9,7 +9,12 @@ fn hvp_matches_the_dense_hessian_from_automatic_differentiation() {
         let h = c.hessian_ad();
         for s in 0..3 {
             let v = random_vector(c.net.num_params(), 100 * i as u64 + s);
-            worst = worst.max(assert_close("Hv vs dense AD Hessian", &c.hvp(&v), &mat_vec(&h, &v), 1e-12));
+            worst = worst.max(assert_close(
+                "Hv vs dense AD Hessian",
+                &c.hvp(&v),
+                &mat_vec(&h, &v),
+                1e-12,
+            ));
         }
     }
     eprintln!("HVP vs hyper-dual dense Hessian: max relative error {worst:e}");
@@ -29,7 +34,10 @@ fn hessian_built_column_by_column_from_hvp_equals_the_ad_hessian() {
             if reference.iter().any(|&v| v != 0.0) {
                 worst = worst.max(assert_close("H e_j vs AD column", &col, &reference, 1e-12));
             } else {
-                assert!(col.iter().all(|&v| v.abs() < 1e-15), "column {j} should be zero, got {col:?}");
+                assert!(
+                    col.iter().all(|&v| v.abs() < 1e-15),
+                    "column {j} should be zero, got {col:?}"
+                );
             }
         }
     }
@@ -42,9 +50,26 @@ fn hvp_matches_central_differences_of_the_gradient() {
     let mut worst: f64 = 0.0;
     for (i, c) in cases(2).into_iter().enumerate() {
         let v = random_vector(c.net.num_params(), i as u64);
-        let plus: Vec<f64> = c.net.params.iter().zip(&v).map(|(w, vi)| w + h * vi).collect();
-        let minus: Vec<f64> = c.net.params.iter().zip(&v).map(|(w, vi)| w - h * vi).collect();
-        let fd: Vec<f64> = c.gradient_at(&plus).iter().zip(c.gradient_at(&minus)).map(|(a, b)| (a - b) / (2.0 * h)).collect();
+        let plus: Vec<f64> = c
+            .net
+            .params
+            .iter()
+            .zip(&v)
+            .map(|(w, vi)| w + h * vi)
+            .collect();
+        let minus: Vec<f64> = c
+            .net
+            .params
+            .iter()
+            .zip(&v)
+            .map(|(w, vi)| w - h * vi)
+            .collect();
+        let fd: Vec<f64> = c
+            .gradient_at(&plus)
+            .iter()
+            .zip(c.gradient_at(&minus))
+            .map(|(a, b)| (a - b) / (2.0 * h))
+            .collect();
         worst = worst.max(assert_close("Hv vs FD of gradient", &c.hvp(&v), &fd, 1e-7));
     }
     eprintln!("HVP vs central differences of the gradient: max relative error {worst:e}");
@@ -72,8 +97,18 @@ fn hvp_is_linear() {
         let v = random_vector(c.net.num_params(), 3 * i as u64 + 1);
         let (a, b) = (1.7, -0.6);
         let combo: Vec<f64> = u.iter().zip(&v).map(|(x, y)| a * x + b * y).collect();
-        let expected: Vec<f64> = c.hvp(&u).iter().zip(c.hvp(&v)).map(|(x, y)| a * x + b * y).collect();
-        worst = worst.max(assert_close("H(au+bv) vs aHu+bHv", &c.hvp(&combo), &expected, 1e-13));
+        let expected: Vec<f64> = c
+            .hvp(&u)
+            .iter()
+            .zip(c.hvp(&v))
+            .map(|(x, y)| a * x + b * y)
+            .collect();
+        worst = worst.max(assert_close(
+            "H(au+bv) vs aHu+bHv",
+            &c.hvp(&combo),
+            &expected,
+            1e-13,
+        ));
     }
     eprintln!("HVP linearity: max relative error {worst:e}");
 }

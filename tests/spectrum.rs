@@ -19,7 +19,12 @@ fn exact(c: &Case) -> ExactSpectrum {
 fn dense_nonzero(c: &Case) -> (Vec<f64>, f64) {
     let all = jacobi_eigenvalues(&c.hessian_ad());
     let radius = all.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    (all.into_iter().filter(|v| v.abs() > 1e-10 * radius).collect(), radius)
+    (
+        all.into_iter()
+            .filter(|v| v.abs() > 1e-10 * radius)
+            .collect(),
+        radius,
+    )
 }
 
 #[test]
@@ -28,10 +33,33 @@ fn exact_spectrum_matches_dense_eigendecomposition_of_the_hessian() {
     for c in cases(2) {
         let ours = exact(&c);
         let (dense, radius) = dense_nonzero(&c);
-        assert_eq!(ours.eigenvalues.len(), dense.len(), "nonzero count on {:?}: ours {:?} dense {:?}", c.sizes(), ours.eigenvalues, dense);
-        let e = ours.eigenvalues.iter().zip(&dense).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max) / radius;
-        assert!(e <= 1e-10, "eigenvalues differ by {e:e} of the radius on {:?}:\n ours  {:?}\n dense {:?}", c.sizes(), ours.eigenvalues, dense);
-        assert!((ours.radius - radius).abs() <= 1e-12 * radius, "radius {} vs dense {radius}", ours.radius);
+        assert_eq!(
+            ours.eigenvalues.len(),
+            dense.len(),
+            "nonzero count on {:?}: ours {:?} dense {:?}",
+            c.sizes(),
+            ours.eigenvalues,
+            dense
+        );
+        let e = ours
+            .eigenvalues
+            .iter()
+            .zip(&dense)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+            / radius;
+        assert!(
+            e <= 1e-10,
+            "eigenvalues differ by {e:e} of the radius on {:?}:\n ours  {:?}\n dense {:?}",
+            c.sizes(),
+            ours.eigenvalues,
+            dense
+        );
+        assert!(
+            (ours.radius - radius).abs() <= 1e-12 * radius,
+            "radius {} vs dense {radius}",
+            ours.radius
+        );
         worst = worst.max(e);
     }
     eprintln!("exact spectrum vs dense Jacobi eigenvalues of the AD Hessian: max error {worst:e} x radius");
@@ -45,10 +73,18 @@ fn inertia_is_s_positive_s_minus_s_n_negative_and_the_rest_zero() {
         let s: usize = sizes[1..].iter().sum();
         let s_n = sizes[sizes.len() - 1];
         let p = c.net.num_params();
-        assert_eq!((sp.positive, sp.negative, sp.zero), (s, s - s_n, p - 2 * s + s_n), "inertia on {sizes:?}");
+        assert_eq!(
+            (sp.positive, sp.negative, sp.zero),
+            (s, s - s_n, p - 2 * s + s_n),
+            "inertia on {sizes:?}"
+        );
         let (dense, _) = dense_nonzero(&c);
         let pos = dense.iter().filter(|&&v| v > 0.0).count();
-        assert_eq!((pos, dense.len() - pos), (sp.positive, sp.negative), "dense inertia on {sizes:?}");
+        assert_eq!(
+            (pos, dense.len() - pos),
+            (sp.positive, sp.negative),
+            "dense inertia on {sizes:?}"
+        );
     }
 }
 
@@ -60,12 +96,21 @@ fn one_layer_net_has_eigenvalues_fprime_squared_times_one_plus_input_norm() {
     let xx = dot(&c.x0, &c.x0);
     let mut expected: Vec<f64> = fw.d[1].iter().map(|d| 0.8 * d * d * (1.0 + xx)).collect();
     expected.sort_by(f64::total_cmp);
-    assert_close("n = 1 eigenvalues", &exact(&c).eigenvalues, &expected, 1e-13);
+    assert_close(
+        "n = 1 eigenvalues",
+        &exact(&c).eigenvalues,
+        &expected,
+        1e-13,
+    );
     // Family 1 says lambda_1 F'(a)_i^2: off by exactly the factor 1 + ||x0||^2.
     let b = adjoint(&c.net, &fw, &c.d, &c.lambda);
     let fam = eq62_families(&fw, &b, &c.lambda).unwrap();
     let ratio = expected[2] / fam.family1[2];
-    assert!((ratio - (1.0 + xx)).abs() < 1e-12, "ratio {ratio} vs 1 + ||x0||^2 = {}", 1.0 + xx);
+    assert!(
+        (ratio - (1.0 + xx)).abs() < 1e-12,
+        "ratio {ratio} vs 1 + ||x0||^2 = {}",
+        1.0 + xx
+    );
 }
 
 /// A hand-computed 2-2-1 net (alpha = 0.5): every number below is worked out in the comments.
@@ -75,7 +120,12 @@ fn hand_net() -> (Network, Vec<f64>, Vec<f64>, Lambdas) {
     let net = Network::from_params(&[2, 2, 1], 0.5, params).unwrap();
     // x0 = [1, 1] -> a1 = [1, -1], x1 = [1, -0.5], d1 = [1, 0.5]
     // a2 = 2 - 0.5 = 1.5, x2 = 1.5, d2 = [1]; target d = [0.5].
-    (net, vec![1.0, 1.0], vec![0.5], Lambdas::new(vec![0.3, 2.0, 1.0], 2).unwrap())
+    (
+        net,
+        vec![1.0, 1.0],
+        vec![0.5],
+        Lambdas::new(vec![0.3, 2.0, 1.0], 2).unwrap(),
+    )
 }
 
 #[test]
@@ -93,9 +143,18 @@ fn eq62_families_reproduce_the_printed_formulas_on_a_hand_computed_net() {
     // The exact spectrum has the same counts (3 positive, 2 negative) but other values.
     let sp = exact_spectrum(&net, &fw, &b, &lambda).unwrap();
     assert_eq!((sp.positive, sp.negative, sp.zero), (3, 2, 4));
-    let positives: Vec<f64> = sp.eigenvalues.iter().copied().filter(|&v| v > 0.0).collect();
+    let positives: Vec<f64> = sp
+        .eigenvalues
+        .iter()
+        .copied()
+        .filter(|&v| v > 0.0)
+        .collect();
     let diff = rel_err(&positives, &fam.family1);
-    assert!(diff > 0.1, "family 1 {:?} should differ from the exact positive eigenvalues {positives:?}", fam.family1);
+    assert!(
+        diff > 0.1,
+        "family 1 {:?} should differ from the exact positive eigenvalues {positives:?}",
+        fam.family1
+    );
 }
 
 #[test]
@@ -106,13 +165,34 @@ fn eq62_family_values_differ_from_the_exact_eigenvalues_while_counts_agree() {
         let b = adjoint(&c.net, &fw, &c.d, &c.lambda);
         let fam = eq62_families(&fw, &b, &c.lambda).unwrap();
         let sp = exact(&c);
-        assert_eq!((fam.family1.len(), fam.family2.len()), (sp.positive, sp.negative), "counts on {:?}", c.sizes());
-        let neg: Vec<f64> = sp.eigenvalues.iter().copied().filter(|&v| v < 0.0).collect();
-        let pos: Vec<f64> = sp.eigenvalues.iter().copied().filter(|&v| v > 0.0).collect();
-        smallest_gap = smallest_gap.min(rel_err(&pos, &fam.family1).max(rel_err(&neg, &fam.family2)));
+        assert_eq!(
+            (fam.family1.len(), fam.family2.len()),
+            (sp.positive, sp.negative),
+            "counts on {:?}",
+            c.sizes()
+        );
+        let neg: Vec<f64> = sp
+            .eigenvalues
+            .iter()
+            .copied()
+            .filter(|&v| v < 0.0)
+            .collect();
+        let pos: Vec<f64> = sp
+            .eigenvalues
+            .iter()
+            .copied()
+            .filter(|&v| v > 0.0)
+            .collect();
+        smallest_gap =
+            smallest_gap.min(rel_err(&pos, &fam.family1).max(rel_err(&neg, &fam.family2)));
     }
-    eprintln!("Eq. 62 families vs exact eigenvalues: smallest relative difference {smallest_gap:e}");
-    assert!(smallest_gap > 1e-2, "the families matched the exact spectrum to {smallest_gap:e}");
+    eprintln!(
+        "Eq. 62 families vs exact eigenvalues: smallest relative difference {smallest_gap:e}"
+    );
+    assert!(
+        smallest_gap > 1e-2,
+        "the families matched the exact spectrum to {smallest_gap:e}"
+    );
 }
 
 #[test]
@@ -124,11 +204,21 @@ fn figure5_curves_cross_at_the_eq65_lambda() {
         for k in 1..c.net.n() {
             let curves = Figure5Curves::new(&fw, &b0, k).unwrap();
             let l = curves.crossing();
-            assert!((l - opt.get(k)).abs() <= 1e-14 * l, "crossing {l} vs Eq. 65 lambda_{k} = {}", opt.get(k));
+            assert!(
+                (l - opt.get(k)).abs() <= 1e-14 * l,
+                "crossing {l} vs Eq. 65 lambda_{k} = {}",
+                opt.get(k)
+            );
             let (lin, hyp) = (curves.linear(l), curves.hyperbolic(l));
-            assert!((lin - hyp).abs() <= 1e-12 * lin, "at the crossing {lin} vs {hyp}");
+            assert!(
+                (lin - hyp).abs() <= 1e-12 * lin,
+                "at the crossing {lin} vs {hyp}"
+            );
         }
-        assert!(Figure5Curves::new(&fw, &b0, c.net.n()).is_err(), "the output layer is not a hidden layer");
+        assert!(
+            Figure5Curves::new(&fw, &b0, c.net.n()).is_err(),
+            "the output layer is not a hidden layer"
+        );
     }
 }
 
@@ -148,5 +238,8 @@ fn paper_radius_bounds_underestimate_the_exact_radius() {
         }
     }
     eprintln!("exact radius / paper radius (Eq. 66 or 69): smallest ratio {smallest}");
-    assert!(smallest > 1.0, "a paper radius was not exceeded: ratio {smallest}");
+    assert!(
+        smallest > 1.0,
+        "a paper radius was not exceeded: ratio {smallest}"
+    );
 }

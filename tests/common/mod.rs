@@ -20,23 +20,43 @@ pub struct HyperDual {
 
 impl HyperDual {
     pub fn constant(a: f64) -> Self {
-        HyperDual { a, b: 0.0, c: 0.0, d: 0.0 }
+        HyperDual {
+            a,
+            b: 0.0,
+            c: 0.0,
+            d: 0.0,
+        }
     }
     fn scale(self, s: f64) -> Self {
-        HyperDual { a: s * self.a, b: s * self.b, c: s * self.c, d: s * self.d }
+        HyperDual {
+            a: s * self.a,
+            b: s * self.b,
+            c: s * self.c,
+            d: s * self.d,
+        }
     }
 }
 
 impl Add for HyperDual {
     type Output = Self;
     fn add(self, o: Self) -> Self {
-        HyperDual { a: self.a + o.a, b: self.b + o.b, c: self.c + o.c, d: self.d + o.d }
+        HyperDual {
+            a: self.a + o.a,
+            b: self.b + o.b,
+            c: self.c + o.c,
+            d: self.d + o.d,
+        }
     }
 }
 impl Sub for HyperDual {
     type Output = Self;
     fn sub(self, o: Self) -> Self {
-        HyperDual { a: self.a - o.a, b: self.b - o.b, c: self.c - o.c, d: self.d - o.d }
+        HyperDual {
+            a: self.a - o.a,
+            b: self.b - o.b,
+            c: self.c - o.c,
+            d: self.d - o.d,
+        }
     }
 }
 impl Mul for HyperDual {
@@ -53,7 +73,14 @@ impl Mul for HyperDual {
 
 /// J_R = lambda_n/2 ||d - x_n||^2 + sum_{k<n} lambda_k/2 ||x_k||^2, written from the definition
 /// (Eq. 1 and Eq. 43/67) over hyper-dual parameters; layout as the engine's (W_k row-major, beta_k).
-pub fn cost_ad(sizes: &[usize], alpha: f64, params: &[HyperDual], x0: &[f64], d: &[f64], lambda: &[f64]) -> HyperDual {
+pub fn cost_ad(
+    sizes: &[usize],
+    alpha: f64,
+    params: &[HyperDual],
+    x0: &[f64],
+    d: &[f64],
+    lambda: &[f64],
+) -> HyperDual {
     let n = sizes.len() - 1;
     let mut x: Vec<HyperDual> = x0.iter().map(|&v| HyperDual::constant(v)).collect();
     let mut total = HyperDual::constant(0.0);
@@ -114,7 +141,9 @@ impl Case {
                 *v = rng.uniform_in(-0.3, 0.3);
             }
         }
-        let x0 = (0..sizes[0]).map(|_| input_scale * rng.uniform_in(-1.0, 1.0)).collect();
+        let x0 = (0..sizes[0])
+            .map(|_| input_scale * rng.uniform_in(-1.0, 1.0))
+            .collect();
         let s_n = sizes[sizes.len() - 1];
         let hot = rng.below(s_n);
         let d = (0..s_n).map(|i| if i == hot { 1.0 } else { 0.0 }).collect();
@@ -131,18 +160,36 @@ impl Case {
     /// Smallest |a_k,i| over all pre-activations: the distance to the leaky-ReLU kink.
     pub fn kink_margin(&self) -> f64 {
         let fw = self.net.forward(&self.x0);
-        fw.a.iter().flatten().fold(f64::INFINITY, |m, v| m.min(v.abs()))
+        fw.a.iter()
+            .flatten()
+            .fold(f64::INFINITY, |m, v| m.min(v.abs()))
     }
 
     pub fn cost_at(&self, params: &[f64]) -> f64 {
-        cost_ad(self.sizes(), self.net.alpha(), &seeded(params, None, None), &self.x0, &self.d, self.lambda.as_slice()).a
+        cost_ad(
+            self.sizes(),
+            self.net.alpha(),
+            &seeded(params, None, None),
+            &self.x0,
+            &self.d,
+            self.lambda.as_slice(),
+        )
+        .a
     }
 
     /// The gradient of J_R by forward-mode AD (one evaluation per parameter).
     pub fn gradient_ad(&self) -> Vec<f64> {
         (0..self.net.num_params())
             .map(|i| {
-                cost_ad(self.sizes(), self.net.alpha(), &seeded(&self.net.params, Some(i), None), &self.x0, &self.d, self.lambda.as_slice()).b
+                cost_ad(
+                    self.sizes(),
+                    self.net.alpha(),
+                    &seeded(&self.net.params, Some(i), None),
+                    &self.x0,
+                    &self.d,
+                    self.lambda.as_slice(),
+                )
+                .b
             })
             .collect()
     }
@@ -153,7 +200,15 @@ impl Case {
         let mut h = vec![vec![0.0; p]; p];
         for i in 0..p {
             for j in i..p {
-                let v = cost_ad(self.sizes(), self.net.alpha(), &seeded(&self.net.params, Some(i), Some(j)), &self.x0, &self.d, self.lambda.as_slice()).d;
+                let v = cost_ad(
+                    self.sizes(),
+                    self.net.alpha(),
+                    &seeded(&self.net.params, Some(i), Some(j)),
+                    &self.x0,
+                    &self.d,
+                    self.lambda.as_slice(),
+                )
+                .d;
                 h[i][j] = v;
                 h[j][i] = v;
             }
@@ -199,7 +254,11 @@ pub fn cases(seeds: u64) -> Vec<Case> {
             }
         }
     }
-    assert!(out.len() >= 3 * SHAPES.len() * seeds as usize / 2, "too few cases away from the kink: {}", out.len());
+    assert!(
+        out.len() >= 3 * SHAPES.len() * seeds as usize / 2,
+        "too few cases away from the kink: {}",
+        out.len()
+    );
     out
 }
 
@@ -245,7 +304,10 @@ pub fn jacobi_eigenvalues(h: &[Vec<f64>]) -> Vec<f64> {
     let n = h.len();
     let mut a = h.to_vec();
     for _sweep in 0..100 {
-        let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| a[i][j] * a[i][j]).sum();
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i][j] * a[i][j])
+            .sum();
         let total: f64 = a.iter().flatten().map(|v| v * v).sum();
         if off <= 1e-30 * total {
             break;
