@@ -15,9 +15,11 @@
 
 pub mod backprop;
 pub mod cost;
+pub mod data;
 pub mod directions;
 pub mod error;
 pub mod hvp;
+pub mod idx;
 pub mod inspect;
 pub mod network;
 pub mod paper_spectrum;

@@ -1,0 +1,1 @@
+//! Labelled image data sets (MNIST, Fashion-MNIST). To be written.

@@ -1,0 +1,1 @@
+//! IDX files (the MNIST container format). To be written.
