@@ -1,5 +1,5 @@
 # The two commands of README.md: `make serve` and `make test`.
-.PHONY: test serve setup
+.PHONY: test serve setup data
 
 # Everything CI checks: formatting, lints, all tests, and that the library builds for wasm32.
 test: setup
@@ -16,3 +16,7 @@ serve: setup
 # Idempotent: the wasm32 target for the wasm check.
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# The full MNIST and Fashion-MNIST splits, checksum-verified (raw IDX in data/, gzip for the page in www/data/).
+data:
+	bash data/fetch.sh

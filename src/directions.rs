@@ -17,7 +17,7 @@
 //! ```
 //! The paper's single lambda is lambda_{k-1} here, the regulariser of the layer's input.
 
-use crate::backprop::bias_gradient;
+use crate::backprop::{bias_gradient, outer_into};
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
 use crate::network::{norm2_sq, Forward, Network};
@@ -50,39 +50,43 @@ fn ratio(num: f64, den: f64) -> f64 {
     }
 }
 
-/// Writes the layer-k direction `(scale_w g_k x_{k-1}^T, eta)` into `out`.
-fn write_layer(
-    net: &Network,
-    out: &mut [f64],
-    k: usize,
-    g: &[f64],
-    scale_w: f64,
-    x: &[f64],
-    eta: &[f64],
-) {
-    let layer = net.layer(k);
-    for (row, &gi) in out[layer.w.clone()].chunks_exact_mut(layer.cols).zip(g) {
-        for (o, &xj) in row.iter_mut().zip(x) {
-            *o = scale_w * gi * xj;
-        }
-    }
-    out[layer.b.clone()].copy_from_slice(eta);
+/// Layer k's part of a direction. Every direction here is rank one per layer:
+/// the `W_k` part is `u x_{k-1}^T`, the `beta_k` part is `eta`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RankOne {
+    pub u: Vec<f64>,
+    pub eta: Vec<f64>,
 }
 
-/// Eq. 35 (sign per `sign`), with the adjoint `b` of J_R at `lambda`. `white_first_layer`:
-/// N_1 = (lambda_0 / ng_1) G_1 (white layer, Fig. 4) instead of N_1 = 0. A layer with g_k = 0 gets
-/// N_k = 0 (the paper's degenerate case: then no rank-one solution exists).
-pub fn newton(
-    net: &Network,
+/// The gradient itself (`u = eta = g_k`) of the cost whose adjoint is `b`: SGD's direction.
+pub fn gradient_factors(fw: &Forward, b: &[Vec<f64>]) -> Vec<RankOne> {
+    (0..b.len())
+        .map(|k| {
+            if k == 0 {
+                return RankOne::default();
+            }
+            let g = bias_gradient(fw, b, k);
+            RankOne {
+                u: g.clone(),
+                eta: g,
+            }
+        })
+        .collect()
+}
+
+/// Eq. 35 per layer (sign per `sign`), with the adjoint `b` of J_R at `lambda`.
+/// `white_first_layer`: N_1 = (lambda_0 / ng_1) G_1 (white layer, Fig. 4) instead of N_1 = 0.
+/// A layer with g_k = 0 gets N_k = 0 (the paper's degenerate case: no rank-one solution exists).
+pub fn newton_factors(
     fw: &Forward,
     b: &[Vec<f64>],
     d: &[f64],
     lambda: &Lambdas,
     white_first_layer: bool,
     sign: NewtonSign,
-) -> Vec<f64> {
-    let n = net.n();
-    let mut out = vec![0.0; net.num_params()];
+) -> Vec<RankOne> {
+    let n = fw.n();
+    let mut out = vec![RankOne::default(); n + 1];
     for k in 1..=n {
         let g = bias_gradient(fw, b, k);
         let scale = if k >= 2 || white_first_layer {
@@ -90,7 +94,7 @@ pub fn newton(
         } else {
             0.0
         };
-        // eta_k = -N_k x_{k-1} = -scale * g_k * ||x_{k-1}||^2
+        // eta_k = -N_k x_{k-1} = -scale * ||x_{k-1}||^2 g_k
         let xx = norm2_sq(&fw.x[k - 1]);
         let mut eta: Vec<f64> = g.iter().map(|gi| -scale * gi * xx).collect();
         if k == n {
@@ -102,7 +106,8 @@ pub fn newton(
                 *e += s * (d[i] - fw.x[n][i]) / fw.d[n][i];
             }
         }
-        write_layer(net, &mut out, k, &g, scale, &fw.x[k - 1], &eta);
+        let u = g.iter().map(|gi| scale * gi).collect();
+        out[k] = RankOne { u, eta };
     }
     out
 }
@@ -146,9 +151,54 @@ pub fn mk_scales(
     out
 }
 
-/// MK (mu = 0, Eq. 40) or damped MK (mu > 0, Eq. 42). `b` is the adjoint whose gradient is
-/// rescaled: of J_R at `lambda` for the paper's MK, or the non-regularised b0 for the
-/// unregularised-gradient variant ([`GradientSource`]).
+/// MK (mu = 0, Eq. 40) or damped MK (mu > 0, Eq. 42) per layer: `u = t_k g_k`, `eta = s_k g_k`.
+/// `b` is the adjoint whose gradient is rescaled: of J_R at `lambda` for the paper's MK, or the
+/// non-regularised b0 for the unregularised-gradient variant ([`GradientSource`]).
+pub fn mk_factors(
+    fw: &Forward,
+    b: &[Vec<f64>],
+    d: &[f64],
+    lambda: &Lambdas,
+    mu: f64,
+) -> Vec<RankOne> {
+    let scales = mk_scales(fw, b, d, lambda, mu);
+    let mut out = vec![RankOne::default(); fw.n() + 1];
+    for (k, &(t, s)) in scales.iter().enumerate().skip(1) {
+        let g = bias_gradient(fw, b, k);
+        out[k] = RankOne {
+            u: g.iter().map(|gi| t * gi).collect(),
+            eta: g.iter().map(|gi| s * gi).collect(),
+        };
+    }
+    out
+}
+
+/// A direction as a flat vector in the network's layout: `W_k = u_k x_{k-1}^T`, `beta_k = eta_k`.
+pub fn flatten(net: &Network, fw: &Forward, layers: &[RankOne]) -> Vec<f64> {
+    let mut out = vec![0.0; net.num_params()];
+    for k in 1..=net.n() {
+        let layer = net.layer(k);
+        outer_into(&mut out[layer.w.clone()], &layers[k].u, &fw.x[k - 1]);
+        out[layer.b.clone()].copy_from_slice(&layers[k].eta);
+    }
+    out
+}
+
+/// Eq. 35 as a flat vector ([`newton_factors`]).
+pub fn newton(
+    net: &Network,
+    fw: &Forward,
+    b: &[Vec<f64>],
+    d: &[f64],
+    lambda: &Lambdas,
+    white_first_layer: bool,
+    sign: NewtonSign,
+) -> Vec<f64> {
+    let layers = newton_factors(fw, b, d, lambda, white_first_layer, sign);
+    flatten(net, fw, &layers)
+}
+
+/// MK / damped MK as a flat vector ([`mk_factors`]).
 pub fn mk(
     net: &Network,
     fw: &Forward,
@@ -157,14 +207,7 @@ pub fn mk(
     lambda: &Lambdas,
     mu: f64,
 ) -> Vec<f64> {
-    let scales = mk_scales(fw, b, d, lambda, mu);
-    let mut out = vec![0.0; net.num_params()];
-    for (k, &(t, s)) in scales.iter().enumerate().skip(1) {
-        let g = bias_gradient(fw, b, k);
-        let eta: Vec<f64> = g.iter().map(|gi| s * gi).collect();
-        write_layer(net, &mut out, k, &g, t, &fw.x[k - 1], &eta);
-    }
-    out
+    flatten(net, fw, &mk_factors(fw, b, d, lambda, mu))
 }
 
 /// `||H v - grad|| / ||grad||`, the Newton residual (0 for an exact solve).

@@ -18,13 +18,16 @@ pub mod cost;
 pub mod data;
 pub mod directions;
 pub mod error;
+pub mod figure5;
 pub mod hvp;
 pub mod idx;
 pub mod inspect;
 pub mod network;
 pub mod paper_spectrum;
+pub mod plot;
 pub mod regularisation;
 pub mod rng;
 pub mod spectrum;
+pub mod train;
 
 pub use error::{Error, Result};

@@ -269,8 +269,24 @@ pub fn transpose_times(w: &[f64], u: &[f64], cols: usize) -> Vec<f64> {
     out
 }
 
+/// `a . b` with four interleaved partial sums (lanes i mod 4), added as `(s0 + s1) + (s2 + s3)`,
+/// then the tail: a fixed order, so the same bits on every target, and it lets the compiler use
+/// SIMD registers.
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let n = a.len().min(b.len());
+    let (a4, b4) = (a[..n].chunks_exact(4), b[..n].chunks_exact(4));
+    let (ta, tb) = (a4.remainder(), b4.remainder());
+    let mut s = [0.0f64; 4];
+    for (x, y) in a4.zip(b4) {
+        for l in 0..4 {
+            s[l] += x[l] * y[l];
+        }
+    }
+    let mut total = (s[0] + s[1]) + (s[2] + s[3]);
+    for (x, y) in ta.iter().zip(tb) {
+        total += x * y;
+    }
+    total
 }
 
 pub fn norm2_sq(a: &[f64]) -> f64 {

@@ -1,0 +1,413 @@
+//! Step-wise training, one pattern per step (the paper's stochastic setting, section 6).
+//!
+//! Pixels are scaled to [0, 1], targets are one-hot, the cost is least squares (Eq. 2). Each epoch
+//! visits the training set in an order shuffled from the seed; the initial weights come from the
+//! same seed, so two trainers with the same seed and different methods start from identical
+//! parameters and see the same patterns in the same order (a fair race).
+//!
+//! Every method's direction is rank one per layer ([`RankOne`]), so a step is: forward pass,
+//! one or two backward sweeps, then `W_k -= step * u_k x_{k-1}^T`, `beta_k -= step * eta_k` in
+//! place. A step that would make any parameter NaN/Inf is rejected before anything is written: the
+//! parameters stay as they were and the caller is told ([`StepStats::diverged`]).
+
+use crate::backprop::adjoint;
+use crate::cost::loss;
+use crate::data::Dataset;
+use crate::directions::{
+    check_damping, gradient_factors, mk_factors, newton_factors, GradientSource, NewtonSign,
+    RankOne,
+};
+use crate::error::{Error, Result};
+use crate::network::{norm_inf, validate_architecture, Forward, Network};
+use crate::regularisation::{plain_adjoint, LambdaPolicy};
+use crate::rng::Rng;
+use std::rc::Rc;
+
+/// The optimisers a run can use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// Plain SGD on `1/2||d - x_n||^2`.
+    Sgd,
+    /// MK (mu = 0, Eq. 40) or damped MK (mu > 0, Eq. 42), rescaling the gradient of `source`.
+    Mk { mu: f64, source: GradientSource },
+    /// The closed-form Newton step (Eq. 35, sign corrected), for teaching: it solves H d = grad
+    /// exactly but is not a descent method for the loss one would like to minimise.
+    Newton,
+}
+
+impl Method {
+    /// A short name for tables and legends.
+    pub fn label(&self) -> String {
+        match self {
+            Method::Sgd => "SGD".into(),
+            Method::Mk {
+                mu,
+                source: GradientSource::Regularised,
+            } if *mu == 0.0 => "MK".into(),
+            Method::Mk {
+                mu,
+                source: GradientSource::Regularised,
+            } => format!("MK damped mu={mu}"),
+            Method::Mk {
+                mu,
+                source: GradientSource::Unregularised,
+            } => {
+                format!("MK unregularised-gradient variant mu={mu}")
+            }
+            Method::Newton => "Newton (Eq. 35 corrected)".into(),
+        }
+    }
+}
+
+/// Everything that defines a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// s_0..s_n; s_0 must equal the data's pixel count and s_n the number of classes.
+    pub sizes: Vec<usize>,
+    /// Leak slope of the leaky ReLU.
+    pub alpha: f64,
+    pub seed: u64,
+    pub method: Method,
+    /// The constant step (learning rate), > 0.
+    pub step: f64,
+    /// Where MK's and Newton's lambdas come from (SGD ignores it).
+    pub lambda: LambdaPolicy,
+}
+
+impl TrainConfig {
+    /// Checks every field; the error names the bad value.
+    pub fn validate(&self, input_size: usize) -> Result<()> {
+        validate_architecture(&self.sizes, self.alpha)?;
+        if self.sizes[0] != input_size {
+            return Err(Error::invalid(
+                "sizes[0]",
+                format!(
+                    "the input size must be {input_size} (the data's pixels), got {}",
+                    self.sizes[0]
+                ),
+            ));
+        }
+        let s_n = self.sizes[self.sizes.len() - 1];
+        if s_n != Dataset::CLASSES {
+            return Err(Error::invalid(
+                format!("sizes[{}]", self.sizes.len() - 1),
+                format!(
+                    "the output size must be {} (one per class), got {s_n}",
+                    Dataset::CLASSES
+                ),
+            ));
+        }
+        if !(self.step.is_finite() && self.step > 0.0) {
+            return Err(Error::invalid(
+                "step",
+                format!("must be a finite number > 0, got {}", self.step),
+            ));
+        }
+        if let Method::Mk { mu, .. } = self.method {
+            check_damping(mu)?;
+        }
+        self.lambda.validate(self.sizes.len() - 1)
+    }
+}
+
+/// What `step(n)` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepStats {
+    /// Patterns actually trained on (fewer than asked only when a step diverged).
+    pub steps: usize,
+    pub samples_seen: u64,
+    /// Completed epochs.
+    pub epoch: u64,
+    /// Mean of `1/2||d - x_n||^2` over those patterns, measured before each pattern's step.
+    pub mean_loss: f64,
+    /// Fraction of those patterns whose arg-max output was the label (before the step).
+    pub accuracy: f64,
+    /// A step would have produced NaN/Inf: it was rejected, the parameters are unchanged.
+    pub diverged: bool,
+    /// The lambdas of the last pattern (empty for SGD).
+    pub lambda: Vec<f64>,
+}
+
+/// Accuracy and mean loss over a range of the test set.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Evaluation {
+    pub count: usize,
+    pub correct: usize,
+    pub loss_sum: f64,
+}
+
+impl Evaluation {
+    pub fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.count.max(1) as f64
+    }
+    pub fn mean_loss(&self) -> f64 {
+        self.loss_sum / self.count.max(1) as f64
+    }
+    /// Adds another chunk.
+    pub fn merge(&mut self, other: Evaluation) {
+        self.count += other.count;
+        self.correct += other.correct;
+        self.loss_sum += other.loss_sum;
+    }
+}
+
+/// Index of the largest entry (first one on ties).
+pub fn argmax(v: &[f64]) -> usize {
+    v.iter()
+        .enumerate()
+        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+}
+
+/// Largest parameter magnitude a step may produce; beyond it a later step could overflow.
+const LIMIT: f64 = 1e300;
+
+/// One training run.
+pub struct Trainer {
+    net: Network,
+    config: TrainConfig,
+    train: Rc<Dataset>,
+    test: Rc<Dataset>,
+    rng: Rng,
+    order: Vec<u32>,
+    pos: usize,
+    epoch: u64,
+    samples_seen: u64,
+    /// Per layer k (index k): upper bounds of max |W_k| and max |beta_k|.
+    bounds: Vec<(f64, f64)>,
+    x0: Vec<f64>,
+    d: Vec<f64>,
+}
+
+impl Trainer {
+    pub fn new(config: TrainConfig, train: Rc<Dataset>, test: Rc<Dataset>) -> Result<Self> {
+        config.validate(train.input_size())?;
+        if train.is_empty() {
+            return Err(Error::invalid("training set", "is empty"));
+        }
+        if test.input_size() != train.input_size() {
+            return Err(Error::invalid(
+                "test set",
+                format!(
+                    "has {} pixels per image, the training set {}",
+                    test.input_size(),
+                    train.input_size()
+                ),
+            ));
+        }
+        let net = Network::new(&config.sizes, config.alpha, config.seed)?;
+        let mut t = Trainer {
+            bounds: vec![(0.0, 0.0); net.n() + 1],
+            x0: vec![0.0; train.input_size()],
+            d: vec![0.0; Dataset::CLASSES],
+            rng: Rng::new(config.seed ^ 0x5EED_0F0D_E5E5),
+            order: (0..train.len() as u32).collect(),
+            pos: 0,
+            epoch: 0,
+            samples_seen: 0,
+            net,
+            config,
+            train,
+            test,
+        };
+        t.rng.shuffle(&mut t.order);
+        t.refresh_bounds();
+        Ok(t)
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+    pub fn samples_seen(&self) -> u64 {
+        self.samples_seen
+    }
+    /// Completed epochs.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+    pub fn train_set(&self) -> &Dataset {
+        &self.train
+    }
+    pub fn test_set(&self) -> &Dataset {
+        &self.test
+    }
+
+    /// Replaces the parameters (same architecture), e.g. to start two runs from one network.
+    pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
+        self.net = Network::from_params(&self.config.sizes, self.config.alpha, params.to_vec())?;
+        self.refresh_bounds();
+        Ok(())
+    }
+
+    /// Changes the step size of the following steps.
+    pub fn set_step(&mut self, step: f64) -> Result<()> {
+        let mut c = self.config.clone();
+        c.step = step;
+        c.validate(self.train.input_size())?;
+        self.config = c;
+        Ok(())
+    }
+
+    fn refresh_bounds(&mut self) {
+        for k in 1..=self.net.n() {
+            self.bounds[k] = (norm_inf(self.net.w(k)), norm_inf(self.net.beta(k)));
+        }
+    }
+
+    /// The next pattern's index in the shuffled order (reshuffles at each epoch's end).
+    fn next_index(&mut self) -> usize {
+        if self.pos == self.order.len() {
+            self.pos = 0;
+            self.epoch += 1;
+            self.rng.shuffle(&mut self.order);
+        }
+        let i = self.order[self.pos] as usize;
+        self.pos += 1;
+        i
+    }
+
+    /// The direction of the configured method for one pattern, and the lambdas used.
+    fn direction(&self, fw: &Forward) -> Result<(Vec<RankOne>, Vec<f64>)> {
+        let b0 = plain_adjoint(&self.net, fw, &self.d);
+        if self.config.method == Method::Sgd {
+            return Ok((gradient_factors(fw, &b0), Vec::new()));
+        }
+        let lambda = self.config.lambda.lambdas(fw, &b0)?;
+        let layers = match &self.config.method {
+            Method::Sgd => unreachable!("handled above"),
+            Method::Mk {
+                mu,
+                source: GradientSource::Unregularised,
+            } => mk_factors(fw, &b0, &self.d, &lambda, *mu),
+            Method::Mk {
+                mu,
+                source: GradientSource::Regularised,
+            } => {
+                let b = adjoint(&self.net, fw, &self.d, &lambda);
+                mk_factors(fw, &b, &self.d, &lambda, *mu)
+            }
+            Method::Newton => {
+                let b = adjoint(&self.net, fw, &self.d, &lambda);
+                newton_factors(fw, &b, &self.d, &lambda, true, NewtonSign::Corrected)
+            }
+        };
+        Ok((layers, lambda.as_slice().to_vec()))
+    }
+
+    /// `params -= step * direction`, unless some parameter could become NaN/Inf: then nothing is
+    /// written and `false` is returned.
+    fn apply(&mut self, fw: &Forward, layers: &[RankOne]) -> bool {
+        let step = self.config.step;
+        let n = self.net.n();
+        let mut growth = vec![(0.0, 0.0); n + 1];
+        for k in 1..=n {
+            let (u, eta) = (norm_inf(&layers[k].u), norm_inf(&layers[k].eta));
+            let x = norm_inf(&fw.x[k - 1]);
+            let gw = step * u * x;
+            let gb = step * eta;
+            // norm_inf ignores NaN (f64::max), so test the vectors themselves.
+            let finite = layers[k]
+                .u
+                .iter()
+                .chain(&layers[k].eta)
+                .chain(&fw.x[k - 1])
+                .all(|v| v.is_finite());
+            if !(finite && gw.is_finite() && gb.is_finite()) {
+                return false;
+            }
+            if self.bounds[k].0 + gw > LIMIT || self.bounds[k].1 + gb > LIMIT {
+                self.bounds[k] = (norm_inf(self.net.w(k)), norm_inf(self.net.beta(k)));
+                if self.bounds[k].0 + gw > LIMIT || self.bounds[k].1 + gb > LIMIT {
+                    return false;
+                }
+            }
+            growth[k] = (gw, gb);
+        }
+        for k in 1..=n {
+            let layer = self.net.layer(k).clone();
+            let x = &fw.x[k - 1];
+            let w = &mut self.net.params[layer.w.clone()];
+            for (row, &ui) in w.chunks_exact_mut(layer.cols).zip(&layers[k].u) {
+                let s = step * ui;
+                for (wij, &xj) in row.iter_mut().zip(x) {
+                    *wij -= s * xj;
+                }
+            }
+            for (bi, &ei) in self.net.params[layer.b.clone()]
+                .iter_mut()
+                .zip(&layers[k].eta)
+            {
+                *bi -= step * ei;
+            }
+            self.bounds[k].0 += growth[k].0;
+            self.bounds[k].1 += growth[k].1;
+        }
+        true
+    }
+
+    /// Trains on the next `n` patterns (n >= 1), stopping early at a diverged step.
+    pub fn step(&mut self, n: usize) -> Result<StepStats> {
+        if n == 0 {
+            return Err(Error::invalid(
+                "n",
+                "the number of steps must be at least 1, got 0",
+            ));
+        }
+        let train = Rc::clone(&self.train);
+        let (mut loss_sum, mut correct, mut done) = (0.0, 0usize, 0usize);
+        let mut last_lambda = Vec::new();
+        let mut diverged = false;
+        for _ in 0..n {
+            let i = self.next_index();
+            train.input_into(i, &mut self.x0);
+            train.target_into(i, &mut self.d);
+            let fw = self.net.forward(&self.x0);
+            let (layers, lambda) = self.direction(&fw)?;
+            if !self.apply(&fw, &layers) {
+                // Rejected: the parameters are untouched; the pattern counts as visited.
+                diverged = true;
+                break;
+            }
+            loss_sum += loss(&fw, &self.d);
+            correct += usize::from(argmax(fw.output()) == train.label(i));
+            done += 1;
+            self.samples_seen += 1;
+            last_lambda = lambda;
+        }
+        Ok(StepStats {
+            steps: done,
+            samples_seen: self.samples_seen,
+            epoch: self.epoch,
+            mean_loss: loss_sum / done.max(1) as f64,
+            accuracy: correct as f64 / done.max(1) as f64,
+            diverged,
+            lambda: last_lambda,
+        })
+    }
+
+    /// Accuracy and loss on test patterns `start..start + count` (clamped to the test set): the
+    /// paper's "validation". Callers keep the page responsive by asking for chunks.
+    pub fn evaluate(&self, start: usize, count: usize) -> Evaluation {
+        let end = start.saturating_add(count).min(self.test.len());
+        let mut x0 = vec![0.0; self.test.input_size()];
+        let mut d = vec![0.0; Dataset::CLASSES];
+        let mut e = Evaluation::default();
+        for i in start.min(end)..end {
+            self.test.input_into(i, &mut x0);
+            self.test.target_into(i, &mut d);
+            let fw = self.net.forward(&x0);
+            e.count += 1;
+            e.correct += usize::from(argmax(fw.output()) == self.test.label(i));
+            e.loss_sum += loss(&fw, &d);
+        }
+        e
+    }
+
+    /// The network's outputs `x_n` for one input (length s_0, finite).
+    pub fn predict(&self, x0: &[f64]) -> Result<Vec<f64>> {
+        self.net.check_input(x0)?;
+        Ok(self.net.forward(x0).output().to_vec())
+    }
+}
