@@ -39,7 +39,7 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "4,5,3,2")]
         sizes: Vec<usize>,
         /// Leak slope of the leaky ReLU.
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         alpha: f64,
         /// lambda_0..lambda_n, comma-separated (default: 0.5 for k < n, 1 for lambda_n).
         #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
@@ -60,7 +60,7 @@ enum Command {
         #[command(flatten)]
         common: Common,
         /// The step size of SGD.
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         sgd_step: f64,
         #[command(flatten)]
         opt: Opt,
@@ -72,7 +72,7 @@ enum Command {
         /// Layer sizes s_0..s_n, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "784,128,64,10")]
         sizes: Vec<usize>,
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         alpha: f64,
         /// Seed of the initial weights.
         #[arg(long, default_value_t = 0)]
@@ -87,7 +87,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         pattern: usize,
         /// lambda_k to mark and to compute the full exact spectrum at (default: Eq. 65).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         lambda_now: Option<f64>,
         /// Exact spectra along the lambda axis (1e-4 .. 1e4); 0 skips the sweep.
         #[arg(long, default_value_t = 9)]
@@ -122,7 +122,7 @@ struct Common {
     #[arg(long, value_delimiter = ',', default_value = "784,128,64,10")]
     sizes: Vec<usize>,
     /// Leak slope of the leaky ReLU.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     alpha: f64,
     /// Seed of the initial weights and of the sample order.
     #[arg(long, default_value_t = 0)]
@@ -166,10 +166,10 @@ struct Opt {
     #[arg(long, value_enum, default_value = "mk")]
     optimizer: OptName,
     /// Its constant step.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     step: f64,
     /// Damping mu of Eq. 42 (mk-damped and mk-unreg; default 1).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     mu: Option<f64>,
     /// lambda policy: `eq65`, `eq65+eq68`, or lambda_0..lambda_n comma-separated.
     #[arg(long, default_value = "eq65")]

@@ -1,0 +1,206 @@
+//! Smoke tests of `train`, `compare` and `figure5` on the committed fixtures.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+
+/// A data folder with the official file names, made from the fixtures.
+fn data_dir(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let dir = root.join("mnist");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (from, to) in [
+        (
+            "mnist-train-images-500-idx3-ubyte",
+            "train-images-idx3-ubyte",
+        ),
+        (
+            "mnist-train-labels-500-idx1-ubyte",
+            "train-labels-idx1-ubyte",
+        ),
+        ("mnist-t10k-images-100-idx3-ubyte", "t10k-images-idx3-ubyte"),
+        ("mnist-t10k-labels-100-idx1-ubyte", "t10k-labels-idx1-ubyte"),
+    ] {
+        std::fs::copy(format!("{FIX}{from}"), dir.join(to)).unwrap();
+    }
+    root
+}
+
+fn sifrian(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sifrian"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn assert_svg(path: &Path, min_texts: usize) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{} is not well-formed XML: {e}", path.display()));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let texts = doc.descendants().filter(|n| n.has_tag_name("text")).count();
+    assert!(
+        texts >= min_texts,
+        "{} has {texts} <text> elements",
+        path.display()
+    );
+}
+
+#[test]
+fn train_writes_a_csv_of_the_curves_and_an_svg_chart() {
+    let root = data_dir("cli-train");
+    let out = root.join("out");
+    let (code, stdout, stderr) = sifrian(&[
+        "train",
+        "--data-dir",
+        root.to_str().unwrap(),
+        "--sizes",
+        "784,16,10",
+        "--optimizer",
+        "sgd",
+        "--step",
+        "0.02",
+        "--epochs",
+        "2",
+        "--eval-every",
+        "250",
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "t",
+    ]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(stdout.contains("validation accuracy"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("t.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "run,samples,seconds,cost,train_accuracy,validation_accuracy"
+    );
+    assert_eq!(lines.len(), 1 + 4, "1000 patterns at 250 per point: {csv}");
+    assert!(lines[4].starts_with("SGD,1000,"), "{}", lines[4]);
+    assert_svg(&out.join("t.svg"), 6);
+}
+
+#[test]
+fn compare_runs_sgd_and_mk_and_draws_both() {
+    let root = data_dir("cli-compare");
+    let out = root.join("out");
+    let (code, stdout, stderr) = sifrian(&[
+        "compare",
+        "--data-dir",
+        root.to_str().unwrap(),
+        "--sizes",
+        "784,16,8,10",
+        "--optimizer",
+        "mk-unreg",
+        "--step",
+        "0.03",
+        "--epochs",
+        "1",
+        "--eval-every",
+        "500",
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "c",
+    ]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let csv = std::fs::read_to_string(out.join("c.csv")).unwrap();
+    assert!(
+        csv.contains("\nSGD step 0.01,500,")
+            && csv.contains("\nMK unregularised-gradient variant mu=1 step 0.03,500,"),
+        "{csv}"
+    );
+    assert!(stdout.lines().count() >= 3, "{stdout}");
+    assert_svg(&out.join("c.svg"), 6);
+}
+
+#[test]
+fn figure5_draws_the_families_and_reports_the_exact_spectrum() {
+    let root = data_dir("cli-figure5");
+    let out = root.join("out");
+    let (code, stdout, stderr) = sifrian(&[
+        "figure5",
+        "--data-dir",
+        root.to_str().unwrap(),
+        "--sizes",
+        "784,12,6,10",
+        "--layer",
+        "2",
+        "--pattern",
+        "3",
+        "--sweep-points",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        r["exact_inertia"][0], 28,
+        "S = 12 + 6 + 10 positive eigenvalues: {r}"
+    );
+    assert_eq!(r["exact_inertia"][1], 18, "S - s_n negative: {r}");
+    assert_eq!(r["sweep"].as_array().unwrap().len(), 3);
+    let (cross, now) = (
+        r["eq65_crossing"].as_f64().unwrap(),
+        r["lambda_now"].as_f64().unwrap(),
+    );
+    assert!(
+        (cross - now).abs() <= 1e-12 * cross,
+        "default lambda is Eq. 65's: {cross} vs {now}"
+    );
+    assert_svg(Path::new(r["svg"].as_str().unwrap()), 5);
+}
+
+#[test]
+fn bad_flags_and_missing_data_are_clear_errors() {
+    let root = data_dir("cli-bad");
+    let dir = root.to_str().unwrap();
+    let cases: [(&[&str], &str); 6] = [
+        (&["train", "--data-dir", dir, "--step", "-1"], "step"),
+        (
+            &["train", "--data-dir", dir, "--sizes", "784,0,10"],
+            "sizes[1]",
+        ),
+        (
+            &["train", "--data-dir", dir, "--lambda", "0.5,x"],
+            "--lambda",
+        ),
+        (
+            &["train", "--data-dir", dir, "--optimizer", "mk", "--mu", "2"],
+            "mk-damped",
+        ),
+        (&["train", "--data-dir", "/nonexistent"], "make data"),
+        (
+            &[
+                "figure5",
+                "--data-dir",
+                dir,
+                "--sizes",
+                "784,10,10",
+                "--layer",
+                "2",
+            ],
+            "--layer",
+        ),
+    ];
+    for (args, needle) in cases {
+        let (code, _, stderr) = sifrian(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: {stderr:?} should mention {needle:?}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let (code, _, stderr) = sifrian(&["train", "--optimizer", "adam"]);
+    assert_eq!(code, 2, "clap rejects unknown optimizers: {stderr}");
+    assert!(stderr.contains("adam"), "{stderr}");
+}

@@ -1,0 +1,304 @@
+//! The trainer on the committed fixtures (500 MNIST training digits, 100 test digits).
+mod common;
+use common::*;
+use sifrian::backprop::adjoint;
+use sifrian::data::Dataset;
+use sifrian::directions::{mk, GradientSource};
+use sifrian::regularisation::{plain_adjoint, LambdaPolicy};
+use sifrian::train::{Method, TrainConfig, Trainer};
+use std::rc::Rc;
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+
+fn fixtures() -> (Rc<Dataset>, Rc<Dataset>) {
+    let read = |name: &str| std::fs::read(format!("{FIX}{name}")).unwrap();
+    let train = Dataset::from_idx(
+        &read("mnist-train-images-500-idx3-ubyte"),
+        &read("mnist-train-labels-500-idx1-ubyte"),
+    )
+    .unwrap();
+    let test = Dataset::from_idx(
+        &read("mnist-t10k-images-100-idx3-ubyte"),
+        &read("mnist-t10k-labels-100-idx1-ubyte"),
+    )
+    .unwrap();
+    (Rc::new(train), Rc::new(test))
+}
+
+fn config(method: Method, step: f64) -> TrainConfig {
+    TrainConfig {
+        sizes: vec![784, 32, 10],
+        alpha: 0.01,
+        seed: 7,
+        method,
+        step,
+        lambda: LambdaPolicy::Eq65 {
+            white: true,
+            eq68: false,
+        },
+    }
+}
+
+const MK_UNREG: Method = Method::Mk {
+    mu: 1.0,
+    source: GradientSource::Unregularised,
+};
+
+#[test]
+fn sgd_on_the_fixtures_lowers_the_cost_and_beats_chance() {
+    let (train, test) = fixtures();
+    let mut t = Trainer::new(config(Method::Sgd, 0.02), train, test).unwrap();
+    let before = t.evaluate(0, 100);
+    let first = t.step(500).unwrap();
+    let mut last = first.clone();
+    for _ in 0..4 {
+        last = t.step(500).unwrap();
+    }
+    let after = t.evaluate(0, 100);
+    assert!(!last.diverged);
+    assert!(
+        last.mean_loss < 0.6 * first.mean_loss,
+        "epoch-5 cost {} vs epoch-1 cost {}",
+        last.mean_loss,
+        first.mean_loss
+    );
+    assert!(
+        last.accuracy > 0.6,
+        "training accuracy after 5 epochs {} (chance: 0.1)",
+        last.accuracy
+    );
+    assert!(
+        after.accuracy() > 0.5 && after.accuracy() > before.accuracy() + 0.3,
+        "validation {} -> {}",
+        before.accuracy(),
+        after.accuracy()
+    );
+    assert_eq!(
+        t.epoch(),
+        4,
+        "2500 patterns = 5 passes over 500, 4 completed epoch boundaries crossed"
+    );
+}
+
+#[test]
+fn mk_unregularised_variant_also_learns_on_the_fixtures() {
+    let (train, test) = fixtures();
+    let mut t = Trainer::new(config(MK_UNREG, 0.05), train, test).unwrap();
+    for _ in 0..4 {
+        t.step(500).unwrap();
+    }
+    let after = t.evaluate(0, 100);
+    assert!(
+        after.accuracy() > 0.5,
+        "validation accuracy {}",
+        after.accuracy()
+    );
+}
+
+#[test]
+fn sgd_and_mk_with_the_same_seed_start_identical_and_see_the_same_patterns() {
+    let (train, test) = fixtures();
+    let sgd = Trainer::new(
+        config(Method::Sgd, 0.01),
+        Rc::clone(&train),
+        Rc::clone(&test),
+    )
+    .unwrap();
+    let mk_paper = Trainer::new(
+        config(
+            Method::Mk {
+                mu: 0.0,
+                source: GradientSource::Regularised,
+            },
+            0.01,
+        ),
+        Rc::clone(&train),
+        Rc::clone(&test),
+    )
+    .unwrap();
+    assert_eq!(
+        sgd.network().params,
+        mk_paper.network().params,
+        "identical initial parameters"
+    );
+    // Same order: with a zero-effect method the visited patterns show in the statistics. Train
+    // both with a tiny step for a full epoch in chunks: the per-chunk accuracy of the untouched
+    // network depends only on which patterns were visited.
+    let mut a = Trainer::new(
+        config(Method::Sgd, 1e-300),
+        Rc::clone(&train),
+        Rc::clone(&test),
+    )
+    .unwrap();
+    let mut b = Trainer::new(config(MK_UNREG, 1e-300), train, test).unwrap();
+    for _ in 0..10 {
+        let (sa, sb) = (a.step(50).unwrap(), b.step(50).unwrap());
+        assert_eq!(sa.accuracy, sb.accuracy, "same patterns in the same order");
+        assert_eq!(
+            sa.mean_loss.to_bits(),
+            sb.mean_loss.to_bits(),
+            "same patterns in the same order"
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_gives_a_bit_identical_run() {
+    let (train, test) = fixtures();
+    let run = || {
+        let mut t = Trainer::new(
+            config(
+                Method::Mk {
+                    mu: 1.0,
+                    source: GradientSource::Regularised,
+                },
+                0.01,
+            ),
+            Rc::clone(&train),
+            Rc::clone(&test),
+        )
+        .unwrap();
+        t.step(300).unwrap();
+        t.network().params.clone()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn one_mk_step_moves_the_parameters_by_step_times_the_mk_direction() {
+    let (train, test) = fixtures();
+    let method = Method::Mk {
+        mu: 0.5,
+        source: GradientSource::Regularised,
+    };
+    let mut t = Trainer::new(config(method, 0.01), Rc::clone(&train), test).unwrap();
+    let before = t.network().clone();
+    // Find the pattern the trainer will visit: the one whose cost matches the reported loss.
+    let stats = t.step(1).unwrap();
+    let after = t.network().params.clone();
+    let mut matched = 0;
+    for i in 0..train.len() {
+        let mut x0 = vec![0.0; 784];
+        let mut d = vec![0.0; 10];
+        train.input_into(i, &mut x0);
+        train.target_into(i, &mut d);
+        let fw = before.forward(&x0);
+        if sifrian::cost::loss(&fw, &d).to_bits() != stats.mean_loss.to_bits() {
+            continue;
+        }
+        let b0 = plain_adjoint(&before, &fw, &d);
+        let lambda = LambdaPolicy::Eq65 {
+            white: true,
+            eq68: false,
+        }
+        .lambdas(&fw, &b0)
+        .unwrap();
+        assert_eq!(lambda.as_slice(), &stats.lambda[..], "reported lambdas");
+        let b = adjoint(&before, &fw, &d, &lambda);
+        let dir = mk(&before, &fw, &b, &d, &lambda, 0.5);
+        let expected: Vec<f64> = before
+            .params
+            .iter()
+            .zip(&dir)
+            .map(|(w, v)| w - 0.01 * v)
+            .collect();
+        assert_close("params after one MK step", &after, &expected, 1e-15);
+        matched += 1;
+    }
+    assert_eq!(matched, 1, "exactly one pattern has the reported loss");
+}
+
+#[test]
+fn a_step_that_would_diverge_is_rejected_and_the_parameters_are_kept() {
+    let (train, test) = fixtures();
+    let mut t = Trainer::new(config(Method::Sgd, 1e305), train, test).unwrap();
+    let before = t.network().params.clone();
+    let stats = t.step(10).unwrap();
+    assert!(
+        stats.diverged,
+        "a step of 1e305 must be rejected: {stats:?}"
+    );
+    assert_eq!(stats.steps, 0);
+    assert_eq!(
+        t.network().params,
+        before,
+        "parameters unchanged after the rejected step"
+    );
+    // A sane step size afterwards trains again.
+    t.set_step(0.01).unwrap();
+    let ok = t.step(10).unwrap();
+    assert!(!ok.diverged && ok.steps == 10);
+    assert_ne!(t.network().params, before);
+}
+
+#[test]
+fn bad_configurations_are_rejected_with_the_value_named() {
+    let (train, test) = fixtures();
+    let bad = |c: TrainConfig, needle: &str| {
+        let e = Trainer::new(c, Rc::clone(&train), Rc::clone(&test))
+            .err()
+            .expect("must be rejected")
+            .to_string();
+        assert!(e.contains(needle), "error {e:?} should name {needle:?}");
+    };
+    bad(
+        TrainConfig {
+            sizes: vec![100, 10],
+            ..config(Method::Sgd, 0.1)
+        },
+        "sizes[0]",
+    );
+    bad(
+        TrainConfig {
+            sizes: vec![784, 32, 9],
+            ..config(Method::Sgd, 0.1)
+        },
+        "sizes[2]",
+    );
+    bad(
+        TrainConfig {
+            sizes: vec![784, 0, 10],
+            ..config(Method::Sgd, 0.1)
+        },
+        "sizes[1]",
+    );
+    bad(config(Method::Sgd, 0.0), "step");
+    bad(config(Method::Sgd, f64::NAN), "step");
+    bad(
+        config(
+            Method::Mk {
+                mu: -1.0,
+                source: GradientSource::Regularised,
+            },
+            0.1,
+        ),
+        "mu",
+    );
+    bad(
+        TrainConfig {
+            alpha: -0.1,
+            ..config(Method::Sgd, 0.1)
+        },
+        "alpha",
+    );
+    let wrong = sifrian::cost::Lambdas::new(vec![1.0, 1.0], 1).unwrap();
+    bad(
+        TrainConfig {
+            lambda: LambdaPolicy::Fixed(wrong),
+            ..config(Method::Newton, 0.1)
+        },
+        "lambda",
+    );
+    let mut t = Trainer::new(
+        config(Method::Sgd, 0.1),
+        Rc::clone(&train),
+        Rc::clone(&test),
+    )
+    .unwrap();
+    assert!(t.step(0).unwrap_err().to_string().contains('n'));
+    assert!(t
+        .predict(&[0.0; 3])
+        .unwrap_err()
+        .to_string()
+        .contains("input x_0"));
+}
