@@ -1,22 +1,53 @@
-# The two commands of README.md: `make serve` and `make test`.
-.PHONY: test serve setup data
+# The two commands of README.md: `make serve` and `make test`. Every step installs what is
+# missing first and skips itself when it is already done.
+.PHONY: test serve setup tools data build unit wasm-test e2e lint
 
-# Everything CI checks: formatting, lints, all tests, and that the library builds for wasm32.
-test: setup
+PORT ?= 8000
+WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p}' Cargo.lock)
+
+# Everything CI checks.
+test: lint unit wasm-test e2e
+
+lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --test wasm --target wasm32-unknown-unknown -- -D warnings
+
+# Native tests: the maths against independent references, the trainer, the command line.
+unit:
 	cargo test --all-targets
-	cargo check --lib --target wasm32-unknown-unknown
 
-# Serves the page from the repository root on http://127.0.0.1:8000 (Ctrl-C stops it).
-serve: setup
-	cargo build --release
-	python3 -m http.server 8000 --bind 127.0.0.1
+# The wasm API in headless Chromium.
+wasm-test: tools
+	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm
 
-# Idempotent: the wasm32 target for the wasm check.
+# The page end to end in headless Chromium, on the real data.
+e2e: build data
+	npm run test:e2e
+
+# Builds the page and serves the repository root on http://127.0.0.1:$(PORT) (Ctrl-C stops it).
+serve: build data
+	@echo "sifrian: http://127.0.0.1:$(PORT)/"
+	python3 -m http.server $(PORT) --bind 127.0.0.1
+
+# The wasm32 target.
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# The wasm-bindgen CLI of exactly the Cargo.lock version, npm packages (playwright-core, binaryen),
+# Debian's Chromium and ChromeDriver.
+tools: setup
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WBG_VERSION)" ] || cargo install wasm-bindgen-cli --version $(WBG_VERSION)
+	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 # The full MNIST and Fashion-MNIST splits, checksum-verified (raw IDX in data/, gzip for the page in www/data/).
 data:
 	bash data/fetch.sh
+
+# The page's wasm: cargo -> wasm-bindgen (--target web) -> wasm-opt from npm binaryen, into www/pkg/.
+build: tools
+	cargo build --lib --release --target wasm32-unknown-unknown
+	wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/release/sifrian.wasm
+	node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue www/pkg/sifrian_bg.wasm -o www/pkg/sifrian_bg.wasm
+	@ls -l www/pkg/sifrian_bg.wasm | awk '{print "wasm: " $$5 " bytes"}'; gzip -9c www/pkg/sifrian_bg.wasm | wc -c | awk '{print "wasm gzip -9: " $$1 " bytes"}'

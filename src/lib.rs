@@ -22,6 +22,7 @@ pub mod figure5;
 pub mod hvp;
 pub mod idx;
 pub mod inspect;
+pub mod model_file;
 pub mod network;
 pub mod paper_spectrum;
 pub mod plot;
@@ -29,5 +30,7 @@ pub mod regularisation;
 pub mod rng;
 pub mod spectrum;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// One point of a training curve (the page and the CLI record them at their evaluation cadence).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 pub struct CurvePoint {
     pub samples: u64,
     /// Wall-clock seconds since the run started, measured by the caller (the engine has no clock).
@@ -17,6 +17,30 @@ pub struct CurvePoint {
     pub train_accuracy: f64,
     /// Test-set accuracy at this point, in [0, 1], when it was evaluated.
     pub validation_accuracy: Option<f64>,
+}
+
+/// What the curves' horizontal axis shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XAxis {
+    /// Patterns seen (the paper's Figures 6/7).
+    Samples,
+    /// Wall-clock seconds.
+    Seconds,
+}
+
+impl XAxis {
+    fn of(self, p: &CurvePoint) -> f64 {
+        match self {
+            XAxis::Samples => p.samples as f64,
+            XAxis::Seconds => p.seconds,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            XAxis::Samples => "patterns seen",
+            XAxis::Seconds => "seconds",
+        }
+    }
 }
 
 /// A labelled curve.
@@ -50,21 +74,26 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 }
 
 /// Figures 6/7 of the paper: cost, training accuracy and validation accuracy against patterns
-/// seen, one panel each, every series overlaid.
+/// seen (or seconds), one panel each, every series overlaid.
 pub fn draw_curves<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     series: &[Series],
+    x_axis: XAxis,
 ) -> Draw<()> {
     root.fill(&WHITE).map_err(err)?;
-    let root = root.titled(title, ("sans-serif", 18)).map_err(err)?;
+    let root = if title.is_empty() {
+        root.clone()
+    } else {
+        root.titled(title, ("sans-serif", 18)).map_err(err)?
+    };
     let panels = root.split_evenly((1, 3));
     let x_max = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.samples))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+        .flat_map(|s| s.points.iter().map(|p| x_axis.of(p)))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let x_max = if x_max > 0.0 { x_max } else { 1.0 };
     type Value = fn(&CurvePoint) -> Option<f64>;
     let picks: [(&str, Value); 3] = [
         ("cost", |p| Some(p.cost)),
@@ -96,8 +125,9 @@ pub fn draw_curves<DB: DrawingBackend>(
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_desc("patterns seen")
+            .x_desc(x_axis.name())
             .x_labels(4)
+            .x_label_formatter(&|v| format!("{v:.0}"))
             .y_labels(6)
             .draw()
             .map_err(err)?;
@@ -105,11 +135,7 @@ pub fn draw_curves<DB: DrawingBackend>(
             let pts: Vec<(f64, f64)> = s
                 .points
                 .iter()
-                .filter_map(|p| {
-                    pick(p)
-                        .filter(|v| v.is_finite())
-                        .map(|v| (p.samples as f64, v))
-                })
+                .filter_map(|p| pick(p).filter(|v| v.is_finite()).map(|v| (x_axis.of(p), v)))
                 .collect();
             let c = color(i);
             chart
@@ -283,13 +309,14 @@ pub fn draw_figure5<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
-/// [`draw_curves`] into an SVG string.
+/// [`draw_curves`] into an SVG string, against patterns seen.
 pub fn curves_svg(size: (u32, u32), title: &str, series: &[Series]) -> Draw<String> {
     let mut s = String::new();
     draw_curves(
         &SVGBackend::with_string(&mut s, size).into_drawing_area(),
         title,
         series,
+        XAxis::Samples,
     )?;
     Ok(s)
 }

@@ -33,6 +33,28 @@ impl LambdaPolicy {
         }
     }
 
+    /// Parses `eq65`, `eq65+eq68`, or lambda_0..lambda_n comma-separated (n layers).
+    pub fn parse(spec: &str, white: bool, n: usize) -> Result<Self> {
+        match spec.trim() {
+            "eq65" => Ok(LambdaPolicy::Eq65 { white, eq68: false }),
+            "eq65+eq68" => Ok(LambdaPolicy::Eq65 { white, eq68: true }),
+            list => {
+                let values = list
+                    .split(',')
+                    .map(|v| {
+                        v.trim().parse::<f64>().map_err(|_| {
+                            Error::invalid(
+                                "lambda",
+                                format!("{v:?} is not a number (expected eq65, eq65+eq68 or lambda_0..lambda_n)"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(LambdaPolicy::Fixed(Lambdas::new(values, n)?))
+            }
+        }
+    }
+
     /// Checks the policy against a network of `n` layers.
     pub fn validate(&self, n: usize) -> Result<()> {
         match self {

@@ -36,6 +36,43 @@ pub enum Method {
 }
 
 impl Method {
+    /// The names the command line and the page use: `sgd`, `mk` (Eq. 40, mu = 0), `mk-damped`
+    /// (Eq. 42), `mk-unreg` (the unregularised-gradient variant), `newton`. `mu` (default 1) is
+    /// only for `mk-damped` and `mk-unreg` (validated but ignored by `sgd` and `newton`).
+    pub fn from_name(name: &str, mu: Option<f64>) -> Result<Method> {
+        if let Some(m) = mu {
+            check_damping(m)?;
+        }
+        Ok(match name {
+            "sgd" => Method::Sgd,
+            "mk" if mu.is_some_and(|m| m != 0.0) => {
+                return Err(Error::invalid(
+                    "mu",
+                    "MK as printed (Eq. 40) has mu = 0; choose mk-damped for Eq. 42",
+                ))
+            }
+            "mk" => Method::Mk {
+                mu: 0.0,
+                source: GradientSource::Regularised,
+            },
+            "mk-damped" => Method::Mk {
+                mu: mu.unwrap_or(1.0),
+                source: GradientSource::Regularised,
+            },
+            "mk-unreg" => Method::Mk {
+                mu: mu.unwrap_or(1.0),
+                source: GradientSource::Unregularised,
+            },
+            "newton" => Method::Newton,
+            other => {
+                return Err(Error::invalid(
+                    "optimizer",
+                    format!("unknown {other:?} (expected sgd, mk, mk-damped, mk-unreg or newton)"),
+                ))
+            }
+        })
+    }
+
     /// A short name for tables and legends.
     pub fn label(&self) -> String {
         match self {
@@ -111,7 +148,7 @@ impl TrainConfig {
 }
 
 /// What `step(n)` did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StepStats {
     /// Patterns actually trained on (fewer than asked only when a step diverged).
     pub steps: usize,
@@ -129,7 +166,7 @@ pub struct StepStats {
 }
 
 /// Accuracy and mean loss over a range of the test set.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Evaluation {
     pub count: usize,
     pub correct: usize,
@@ -148,6 +185,63 @@ impl Evaluation {
         self.count += other.count;
         self.correct += other.correct;
         self.loss_sum += other.loss_sum;
+    }
+}
+
+/// The outputs `x_n` as class probabilities: clipped at 0 and normalised to sum 1 (uniform when
+/// all are <= 0). The network is trained by least squares on one-hot targets, so its outputs are
+/// already near the simplex; this is a reading of them, not a softmax the training knows about.
+pub fn probabilities(outputs: &[f64]) -> Vec<f64> {
+    let clipped: Vec<f64> = outputs
+        .iter()
+        .map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 })
+        .collect();
+    let sum: f64 = clipped.iter().sum();
+    if sum > 0.0 {
+        clipped.iter().map(|v| v / sum).collect()
+    } else {
+        vec![1.0 / outputs.len() as f64; outputs.len()]
+    }
+}
+
+/// Sums what `step` reports.
+#[derive(Default)]
+struct Accumulator {
+    loss_sum: f64,
+    correct: usize,
+    done: usize,
+    diverged: bool,
+    lambda: Vec<f64>,
+}
+
+impl Accumulator {
+    /// Adds one step's outcome; `false` (and `diverged`) when it was rejected.
+    fn add(&mut self, outcome: Option<(f64, bool, Vec<f64>)>) -> bool {
+        match outcome {
+            Some((loss, correct, lambda)) => {
+                self.loss_sum += loss;
+                self.correct += usize::from(correct);
+                self.done += 1;
+                self.lambda = lambda;
+                true
+            }
+            None => {
+                self.diverged = true;
+                false
+            }
+        }
+    }
+
+    fn stats(self, samples_seen: u64, epoch: u64) -> StepStats {
+        StepStats {
+            steps: self.done,
+            samples_seen,
+            epoch,
+            mean_loss: self.loss_sum / self.done.max(1) as f64,
+            accuracy: self.correct as f64 / self.done.max(1) as f64,
+            diverged: self.diverged,
+            lambda: self.lambda,
+        }
     }
 }
 
@@ -347,6 +441,19 @@ impl Trainer {
         true
     }
 
+    /// One step on the pattern in `self.x0`, `self.d`: `Some((loss, correct, lambdas))` before the
+    /// step, or `None` when the step was rejected (it would have produced NaN/Inf).
+    fn train_current(&mut self, label: usize) -> Option<(f64, bool, Vec<f64>)> {
+        let fw = self.net.forward(&self.x0);
+        // Non-finite states make the lambdas fail: that is a divergence too.
+        let (layers, lambda) = self.direction(&fw).ok()?;
+        if !self.apply(&fw, &layers) {
+            return None;
+        }
+        self.samples_seen += 1;
+        Some((loss(&fw, &self.d), argmax(fw.output()) == label, lambda))
+    }
+
     /// Trains on the next `n` patterns (n >= 1), stopping early at a diverged step.
     pub fn step(&mut self, n: usize) -> Result<StepStats> {
         if n == 0 {
@@ -356,35 +463,37 @@ impl Trainer {
             ));
         }
         let train = Rc::clone(&self.train);
-        let (mut loss_sum, mut correct, mut done) = (0.0, 0usize, 0usize);
-        let mut last_lambda = Vec::new();
-        let mut diverged = false;
+        let mut acc = Accumulator::default();
         for _ in 0..n {
             let i = self.next_index();
             train.input_into(i, &mut self.x0);
             train.target_into(i, &mut self.d);
-            let fw = self.net.forward(&self.x0);
-            let (layers, lambda) = self.direction(&fw)?;
-            if !self.apply(&fw, &layers) {
-                // Rejected: the parameters are untouched; the pattern counts as visited.
-                diverged = true;
+            // A rejected step leaves the parameters untouched; the pattern counts as visited.
+            if !acc.add(self.train_current(train.label(i))) {
                 break;
             }
-            loss_sum += loss(&fw, &self.d);
-            correct += usize::from(argmax(fw.output()) == train.label(i));
-            done += 1;
-            self.samples_seen += 1;
-            last_lambda = lambda;
         }
-        Ok(StepStats {
-            steps: done,
-            samples_seen: self.samples_seen,
-            epoch: self.epoch,
-            mean_loss: loss_sum / done.max(1) as f64,
-            accuracy: correct as f64 / done.max(1) as f64,
-            diverged,
-            lambda: last_lambda,
-        })
+        Ok(acc.stats(self.samples_seen, self.epoch))
+    }
+
+    /// One step of the configured method on a given pattern (pixels in [0, 1], s_0 of them) and
+    /// label: the page's "teach" on a drawn digit.
+    pub fn teach(&mut self, x0: &[f64], label: usize) -> Result<StepStats> {
+        self.net.check_input(x0)?;
+        if label >= Dataset::CLASSES {
+            return Err(Error::invalid(
+                "label",
+                format!("must be 0..{}, got {label}", Dataset::CLASSES - 1),
+            ));
+        }
+        self.x0.copy_from_slice(x0);
+        self.d
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = f64::from(u8::from(i == label)));
+        let mut acc = Accumulator::default();
+        acc.add(self.train_current(label));
+        Ok(acc.stats(self.samples_seen, self.epoch))
     }
 
     /// Accuracy and loss on test patterns `start..start + count` (clamped to the test set): the

@@ -1,0 +1,318 @@
+//! The page's face: the only file with `#[wasm_bindgen]`. Thin: it converts JS values, calls the
+//! library, and turns every error into a JS `Error` whose message names the bad value. JS owns
+//! the clock and the loop; everything here does a bounded amount of work.
+
+use crate::data::Dataset;
+use crate::error::Error;
+use crate::model_file;
+use crate::plot::{draw_curves as draw, CurvePoint, Series, XAxis};
+use crate::regularisation::LambdaPolicy;
+use crate::train::{probabilities, Method, TrainConfig, Trainer};
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    serde_wasm_bindgen::to_value(v).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Whether this build uses wasm SIMD (simd128).
+#[wasm_bindgen]
+pub fn simd_enabled() -> bool {
+    cfg!(target_feature = "simd128")
+}
+
+/// A loaded data set (training and test splits), shared by every session on it.
+#[wasm_bindgen]
+pub struct Data {
+    train: Rc<Dataset>,
+    test: Rc<Dataset>,
+}
+
+#[wasm_bindgen]
+impl Data {
+    /// From the raw (decompressed) IDX bytes of the four files.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> Result<Data, JsError> {
+        let named = |what: &str, e: Error| JsError::new(&format!("{what}: {e}"));
+        let train = Dataset::from_idx(train_images, train_labels)
+            .map_err(|e| named("training split", e))?;
+        let test =
+            Dataset::from_idx(test_images, test_labels).map_err(|e| named("test split", e))?;
+        if train.input_size() != test.input_size() {
+            return Err(JsError::new(&format!(
+                "test split: {} pixels per image, the training split has {}",
+                test.input_size(),
+                train.input_size()
+            )));
+        }
+        Ok(Data {
+            train: Rc::new(train),
+            test: Rc::new(test),
+        })
+    }
+
+    pub fn train_len(&self) -> usize {
+        self.train.len()
+    }
+
+    pub fn test_len(&self) -> usize {
+        self.test.len()
+    }
+
+    fn test_index(&self, i: usize) -> Result<usize, JsError> {
+        if i < self.test.len() {
+            Ok(i)
+        } else {
+            Err(JsError::new(&format!(
+                "test index: {i} is past the last test pattern ({})",
+                self.test.len() - 1
+            )))
+        }
+    }
+
+    /// The pixels (0..255) of test image `i`.
+    pub fn test_pixels(&self, i: usize) -> Result<Vec<u8>, JsError> {
+        Ok(self.test.pixels(self.test_index(i)?).to_vec())
+    }
+
+    pub fn test_label(&self, i: usize) -> Result<usize, JsError> {
+        Ok(self.test.label(self.test_index(i)?))
+    }
+}
+
+const CONFIG_KEYS: [&str; 8] = [
+    "sizes",
+    "alpha",
+    "seed",
+    "optimizer",
+    "step",
+    "mu",
+    "lambda",
+    "white",
+];
+
+/// The page's run configuration (`lambda`: "eq65", "eq65+eq68" or [lambda_0..lambda_n]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsConfig {
+    sizes: Vec<usize>,
+    #[serde(default = "default_alpha")]
+    alpha: f64,
+    #[serde(default)]
+    seed: u32,
+    optimizer: String,
+    step: f64,
+    #[serde(default)]
+    mu: Option<f64>,
+    #[serde(default)]
+    lambda: Option<LambdaSpec>,
+    #[serde(default = "default_white")]
+    white: bool,
+}
+
+fn default_alpha() -> f64 {
+    0.01
+}
+fn default_white() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LambdaSpec {
+    Name(String),
+    Values(Vec<f64>),
+}
+
+impl JsConfig {
+    fn into_config(self) -> Result<TrainConfig, Error> {
+        let method = Method::from_name(&self.optimizer, self.mu)?;
+        let n = self.sizes.len().saturating_sub(1).max(1);
+        let lambda = match self.lambda {
+            None => LambdaPolicy::Eq65 {
+                white: self.white,
+                eq68: false,
+            },
+            Some(LambdaSpec::Name(s)) => LambdaPolicy::parse(&s, self.white, n)?,
+            Some(LambdaSpec::Values(v)) => LambdaPolicy::Fixed(crate::cost::Lambdas::new(v, n)?),
+        };
+        Ok(TrainConfig {
+            sizes: self.sizes,
+            alpha: self.alpha,
+            seed: u64::from(self.seed),
+            method,
+            step: self.step,
+            lambda,
+        })
+    }
+}
+
+/// One training run on a [`Data`].
+#[wasm_bindgen]
+pub struct Session {
+    trainer: Trainer,
+}
+
+fn pixels_f64(pixels: &[f32], expected: usize) -> Result<Vec<f64>, JsError> {
+    if pixels.len() != expected {
+        return Err(JsError::new(&format!(
+            "pixels: expected {expected} values, found {}",
+            pixels.len()
+        )));
+    }
+    if let Some(i) = pixels.iter().position(|p| !p.is_finite()) {
+        return Err(JsError::new(&format!(
+            "pixels[{i}]: {} is not a finite number",
+            pixels[i]
+        )));
+    }
+    Ok(pixels.iter().map(|&p| f64::from(p)).collect())
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// `config`: `{sizes, alpha, seed, optimizer, step, mu, lambda, white}` (see README).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, data: &Data) -> Result<Session, JsError> {
+        // serde-wasm-bindgen only reads the named fields, so unknown keys (typos) are caught here.
+        if let Some(obj) = config.dyn_ref::<js_sys::Object>() {
+            for key in js_sys::Object::keys(obj)
+                .iter()
+                .filter_map(|k| k.as_string())
+            {
+                if !CONFIG_KEYS.contains(&key.as_str()) {
+                    return Err(JsError::new(&format!(
+                        "config: unknown key {key:?} (expected one of {CONFIG_KEYS:?})"
+                    )));
+                }
+            }
+        }
+        let raw: JsConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|e| JsError::new(&format!("config: {e}")))?;
+        let config = raw.into_config().map_err(js)?;
+        let trainer =
+            Trainer::new(config, Rc::clone(&data.train), Rc::clone(&data.test)).map_err(js)?;
+        Ok(Session { trainer })
+    }
+
+    /// Trains on the next `n` patterns: `{steps, samples_seen, epoch, mean_loss, accuracy, diverged, lambda}`.
+    pub fn step(&mut self, n: u32) -> Result<JsValue, JsError> {
+        to_js(&self.trainer.step(n as usize).map_err(js)?)
+    }
+
+    /// Accuracy on test patterns `start..start + count`: `{count, correct, loss_sum}`.
+    pub fn validate(&self, start: u32, count: u32) -> Result<JsValue, JsError> {
+        if start as usize >= self.trainer.test_set().len() {
+            return Err(JsError::new(&format!(
+                "start: {start} is past the last test pattern ({})",
+                self.trainer.test_set().len() - 1
+            )));
+        }
+        to_js(&self.trainer.evaluate(start as usize, count as usize))
+    }
+
+    /// 784 pixels in [0, 1] -> 10 probabilities (the outputs clipped at 0 and normalised).
+    pub fn predict(&self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
+        let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
+        let out = self.trainer.predict(&x).map_err(js)?;
+        Ok(probabilities(&out).iter().map(|&p| p as f32).collect())
+    }
+
+    /// One optimizer step on a drawn digit with its label.
+    pub fn teach(&mut self, pixels: &[f32], label: u32) -> Result<JsValue, JsError> {
+        let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
+        to_js(&self.trainer.teach(&x, label as usize).map_err(js)?)
+    }
+
+    /// The model as a versioned, checksummed file.
+    pub fn export_model(&self) -> Vec<u8> {
+        model_file::export(self.trainer.network())
+    }
+
+    /// Replaces the parameters by a model file's (same architecture required).
+    pub fn import_model(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let net = model_file::import(bytes).map_err(js)?;
+        let ours = self.trainer.network().sizes();
+        if net.sizes() != ours {
+            return Err(JsError::new(&format!(
+                "model file: its network is {:?}, this session's is {ours:?}; choose that architecture first",
+                net.sizes()
+            )));
+        }
+        self.trainer.set_params(&net.params).map_err(js)
+    }
+
+    pub fn set_step(&mut self, step: f64) -> Result<(), JsError> {
+        self.trainer.set_step(step).map_err(js)
+    }
+
+    pub fn samples_seen(&self) -> f64 {
+        self.trainer.samples_seen() as f64
+    }
+
+    /// FNV-1a 64 of the parameters' bits (determinism checks).
+    pub fn params_hash(&self) -> String {
+        model_file::params_hash(&self.trainer.network().params)
+    }
+}
+
+/// The layer sizes a model file declares (to pick the architecture before importing it).
+#[wasm_bindgen]
+pub fn model_sizes(bytes: &[u8]) -> Result<Vec<u32>, JsError> {
+    let (sizes, _) = model_file::read_header(bytes).map_err(js)?;
+    Ok(sizes.iter().map(|&s| s as u32).collect())
+}
+
+#[derive(Deserialize)]
+struct JsSeries {
+    label: String,
+    points: Vec<CurvePoint>,
+}
+
+/// Draws the training curves (cost, training accuracy, validation accuracy) on a canvas.
+/// Main thread only: plotters measures text through the DOM.
+#[wasm_bindgen]
+pub fn draw_curves(
+    canvas: web_sys::HtmlCanvasElement,
+    series: JsValue,
+    x_axis: &str,
+) -> Result<(), JsError> {
+    let series: Vec<JsSeries> = serde_wasm_bindgen::from_value(series)
+        .map_err(|e| JsError::new(&format!("series: {e}")))?;
+    let x = match x_axis {
+        "samples" => XAxis::Samples,
+        "seconds" => XAxis::Seconds,
+        other => {
+            return Err(JsError::new(&format!(
+                "x_axis: unknown {other:?} (expected samples or seconds)"
+            )))
+        }
+    };
+    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("canvas: no 2D context"))?;
+    let views: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            label: &s.label,
+            points: &s.points,
+        })
+        .collect();
+    use plotters::prelude::IntoDrawingArea;
+    draw(&backend.into_drawing_area(), "", &views, x).map_err(|e| JsError::new(&e))
+}

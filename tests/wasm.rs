@@ -1,0 +1,186 @@
+//! The wasm API in headless Chromium (wasm-bindgen-test): what the page relies on.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Error, JSON};
+use sifrian::wasm::{draw_curves, model_sizes, Data, Session};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn data() -> Data {
+    Data::new(
+        include_bytes!("fixtures/mnist-train-images-500-idx3-ubyte"),
+        include_bytes!("fixtures/mnist-train-labels-500-idx1-ubyte"),
+        include_bytes!("fixtures/mnist-t10k-images-100-idx3-ubyte"),
+        include_bytes!("fixtures/mnist-t10k-labels-100-idx1-ubyte"),
+    )
+    .unwrap()
+}
+
+fn config(json: &str) -> JsValue {
+    JSON::parse(json).unwrap()
+}
+
+#[track_caller]
+fn message<T>(r: Result<T, wasm_bindgen::JsError>) -> String {
+    let e: JsValue = r.err().expect("must fail").into();
+    let e: Error = e.dyn_into().expect("a JS Error");
+    e.message().into()
+}
+
+const SGD: &str = r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "sgd", "step": 0.02}"#;
+
+#[wasm_bindgen_test]
+fn a_step_changes_the_parameters_and_reports_stats() {
+    let d = data();
+    let mut s = Session::new(config(SGD), &d).unwrap();
+    let before = s.params_hash();
+    let stats = s.step(20).unwrap();
+    let steps = js_sys::Reflect::get(&stats, &"steps".into())
+        .unwrap()
+        .as_f64();
+    assert_eq!(steps, Some(20.0));
+    assert_ne!(s.params_hash(), before, "parameters must change");
+    assert_eq!(s.samples_seen(), 20.0);
+}
+
+#[wasm_bindgen_test]
+fn predict_returns_ten_probabilities_summing_to_one() {
+    let d = data();
+    let mut s = Session::new(config(SGD), &d).unwrap();
+    s.step(200).unwrap();
+    let pixels: Vec<f32> = d
+        .test_pixels(0)
+        .unwrap()
+        .iter()
+        .map(|&p| f32::from(p) / 255.0)
+        .collect();
+    let p = s.predict(&pixels).unwrap();
+    assert_eq!(p.len(), 10);
+    let sum: f32 = p.iter().sum();
+    assert!((sum - 1.0).abs() < 1e-5, "sum {sum}");
+    assert!(p.iter().all(|&v| v >= 0.0));
+}
+
+#[wasm_bindgen_test]
+fn bad_configs_and_inputs_throw_errors_naming_the_value() {
+    let d = data();
+    let cases = [
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "adam", "step": 0.1}"#,
+            "adam",
+        ),
+        (
+            r#"{"sizes": [784, 0, 10], "optimizer": "sgd", "step": 0.1}"#,
+            "sizes[1]",
+        ),
+        (
+            r#"{"sizes": [100, 10], "optimizer": "sgd", "step": 0.1}"#,
+            "sizes[0]",
+        ),
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": -1}"#,
+            "step",
+        ),
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk-damped", "step": 0.1, "mu": -2}"#,
+            "mu",
+        ),
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step": 0.1, "lambda": [1, 2]}"#,
+            "lambda",
+        ),
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step": 0.1, "lambda": "eq99"}"#,
+            "lambda",
+        ),
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": 0.1, "colour": 1}"#,
+            "colour",
+        ),
+        (
+            r#"{"sizes": [784, 4000, 4000, 10], "optimizer": "sgd", "step": 0.1}"#,
+            "limit",
+        ),
+    ];
+    for (json, needle) in cases {
+        let r = Session::new(config(json), &d);
+        assert!(r.is_err(), "{json} must be rejected");
+        let m = message(r);
+        assert!(m.contains(needle), "{json}: {m:?} should name {needle:?}");
+    }
+    let mut s = Session::new(config(SGD), &d).unwrap();
+    assert!(message(s.predict(&[0.5; 10])).contains("pixels"));
+    let mut nan = vec![0.0f32; 784];
+    nan[7] = f32::NAN;
+    assert!(message(s.predict(&nan)).contains("pixels[7]"));
+    assert!(message(s.teach(&[0.0; 784], 10)).contains("label"));
+    assert!(message(s.step(0)).contains("at least 1"));
+    assert!(message(s.validate(100, 5)).contains("start"));
+    assert!(message(s.set_step(f64::INFINITY)).contains("step"));
+    assert!(message(Data::new(&[0, 0, 8, 1], &[], &[], &[])).contains("training split"));
+}
+
+#[wasm_bindgen_test]
+fn export_then_import_restores_the_model_and_corrupt_files_are_rejected() {
+    let d = data();
+    let mut a = Session::new(config(SGD), &d).unwrap();
+    a.step(100).unwrap();
+    let bytes = a.export_model();
+    assert_eq!(model_sizes(&bytes).unwrap(), vec![784, 16, 10]);
+    let mut b = Session::new(
+        config(r#"{"sizes": [784, 16, 10], "seed": 9, "optimizer": "sgd", "step": 0.02}"#),
+        &d,
+    )
+    .unwrap();
+    assert_ne!(a.params_hash(), b.params_hash());
+    b.import_model(&bytes).unwrap();
+    assert_eq!(a.params_hash(), b.params_hash());
+    let mut corrupt = bytes.clone();
+    corrupt[100] ^= 1;
+    assert!(message(b.import_model(&corrupt)).contains("checksum"));
+    assert!(message(b.import_model(&bytes[..bytes.len() - 3])).contains("truncated"));
+    let mut other = Session::new(
+        config(r#"{"sizes": [784, 8, 10], "optimizer": "sgd", "step": 0.02}"#),
+        &d,
+    )
+    .unwrap();
+    assert!(message(other.import_model(&bytes)).contains("architecture"));
+}
+
+#[wasm_bindgen_test]
+fn the_same_seed_gives_the_same_hash_and_races_start_equal() {
+    let d = data();
+    let mut a = Session::new(config(SGD), &d).unwrap();
+    let mk = Session::new(config(r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "mk-unreg", "step": 0.03, "mu": 1}"#), &d).unwrap();
+    assert_eq!(
+        a.params_hash(),
+        mk.params_hash(),
+        "a race starts from identical weights"
+    );
+    let mut b = Session::new(config(SGD), &d).unwrap();
+    a.step(150).unwrap();
+    b.step(150).unwrap();
+    assert_eq!(a.params_hash(), b.params_hash());
+}
+
+#[wasm_bindgen_test]
+fn draw_curves_paints_the_canvas() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    canvas.set_width(600);
+    canvas.set_height(240);
+    document.body().unwrap().append_child(&canvas).unwrap();
+    let series = config(
+        r#"[{"label": "SGD", "points": [{"samples": 100, "seconds": 0.1, "cost": 0.4, "train_accuracy": 0.3, "validation_accuracy": 0.35},
+                                       {"samples": 200, "seconds": 0.2, "cost": 0.2, "train_accuracy": 0.6, "validation_accuracy": null}]}]"#,
+    );
+    draw_curves(canvas.clone(), series.clone(), "samples").unwrap();
+    draw_curves(canvas.clone(), series.clone(), "seconds").unwrap();
+    assert!(message(draw_curves(canvas, series, "hours")).contains("hours"));
+}
