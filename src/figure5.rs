@@ -15,7 +15,7 @@ use crate::regularisation::plain_adjoint;
 use crate::spectrum::{exact_spectrum, ExactSpectrum};
 
 /// The exact spectrum's extremes at one lambda_k.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExactPoint {
     pub lambda: f64,
     /// Largest positive eigenvalue (0 if none).
@@ -25,7 +25,7 @@ pub struct ExactPoint {
 }
 
 /// Everything Figure 5 shows for one layer and pattern.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figure5 {
     pub layer: usize,
     pub curves: Figure5Curves,

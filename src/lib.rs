@@ -22,6 +22,7 @@ pub mod figure5;
 pub mod hvp;
 pub mod idx;
 pub mod inspect;
+pub mod lab;
 pub mod model_file;
 pub mod network;
 pub mod paper_spectrum;

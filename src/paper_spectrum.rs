@@ -18,7 +18,7 @@ use crate::network::{hadamard, norm2_sq, norm_inf, Forward};
 use crate::regularisation::scaled_adjoint_norms;
 
 /// The two families of Eq. 62, each ascending.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Eq62Families {
     /// `lambda_k F'(a_k)_i^2` (the paper's positive family; S values).
     pub family1: Vec<f64>,
@@ -51,7 +51,7 @@ pub fn eq62_families(fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<E
 }
 
 /// Figure 5's two curves for one hidden layer k (1 <= k <= n-1) against lambda = lambda_k.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figure5Curves {
     /// `||F'(a_k)||_inf^2`: family 1 is `slope * lambda`.
     pub slope: f64,
@@ -96,7 +96,7 @@ impl Figure5Curves {
 }
 
 /// The paper's spectral radius formulas, from the non-regularised adjoint b0.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaperRadius {
     /// Eq. 66: `max{ ||F'(a_n)||_inf^2, max_{k<n} ||F'(a_{k+1}) .* b0_{k+1}|| ||F'(a_k)||_inf }`.
     pub eq66: f64,

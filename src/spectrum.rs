@@ -32,7 +32,7 @@ use crate::network::{hadamard, norm2_sq, Forward, Network};
 use nalgebra::DMatrix;
 
 /// All nonzero eigenvalues of one pattern's Hessian, its inertia and its spectral radius.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExactSpectrum {
     /// The nonzero eigenvalues, ascending.
     pub eigenvalues: Vec<f64>,

@@ -270,6 +270,8 @@ pub struct Trainer {
     bounds: Vec<(f64, f64)>,
     x0: Vec<f64>,
     d: Vec<f64>,
+    /// Index of the last training pattern visited.
+    last_pattern: Option<usize>,
 }
 
 impl Trainer {
@@ -293,6 +295,7 @@ impl Trainer {
             bounds: vec![(0.0, 0.0); net.n() + 1],
             x0: vec![0.0; train.input_size()],
             d: vec![0.0; Dataset::CLASSES],
+            last_pattern: None,
             rng: Rng::new(config.seed ^ 0x5EED_0F0D_E5E5),
             order: (0..train.len() as u32).collect(),
             pos: 0,
@@ -333,6 +336,21 @@ impl Trainer {
         self.net = Network::from_params(&self.config.sizes, self.config.alpha, params.to_vec())?;
         self.refresh_bounds();
         Ok(())
+    }
+
+    /// Index of the last training pattern visited (None before the first step).
+    pub fn last_pattern(&self) -> Option<usize> {
+        self.last_pattern
+    }
+
+    /// The lambdas this run's policy gives for pattern (x0, d) at the current parameters.
+    pub fn lambdas_for(&self, x0: &[f64], d: &[f64]) -> Result<crate::cost::Lambdas> {
+        self.net.check_input(x0)?;
+        self.net.check_target(d)?;
+        let fw = self.net.forward(x0);
+        self.config
+            .lambda
+            .lambdas(&fw, &plain_adjoint(&self.net, &fw, d))
     }
 
     /// Changes the step size of the following steps.
@@ -466,6 +484,7 @@ impl Trainer {
         let mut acc = Accumulator::default();
         for _ in 0..n {
             let i = self.next_index();
+            self.last_pattern = Some(i);
             train.input_into(i, &mut self.x0);
             train.target_into(i, &mut self.d);
             // A rejected step leaves the parameters untouched; the pattern counts as visited.

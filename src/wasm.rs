@@ -272,6 +272,118 @@ impl Session {
     }
 }
 
+/// What the lab is asked for: a hidden layer, a pattern, lambda_k (default: the policy's).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabRequest {
+    layer: usize,
+    /// "current" (the last training pattern), "train", "test" (with `index`) or "drawn" (with
+    /// `pixels` and `label`).
+    source: String,
+    #[serde(default)]
+    index: usize,
+    #[serde(default)]
+    pixels: Option<Vec<f32>>,
+    #[serde(default)]
+    label: Option<usize>,
+    #[serde(default)]
+    lambda: Option<f64>,
+    #[serde(default)]
+    mu: Option<f64>,
+    #[serde(default)]
+    step: Option<f64>,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// The Sifrian lab for one pattern: Figure 5's curves, the exact spectrum, Eq. 62's counts and
+    /// values, the radius formulas, a verdict and the directions table (see `lab::LabReport`).
+    /// Costs one exact spectrum: run it in a worker for big nets.
+    pub fn lab(&self, request: JsValue) -> Result<JsValue, JsError> {
+        let r: LabRequest = serde_wasm_bindgen::from_value(request)
+            .map_err(|e| JsError::new(&format!("lab request: {e}")))?;
+        let t = &self.trainer;
+        let s0 = t.network().sizes()[0];
+        let mut x0 = vec![0.0; s0];
+        let mut d = vec![0.0; Dataset::CLASSES];
+        let from = |set: &Dataset, i: usize, what: &str, x0: &mut [f64], d: &mut [f64]| {
+            if i >= set.len() {
+                return Err(JsError::new(&format!(
+                    "index: {i} is past the last {what} pattern ({})",
+                    set.len() - 1
+                )));
+            }
+            set.input_into(i, x0);
+            set.target_into(i, d);
+            Ok(())
+        };
+        match r.source.as_str() {
+            "current" => {
+                let i = t.last_pattern().ok_or_else(|| {
+                    JsError::new("source: no training pattern yet (take a step first)")
+                })?;
+                from(t.train_set(), i, "training", &mut x0, &mut d)?
+            }
+            "train" => from(t.train_set(), r.index, "training", &mut x0, &mut d)?,
+            "test" => from(t.test_set(), r.index, "test", &mut x0, &mut d)?,
+            "drawn" => {
+                let pixels = r
+                    .pixels
+                    .as_deref()
+                    .ok_or_else(|| JsError::new("pixels: needed for a drawn digit"))?;
+                x0 = pixels_f64(pixels, s0)?;
+                let label = r
+                    .label
+                    .ok_or_else(|| JsError::new("label: needed for a drawn digit (its target)"))?;
+                if label >= Dataset::CLASSES {
+                    return Err(JsError::new(&format!("label: must be 0..9, got {label}")));
+                }
+                d[label] = 1.0;
+            }
+            other => {
+                return Err(JsError::new(&format!(
+                    "source: unknown {other:?} (expected current, train, test or drawn)"
+                )))
+            }
+        }
+        let base = t.lambdas_for(&x0, &d).map_err(js)?;
+        let eq68 = matches!(t.config().lambda, LambdaPolicy::Eq65 { eq68: true, .. });
+        let mu = r.mu.unwrap_or(1.0);
+        let step = r.step.unwrap_or(t.config().step);
+        if let Some(l) = r.lambda {
+            if !(l.is_finite() && l > 0.0) {
+                return Err(JsError::new(&format!(
+                    "lambda: must be a finite number > 0, got {l}"
+                )));
+            }
+        }
+        let report = crate::lab::lab_report(
+            t.network(),
+            &x0,
+            &d,
+            r.layer,
+            &base,
+            r.lambda,
+            eq68,
+            mu,
+            step,
+        )
+        .map_err(js)?;
+        to_js(&report)
+    }
+}
+
+/// Draws Figure 5 (the `figure5` object of a lab report) on a canvas. Main thread only.
+#[wasm_bindgen]
+pub fn draw_figure5(canvas: web_sys::HtmlCanvasElement, figure5: JsValue) -> Result<(), JsError> {
+    let fig: crate::figure5::Figure5 = serde_wasm_bindgen::from_value(figure5)
+        .map_err(|e| JsError::new(&format!("figure5: {e}")))?;
+    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("canvas: no 2D context"))?;
+    use plotters::prelude::IntoDrawingArea;
+    crate::plot::draw_figure5(&backend.into_drawing_area(), "", &fig).map_err(|e| JsError::new(&e))
+}
+
 /// The layer sizes a model file declares (to pick the architecture before importing it).
 #[wasm_bindgen]
 pub fn model_sizes(bytes: &[u8]) -> Result<Vec<u32>, JsError> {

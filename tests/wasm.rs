@@ -184,3 +184,80 @@ fn draw_curves_paints_the_canvas() {
     draw_curves(canvas.clone(), series.clone(), "seconds").unwrap();
     assert!(message(draw_curves(canvas, series, "hours")).contains("hours"));
 }
+
+fn get(v: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(v.clone(), |o, k| {
+        js_sys::Reflect::get(&o, &(*k).into()).unwrap()
+    })
+}
+
+#[wasm_bindgen_test]
+fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
+    let d = data();
+    let mut s = Session::new(
+        config(r#"{"sizes": [784, 12, 6, 10], "optimizer": "mk-unreg", "step": 0.03, "mu": 1}"#),
+        &d,
+    )
+    .unwrap();
+    assert!(
+        message(s.lab(config(r#"{"layer": 1, "source": "current"}"#)))
+            .contains("no training pattern")
+    );
+    s.step(50).unwrap();
+    let r = s
+        .lab(config(r#"{"layer": 1, "source": "test", "index": 4}"#))
+        .unwrap();
+    let spectrum = get(&r, &["figure5", "spectrum"]);
+    assert_eq!(
+        get(&spectrum, &["positive"]).as_f64(),
+        Some(28.0),
+        "S = 12 + 6 + 10"
+    );
+    assert_eq!(
+        get(&spectrum, &["negative"]).as_f64(),
+        Some(18.0),
+        "S - s_n"
+    );
+    let crossing = {
+        let c = get(&r, &["figure5", "curves"]);
+        (get(&c, &["numerator"]).as_f64().unwrap() / get(&c, &["slope"]).as_f64().unwrap()).sqrt()
+    };
+    let lambda1 = js_sys::Reflect::get_u32(&get(&r, &["lambdas"]), 1)
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        (crossing - lambda1).abs() <= 1e-12 * crossing,
+        "Eq. 65 crossing {crossing} vs lambda_1 {lambda1}"
+    );
+    assert!(get(&r, &["verdict"])
+        .as_string()
+        .unwrap()
+        .starts_with("Counts agree: 28 positive and 18 negative"));
+    // Moving lambda_1 changes the exact radius.
+    let r2 = s
+        .lab(config(
+            r#"{"layer": 1, "source": "test", "index": 4, "lambda": 50}"#,
+        ))
+        .unwrap();
+    let radius = |r: &JsValue| get(r, &["figure5", "spectrum", "radius"]).as_f64().unwrap();
+    assert!(
+        (radius(&r) - radius(&r2)).abs() > 1e-6 * radius(&r),
+        "radius {} vs {}",
+        radius(&r),
+        radius(&r2)
+    );
+    assert!(message(s.lab(config(r#"{"layer": 3, "source": "test"}"#))).contains("layer"));
+    assert!(
+        message(s.lab(config(r#"{"layer": 1, "source": "drawn", "label": 3}"#))).contains("pixels")
+    );
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    canvas.set_width(500);
+    canvas.set_height(320);
+    sifrian::wasm::draw_figure5(canvas, get(&r, &["figure5"])).unwrap();
+}

@@ -1,0 +1,275 @@
+//! The Sifrian lab's numbers for one pattern: every direction compared (norms, cosines, Newton
+//! residuals, the cost after one step against the quadratic model), and a plain-words verdict on
+//! the paper's eigenvalue claims generated from the exact spectrum.
+//!
+//! Quadratic model of a cost J after `w <- w - t v`: `J - t g.v + t^2/2 v.Hv`, with g and Hv exact
+//! (backprop and the tetrad). It is given for both the plain loss `1/2||d - x_n||^2` (what training
+//! lowers) and J_R at the pattern's lambdas (what MK's and Newton's formulas are derived from).
+
+use crate::backprop::{adjoint, gradient};
+use crate::cost::{cost, loss, Lambdas};
+use crate::directions::{flatten, gradient_factors, mk, newton, relative_residual, NewtonSign};
+use crate::error::Result;
+use crate::hvp::hvp;
+use crate::network::{dot, norm2_sq, Network};
+use crate::paper_spectrum::{Eq62Families, PaperRadius};
+use crate::regularisation::plain_adjoint;
+use crate::spectrum::ExactSpectrum;
+use serde::Serialize;
+
+/// One direction's row of the comparison table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DirectionRow {
+    pub name: String,
+    pub norm: f64,
+    /// Cosine with the plain loss's gradient (SGD's direction); > 0 means descent for the loss.
+    pub cosine_with_gradient: f64,
+    /// `||H_R v - g_R|| / ||g_R||` (J_R at the lambdas): 0 for an exact Newton solve.
+    pub newton_residual: f64,
+    /// Plain loss after `w - step v`, actual and by the quadratic model.
+    pub loss_after: f64,
+    pub loss_model: f64,
+    /// J_R after `w - step v`, actual and by the quadratic model.
+    pub jr_after: f64,
+    pub jr_model: f64,
+}
+
+/// Every direction on one pattern.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DirectionsReport {
+    pub step: f64,
+    pub loss_before: f64,
+    pub jr_before: f64,
+    pub rows: Vec<DirectionRow>,
+    /// `cosines[i][j]` between rows i and j.
+    pub cosines: Vec<Vec<f64>>,
+}
+
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let den = (norm2_sq(a) * norm2_sq(b)).sqrt();
+    if den > 0.0 {
+        dot(a, b) / den
+    } else {
+        0.0
+    }
+}
+
+/// Compares SGD, MK, damped MK (mu), the unregularised-gradient variant (mu), the corrected
+/// Newton step and the printed-sign Newton step on pattern (x0, d) at `lambda`, each taken with `step`.
+pub fn compare_directions(
+    net: &Network,
+    x0: &[f64],
+    d: &[f64],
+    lambda: &Lambdas,
+    mu: f64,
+    step: f64,
+) -> Result<DirectionsReport> {
+    net.check_input(x0)?;
+    net.check_target(d)?;
+    crate::directions::check_damping(mu)?;
+    let plain = Lambdas::plain(net.n());
+    let fw = net.forward(x0);
+    let b0 = plain_adjoint(net, &fw, d);
+    let b = adjoint(net, &fw, d, lambda);
+    let g0 = gradient(net, &fw, &b0);
+    let g = gradient(net, &fw, &b);
+    let dirs: Vec<(String, Vec<f64>)> = vec![
+        (
+            "SGD (plain gradient)".into(),
+            flatten(net, &fw, &gradient_factors(&fw, &b0)),
+        ),
+        ("MK (Eq. 40)".into(), mk(net, &fw, &b, d, lambda, 0.0)),
+        (
+            format!("damped MK (Eq. 42, mu = {mu})"),
+            mk(net, &fw, &b, d, lambda, mu),
+        ),
+        (
+            format!("MK unregularised-gradient variant (mu = {mu}; not the paper's)"),
+            mk(net, &fw, &b0, d, lambda, mu),
+        ),
+        (
+            "Newton (Eq. 35, sign corrected)".into(),
+            newton(net, &fw, &b, d, lambda, true, NewtonSign::Corrected),
+        ),
+        (
+            "Newton (Eq. 35 as printed)".into(),
+            newton(net, &fw, &b, d, lambda, true, NewtonSign::Printed),
+        ),
+    ];
+    let (loss_before, jr_before) = (loss(&fw, d), cost(&fw, d, lambda));
+    let mut rows = Vec::new();
+    for (name, v) in &dirs {
+        let h0v = hvp(net, &fw, &b0, &plain, v);
+        let hv = hvp(net, &fw, &b, lambda, v);
+        let mut moved = net.clone();
+        moved
+            .params
+            .iter_mut()
+            .zip(v)
+            .for_each(|(w, vi)| *w -= step * vi);
+        let fw2 = moved.forward(x0);
+        rows.push(DirectionRow {
+            name: name.clone(),
+            norm: norm2_sq(v).sqrt(),
+            cosine_with_gradient: cosine(v, &g0),
+            newton_residual: relative_residual(&hv, &g),
+            loss_after: loss(&fw2, d),
+            loss_model: loss_before - step * dot(&g0, v) + 0.5 * step * step * dot(v, &h0v),
+            jr_after: cost(&fw2, d, lambda),
+            jr_model: jr_before - step * dot(&g, v) + 0.5 * step * step * dot(v, &hv),
+        });
+    }
+    let cosines = dirs
+        .iter()
+        .map(|(_, a)| dirs.iter().map(|(_, b)| cosine(a, b)).collect())
+        .collect();
+    Ok(DirectionsReport {
+        step,
+        loss_before,
+        jr_before,
+        rows,
+        cosines,
+    })
+}
+
+fn fmt(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// A paragraph in plain words comparing the paper's claims (Eq. 62 counts and values, the radius
+/// formula `paper_radius` named `radius_eq`) with the exact spectrum.
+pub fn verdict(
+    exact: &ExactSpectrum,
+    families: &Eq62Families,
+    paper_radius: f64,
+    radius_eq: &str,
+) -> String {
+    let (p, n) = (families.family1.len(), families.family2.len());
+    let mut out = if (exact.positive, exact.negative) == (p, n) {
+        format!(
+            "Counts agree: {} positive and {} negative eigenvalues, as the two families of Eq. 62 predict (Sylvester's law of inertia keeps the signs).",
+            exact.positive, exact.negative
+        )
+    } else {
+        format!(
+            "Counts differ: the Hessian has {} positive and {} negative eigenvalues, the families predict {p} and {n} (the inertia claim needs every lambda_k > 0 and F'(a_k) .* b_k != 0).",
+            exact.positive, exact.negative
+        )
+    };
+    let max_exact = exact.eigenvalues.last().copied().unwrap_or(0.0);
+    let min_exact = exact.eigenvalues.first().copied().unwrap_or(0.0);
+    let max_fam = families.family1.last().copied().unwrap_or(0.0);
+    let min_fam = families.family2.first().copied().unwrap_or(0.0);
+    let ratio = |a: f64, b: f64| {
+        if b != 0.0 {
+            format!(" ({}x)", fmt(a / b))
+        } else {
+            String::new()
+        }
+    };
+    let values_match = crate::network::norm_inf(&[max_exact - max_fam, min_exact - min_fam])
+        <= 1e-9 * exact.radius.max(f64::MIN_POSITIVE);
+    if values_match {
+        out.push_str(&format!(
+            " Values agree here: largest exact {}, family maximum {}.",
+            fmt(max_exact),
+            fmt(max_fam)
+        ));
+    } else {
+        out.push_str(&format!(
+            " Values differ: the largest exact eigenvalue is {} against the family maximum {}{}; the most negative is {} against {} (a congruence keeps signs, not values).",
+            fmt(max_exact),
+            fmt(max_fam),
+            ratio(max_exact, max_fam),
+            fmt(min_exact),
+            fmt(min_fam),
+        ));
+    }
+    if exact.radius > paper_radius * (1.0 + 1e-9) {
+        out.push_str(&format!(
+            " The paper's radius ({radius_eq}) is {}, the exact spectral radius is {}: the formula underestimates it{}.",
+            fmt(paper_radius),
+            fmt(exact.radius),
+            ratio(exact.radius, paper_radius)
+        ));
+    } else {
+        out.push_str(&format!(
+            " The paper's radius ({radius_eq}) is {}, the exact spectral radius is {}: here it holds.",
+            fmt(paper_radius),
+            fmt(exact.radius)
+        ));
+    }
+    out
+}
+
+/// The radius formula that goes with a lambda_n choice: Eq. 69 with Eq. 68, else Eq. 66.
+pub fn paper_radius_for(radius: &PaperRadius, eq68: bool) -> (f64, &'static str) {
+    if eq68 {
+        (radius.eq69, "Eq. 69")
+    } else {
+        (radius.eq66, "Eq. 66")
+    }
+}
+
+/// Everything the lab panel shows for one pattern and hidden layer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabReport {
+    /// Figure 5's curves, the current lambda_k and the exact spectrum there (no sweep).
+    pub figure5: crate::figure5::Figure5,
+    /// lambda_0..lambda_n used (the base with lambda_k replaced by the current value).
+    pub lambdas: Vec<f64>,
+    pub families: Eq62Families,
+    /// `[positive, negative, zero]` as Eq. 62 counts them (zero = P - the two families).
+    pub inertia_paper: [usize; 3],
+    pub paper_radius: PaperRadius,
+    pub verdict: String,
+    pub directions: DirectionsReport,
+}
+
+/// The lab for pattern (x0, d), hidden layer `layer`, lambda_k = `lambda_now` (default: the
+/// base's), the other lambdas from `base`; `eq68` picks the radius formula; `mu` and `step` are
+/// for the directions table.
+#[allow(clippy::too_many_arguments)]
+pub fn lab_report(
+    net: &Network,
+    x0: &[f64],
+    d: &[f64],
+    layer: usize,
+    base: &Lambdas,
+    lambda_now: Option<f64>,
+    eq68: bool,
+    mu: f64,
+    step: f64,
+) -> Result<LabReport> {
+    let now = lambda_now.unwrap_or_else(|| base.get(layer.min(base.n())));
+    let figure5 = crate::figure5::figure5(net, x0, d, layer, base, now, &[])?;
+    let mut l = base.as_slice().to_vec();
+    l[layer] = now;
+    let lambda = Lambdas::new(l, net.n())?;
+    let fw = net.forward(x0);
+    let b = adjoint(net, &fw, d, &lambda);
+    let families = crate::paper_spectrum::eq62_families(&fw, &b, &lambda)?;
+    let radius = crate::paper_spectrum::paper_radius(&fw, &plain_adjoint(net, &fw, d));
+    let (r, name) = paper_radius_for(&radius, eq68);
+    let verdict = verdict(&figure5.spectrum, &families, r, name);
+    let counted = families.family1.len() + families.family2.len();
+    Ok(LabReport {
+        inertia_paper: [
+            families.family1.len(),
+            families.family2.len(),
+            net.num_params() - counted,
+        ],
+        directions: compare_directions(net, x0, d, &lambda, mu, step)?,
+        lambdas: lambda.as_slice().to_vec(),
+        figure5,
+        families,
+        paper_radius: radius,
+        verdict,
+    })
+}
