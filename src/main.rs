@@ -77,6 +77,21 @@ mod cli {
             opt: Opt,
         },
         /// Figure 5 for one hidden layer and pattern, with the exact Hessian spectrum beside it (SVG + JSON).
+        /// Draw curves from CSV files written by `train` or `compare`, overlaid, into one SVG.
+        Plot {
+            /// CSV files (columns run,samples,seconds,cost,train_accuracy,validation_accuracy).
+            #[arg(required = true)]
+            csv: Vec<PathBuf>,
+            /// Chart title.
+            #[arg(long, default_value = "")]
+            title: String,
+            /// Only runs whose label contains this text (repeatable); default all.
+            #[arg(long)]
+            only: Vec<String>,
+            /// The SVG to write.
+            #[arg(long)]
+            svg: PathBuf,
+        },
         Figure5 {
             #[command(flatten)]
             data: DataArgs,
@@ -303,6 +318,44 @@ mod cli {
         Ok((points, diverged_at))
     }
 
+    /// Reads the curve CSV that `write_outputs` writes: `(run label, point)` per row.
+    fn read_csv(path: &Path) -> Result<Vec<(String, CurvePoint)>, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut lines = text.lines();
+        if lines.next() != Some("run,samples,seconds,cost,train_accuracy,validation_accuracy") {
+            return Err(format!(
+                "{}: not a curve CSV (unexpected header)",
+                path.display()
+            ));
+        }
+        lines
+            .enumerate()
+            .map(|(i, line)| {
+                let bad = || format!("{} line {}: malformed row {line:?}", path.display(), i + 2);
+                let f: Vec<&str> = line.rsplitn(6, ',').collect();
+                if f.len() != 6 {
+                    return Err(bad());
+                }
+                let num = |s: &str| s.parse::<f64>().map_err(|_| bad());
+                Ok((
+                    f[5].to_string(),
+                    CurvePoint {
+                        samples: f[4].parse().map_err(|_| bad())?,
+                        seconds: num(f[3])?,
+                        cost: num(f[2])?,
+                        train_accuracy: num(f[1])?,
+                        validation_accuracy: if f[0].is_empty() {
+                            None
+                        } else {
+                            Some(num(f[0])?)
+                        },
+                    },
+                ))
+            })
+            .collect()
+    }
+
     fn write_outputs(
         out: &Path,
         name: &str,
@@ -465,6 +518,39 @@ mod cli {
                 note_divergence(&sgd_label, sgd_div, &mut summary);
                 note_divergence(&mk_label, mk_div, &mut summary);
                 Ok(summary)
+            }
+            Command::Plot {
+                csv,
+                title,
+                only,
+                svg,
+            } => {
+                let mut runs: Vec<(String, Vec<CurvePoint>)> = Vec::new();
+                for path in &csv {
+                    for (label, point) in read_csv(path)? {
+                        if !only.is_empty() && !only.iter().any(|o| label.contains(o.as_str())) {
+                            continue;
+                        }
+                        match runs.iter_mut().find(|(l, _)| *l == label) {
+                            Some((_, points)) => points.push(point),
+                            None => runs.push((label, vec![point])),
+                        }
+                    }
+                }
+                if runs.is_empty() {
+                    return Err("plot: no curve points to draw".into());
+                }
+                let series: Vec<Series> = runs
+                    .iter()
+                    .map(|(l, p)| Series {
+                        label: l,
+                        points: p,
+                    })
+                    .collect();
+                let text = curves_svg((1200, 400), &title, &series)?;
+                std::fs::write(&svg, text)
+                    .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
+                Ok(format!("wrote {} ({} curves)", svg.display(), runs.len()))
             }
             Command::Figure5 {
                 data,

@@ -95,8 +95,11 @@ pub fn draw_curves<DB: DrawingBackend>(
         .fold(0.0, f64::max);
     let x_max = if x_max > 0.0 { x_max } else { 1.0 };
     type Value = fn(&CurvePoint) -> Option<f64>;
+    // The cost spans orders of magnitude when a run blows up: it is drawn as log10(cost).
     let picks: [(&str, Value); 3] = [
-        ("cost", |p| Some(p.cost)),
+        ("cost (log scale)", |p| {
+            Some(p.cost).filter(|c| *c > 0.0).map(f64::log10)
+        }),
         ("training accuracy %", |p| Some(100.0 * p.train_accuracy)),
         ("validation accuracy %", |p| {
             p.validation_accuracy.map(|a| 100.0 * a)
@@ -108,13 +111,24 @@ pub fn draw_curves<DB: DrawingBackend>(
             .flat_map(|s| s.points.iter().filter_map(pick))
             .filter(|v| v.is_finite())
             .collect();
-        let (lo, hi) = if name == "cost" {
-            (
-                0.0,
-                values.iter().copied().fold(0.0, f64::max).max(1e-6) * 1.05,
-            )
+        let is_cost = name.starts_with("cost");
+        let (lo, hi) = if is_cost {
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if lo.is_finite() && hi.is_finite() {
+                ((lo - 0.1).floor(), (hi + 0.1).ceil().max(lo.floor() + 1.0))
+            } else {
+                (-2.0, 0.0)
+            }
         } else {
             (0.0, 100.0)
+        };
+        let y_format = |v: &f64| {
+            if is_cost {
+                format!("{:.0e}", 10f64.powf(*v))
+            } else {
+                format!("{v:.0}")
+            }
         };
         let mut chart = ChartBuilder::on(panel)
             .margin(10)
@@ -129,6 +143,7 @@ pub fn draw_curves<DB: DrawingBackend>(
             .x_labels(4)
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_labels(6)
+            .y_label_formatter(&y_format)
             .draw()
             .map_err(err)?;
         for (i, s) in series.iter().enumerate() {
@@ -146,7 +161,7 @@ pub fn draw_curves<DB: DrawingBackend>(
                     PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
                 });
         }
-        if name != "cost" {
+        if !is_cost {
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::LowerRight)

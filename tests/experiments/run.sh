@@ -60,10 +60,12 @@ PY
 }
 
 run_jobs() {
+  : > "$OUT/runs/steps.txt"
   for set in mnist fashion; do for net in small paper; do
     sizes=$([ $net = small ] && echo $SMALL || echo $PAPER)
     for m in sgd mk mk-damped mk-unreg; do
       s=$(best_step $set $net $m)
+      echo "$set $net $m $s" >> "$OUT/runs/steps.txt"
       for seed in 0 1; do
         echo "$BIN train --dataset $set --sizes $sizes ${FLAGS[$m]} --step $s --seed $seed --epochs 3 --eval-every 20000 --eval-budget 0 --out $OUT/runs --name $set-$net-$m-seed$seed"
       done
