@@ -224,6 +224,8 @@ pub fn draw_figure5<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(format!("lambda_{}", fig.layer))
         .y_desc("|eigenvalue|")
+        .x_label_formatter(&|v| format!("{v:.0e}"))
+        .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()
         .map_err(err)?;
     let k = fig.layer;
