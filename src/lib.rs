@@ -18,6 +18,7 @@ pub mod cost;
 pub mod data;
 pub mod directions;
 pub mod error;
+pub mod fast;
 pub mod figure5;
 pub mod hvp;
 pub mod idx;

@@ -18,6 +18,7 @@ use crate::directions::{
     RankOne,
 };
 use crate::error::{Error, Result};
+use crate::fast::{FastLambdas, FastMethod, FastNet};
 use crate::network::{norm_inf, validate_architecture, Forward, Network};
 use crate::regularisation::{plain_adjoint, LambdaPolicy};
 use crate::rng::Rng;
@@ -96,6 +97,19 @@ impl Method {
     }
 }
 
+impl From<&Method> for FastMethod {
+    fn from(m: &Method) -> Self {
+        match m {
+            Method::Sgd => FastMethod::Sgd,
+            Method::Mk { mu, source } => FastMethod::Mk {
+                mu: *mu as f32,
+                unregularised: *source == GradientSource::Unregularised,
+            },
+            Method::Newton => FastMethod::Newton,
+        }
+    }
+}
+
 /// Everything that defines a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainConfig {
@@ -109,6 +123,8 @@ pub struct TrainConfig {
     pub step: f64,
     /// Where MK's and Newton's lambdas come from (SGD ignores it).
     pub lambda: LambdaPolicy,
+    /// Train with the fused f32 kernel ([`crate::fast`]) instead of the f64 reference path.
+    pub fast: bool,
 }
 
 impl TrainConfig {
@@ -272,6 +288,17 @@ pub struct Trainer {
     d: Vec<f64>,
     /// Index of the last training pattern visited.
     last_pattern: Option<usize>,
+    /// The f32 path, when `config.fast`: it holds the parameters while training; `net` is
+    /// refreshed from it at the end of every `step`/`teach`, so `network()` is always current.
+    fast: Option<Fast>,
+}
+
+/// The f32 path's state.
+struct Fast {
+    net: FastNet,
+    method: FastMethod,
+    lambdas: FastLambdas,
+    x0: Vec<f32>,
 }
 
 impl Trainer {
@@ -296,6 +323,7 @@ impl Trainer {
             x0: vec![0.0; train.input_size()],
             d: vec![0.0; Dataset::CLASSES],
             last_pattern: None,
+            fast: None,
             rng: Rng::new(config.seed ^ 0x5EED_0F0D_E5E5),
             order: (0..train.len() as u32).collect(),
             pos: 0,
@@ -308,6 +336,7 @@ impl Trainer {
         };
         t.rng.shuffle(&mut t.order);
         t.refresh_bounds();
+        t.refresh_fast()?;
         Ok(t)
     }
 
@@ -335,7 +364,7 @@ impl Trainer {
     pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
         self.net = Network::from_params(&self.config.sizes, self.config.alpha, params.to_vec())?;
         self.refresh_bounds();
-        Ok(())
+        self.refresh_fast()
     }
 
     /// Index of the last training pattern visited (None before the first step).
@@ -360,6 +389,31 @@ impl Trainer {
         c.validate(self.train.input_size())?;
         self.config = c;
         Ok(())
+    }
+
+    /// (Re)builds the f32 path from `net` when the run is fast.
+    fn refresh_fast(&mut self) -> Result<()> {
+        self.fast = if self.config.fast {
+            Some(Fast {
+                net: FastNet::from_network(&self.net)?,
+                method: FastMethod::from(&self.config.method),
+                lambdas: FastLambdas::from(&self.config.lambda),
+                x0: vec![0.0; self.net.sizes()[0]],
+            })
+        } else {
+            None
+        };
+        self.sync_from_fast(); // net now holds exactly the f32 model
+        Ok(())
+    }
+
+    /// Copies the f32 parameters into `net` (as f64: exactly the f32 model's values).
+    fn sync_from_fast(&mut self) {
+        if let Some(f) = &self.fast {
+            for (w, &v) in self.net.params.iter_mut().zip(f.net.params()) {
+                *w = f64::from(v);
+            }
+        }
     }
 
     fn refresh_bounds(&mut self) {
@@ -462,6 +516,23 @@ impl Trainer {
     /// One step on the pattern in `self.x0`, `self.d`: `Some((loss, correct, lambdas))` before the
     /// step, or `None` when the step was rejected (it would have produced NaN/Inf).
     fn train_current(&mut self, label: usize) -> Option<(f64, bool, Vec<f64>)> {
+        if let Some(f) = &mut self.fast {
+            for (o, &v) in f.x0.iter_mut().zip(&self.x0) {
+                *o = v as f32;
+            }
+            let out =
+                f.net
+                    .train_step(&f.x0, label, &f.method, &f.lambdas, self.config.step as f32);
+            if out.diverged {
+                return None;
+            }
+            self.samples_seen += 1;
+            return Some((
+                f64::from(out.loss),
+                out.correct,
+                f.net.last_lambdas().to_vec(),
+            ));
+        }
         let fw = self.net.forward(&self.x0);
         // Non-finite states make the lambdas fail: that is a divergence too.
         let (layers, lambda) = self.direction(&fw).ok()?;
@@ -492,6 +563,7 @@ impl Trainer {
                 break;
             }
         }
+        self.sync_from_fast();
         Ok(acc.stats(self.samples_seen, self.epoch))
     }
 
@@ -512,6 +584,7 @@ impl Trainer {
             .for_each(|(i, v)| *v = f64::from(u8::from(i == label)));
         let mut acc = Accumulator::default();
         acc.add(self.train_current(label));
+        self.sync_from_fast();
         Ok(acc.stats(self.samples_seen, self.epoch))
     }
 

@@ -96,7 +96,7 @@ impl Data {
     }
 }
 
-const CONFIG_KEYS: [&str; 8] = [
+const CONFIG_KEYS: [&str; 9] = [
     "sizes",
     "alpha",
     "seed",
@@ -105,6 +105,7 @@ const CONFIG_KEYS: [&str; 8] = [
     "mu",
     "lambda",
     "white",
+    "fast",
 ];
 
 /// The page's run configuration (`lambda`: "eq65", "eq65+eq68" or [lambda_0..lambda_n]).
@@ -124,6 +125,13 @@ struct JsConfig {
     lambda: Option<LambdaSpec>,
     #[serde(default = "default_white")]
     white: bool,
+    /// The fused f32 kernel (default) or the f64 reference path.
+    #[serde(default = "default_fast")]
+    fast: bool,
+}
+
+fn default_fast() -> bool {
+    true
 }
 
 fn default_alpha() -> f64 {
@@ -159,6 +167,7 @@ impl JsConfig {
             method,
             step: self.step,
             lambda,
+            fast: self.fast,
         })
     }
 }

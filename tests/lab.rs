@@ -18,7 +18,12 @@ fn directions_report_matches_ad_gradients_hessians_and_the_newton_facts() {
             "SGD is the gradient"
         );
         // The unregularised-gradient variant rescales the plain gradient per layer: descent for the loss.
-        assert!(r.rows[3].cosine_with_gradient > 0.0, "{}: cos {}", r.rows[3].name, r.rows[3].cosine_with_gradient);
+        assert!(
+            r.rows[3].cosine_with_gradient > 0.0,
+            "{}: cos {}",
+            r.rows[3].name,
+            r.rows[3].cosine_with_gradient
+        );
         assert!(
             r.rows[4].newton_residual < 1e-9,
             "corrected Newton residual {}",

@@ -36,6 +36,7 @@ fn config(method: Method, step: f64) -> TrainConfig {
             white: true,
             eq68: false,
         },
+        fast: false,
     }
 }
 
@@ -301,4 +302,79 @@ fn bad_configurations_are_rejected_with_the_value_named() {
         .unwrap_err()
         .to_string()
         .contains("input x_0"));
+}
+
+#[test]
+fn the_fast_f32_trainer_follows_the_f64_reference() {
+    let (train, test) = fixtures();
+    for method in [
+        Method::Sgd,
+        Method::Mk {
+            mu: 0.0,
+            source: GradientSource::Regularised,
+        },
+        MK_UNREG,
+    ] {
+        let step = if method == Method::Sgd || method == MK_UNREG {
+            0.02
+        } else {
+            0.001
+        };
+        let mut slow = Trainer::new(
+            config(method.clone(), step),
+            Rc::clone(&train),
+            Rc::clone(&test),
+        )
+        .unwrap();
+        let mut fast = Trainer::new(
+            TrainConfig {
+                fast: true,
+                ..config(method.clone(), step)
+            },
+            Rc::clone(&train),
+            Rc::clone(&test),
+        )
+        .unwrap();
+        let (a, b) = (slow.step(100).unwrap(), fast.step(100).unwrap());
+        assert_eq!((a.steps, b.steps), (100, 100));
+        let e = rel_err(&fast.network().params, &slow.network().params);
+        eprintln!(
+            "{}: f32 vs f64 after 100 steps: relative difference {e:e}",
+            method.label()
+        );
+        assert!(
+            e < 1e-4,
+            "{}: f32 path differs from the f64 reference by {e:e}",
+            method.label()
+        );
+        assert!(
+            (a.mean_loss - b.mean_loss).abs() < 1e-4 * a.mean_loss,
+            "loss {} vs {}",
+            a.mean_loss,
+            b.mean_loss
+        );
+        let p = fast.evaluate(0, 100).accuracy();
+        assert!(
+            (p - slow.evaluate(0, 100).accuracy()).abs() <= 0.02,
+            "validation accuracy drifts"
+        );
+    }
+}
+
+#[test]
+fn a_fast_step_that_would_diverge_is_rejected_too() {
+    let (train, test) = fixtures();
+    let mut t = Trainer::new(
+        TrainConfig {
+            fast: true,
+            ..config(Method::Sgd, 1e36)
+        },
+        train,
+        test,
+    )
+    .unwrap();
+    let before = t.network().params.clone();
+    let stats = t.step(5).unwrap();
+    assert!(stats.diverged && stats.steps == 0, "{stats:?}");
+    assert!(t.network().params == before, "the parameters changed after a rejected step");
 }

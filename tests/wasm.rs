@@ -261,3 +261,58 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     canvas.set_height(320);
     sifrian::wasm::draw_figure5(canvas, get(&r, &["figure5"])).unwrap();
 }
+
+/// The same runs as tests/fast.rs `golden_hashes_of_the_f32_parameters`, with the same expected
+/// hashes: native and wasm (simd128) give bit-identical f32 parameters.
+#[wasm_bindgen_test]
+fn the_f32_path_gives_the_native_bits_in_the_browser() {
+    use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
+    let train = sifrian::data::Dataset::from_idx(
+        include_bytes!("fixtures/mnist-train-images-500-idx3-ubyte"),
+        include_bytes!("fixtures/mnist-train-labels-500-idx1-ubyte"),
+    )
+    .unwrap();
+    let white = FastLambdas::Eq65 {
+        white: true,
+        eq68: false,
+    };
+    let run = |method: FastMethod, step: f32| {
+        let net = sifrian::network::Network::new(&[784, 32, 16, 10], 0.01, 1).unwrap();
+        let mut fast = FastNet::from_network(&net).unwrap();
+        let mut x0 = vec![0f32; 784];
+        for i in 0..200 {
+            pixels_to_input(train.pixels(i), &mut x0);
+            assert!(
+                !fast
+                    .train_step(&x0, train.label(i), &method, &white, step)
+                    .diverged
+            );
+        }
+        let bytes: Vec<u8> = fast.params().iter().flat_map(|p| p.to_le_bytes()).collect();
+        sifrian::model_file::fnv1a64(&bytes)
+    };
+    assert_eq!(run(FastMethod::Sgd, 0.01), 0x0afb_221d_dfa7_d389, "SGD");
+    assert_eq!(
+        run(
+            FastMethod::Mk {
+                mu: 0.0,
+                unregularised: false
+            },
+            0.001
+        ),
+        0x7136_c9d6_1a74_1480,
+        "MK"
+    );
+    assert_eq!(
+        run(
+            FastMethod::Mk {
+                mu: 1.0,
+                unregularised: false
+            },
+            0.03
+        ),
+        0xd3ad_3cc1_d8f0_36d0,
+        "damped MK"
+    );
+    assert!(sifrian::wasm::simd_enabled(), "the wasm build uses simd128");
+}

@@ -1,0 +1,402 @@
+//! The fast f32 step (`src/fast.rs`) against the f64 reference `Trainer`, its bits, its guard.
+use sifrian::data::Dataset;
+use sifrian::directions::GradientSource;
+use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
+use sifrian::network::Network;
+use sifrian::regularisation::LambdaPolicy;
+use sifrian::rng::Rng;
+use sifrian::train::{Method, TrainConfig, Trainer};
+use std::rc::Rc;
+use std::time::Instant;
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+
+fn fixtures() -> (Rc<Dataset>, Rc<Dataset>) {
+    let read = |name: &str| std::fs::read(format!("{FIX}{name}")).unwrap();
+    let train = Dataset::from_idx(
+        &read("mnist-train-images-500-idx3-ubyte"),
+        &read("mnist-train-labels-500-idx1-ubyte"),
+    )
+    .unwrap();
+    let test = Dataset::from_idx(
+        &read("mnist-t10k-images-100-idx3-ubyte"),
+        &read("mnist-t10k-labels-100-idx1-ubyte"),
+    )
+    .unwrap();
+    (Rc::new(train), Rc::new(test))
+}
+
+const EQ65: LambdaPolicy = LambdaPolicy::Eq65 {
+    white: true,
+    eq68: false,
+};
+const EQ65_68: LambdaPolicy = LambdaPolicy::Eq65 {
+    white: true,
+    eq68: true,
+};
+
+fn mk(mu: f64, source: GradientSource) -> Method {
+    Method::Mk { mu, source }
+}
+
+fn fixed(values: &[f64]) -> LambdaPolicy {
+    LambdaPolicy::Fixed(sifrian::cost::Lambdas::new(values.to_vec(), values.len() - 1).unwrap())
+}
+
+/// `||a - b|| / ||b||`.
+fn rel_diff(a: &[f32], b: &[f64]) -> f64 {
+    let d: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (f64::from(*x) - y).powi(2))
+        .sum();
+    let n: f64 = b.iter().map(|y| y * y).sum();
+    (d / n).sqrt()
+}
+
+/// `steps` steps of the f64 `Trainer` and of `FastNet` from the same network on the same patterns
+/// in the same order (the trainer's); returns the final relative parameter difference.
+fn against_reference(
+    sizes: &[usize],
+    method: Method,
+    lambda: LambdaPolicy,
+    step: f64,
+    steps: usize,
+) -> f64 {
+    let (train, test) = fixtures();
+    let config = TrainConfig {
+        sizes: sizes.to_vec(),
+        alpha: 0.01,
+        seed: 5,
+        method: method.clone(),
+        step,
+        lambda: lambda.clone(),
+        fast: false,
+    };
+    let mut t = Trainer::new(config, Rc::clone(&train), test).unwrap();
+    let mut fast = FastNet::from_network(t.network()).unwrap();
+    let (fm, fl) = (FastMethod::from(&method), FastLambdas::from(&lambda));
+    let mut x0 = vec![0f32; 784];
+    for s in 0..steps {
+        let stats = t.step(1).unwrap();
+        assert!(!stats.diverged, "reference diverged at step {s}");
+        let i = t.last_pattern().unwrap();
+        pixels_to_input(train.pixels(i), &mut x0);
+        let out = fast.train_step(&x0, train.label(i), &fm, &fl, step as f32);
+        assert!(!out.diverged, "f32 step {s} rejected");
+        let loss_err = (f64::from(out.loss) - stats.mean_loss).abs() / stats.mean_loss;
+        assert!(
+            loss_err < 1e-3,
+            "step {s}: loss {} vs {}",
+            out.loss,
+            stats.mean_loss
+        );
+        assert_eq!(fast.last_lambdas().len(), stats.lambda.len());
+        for (a, b) in fast.last_lambdas().iter().zip(&stats.lambda) {
+            assert!(
+                (a - b).abs() <= 1e-3 * b.abs() + 1e-6,
+                "step {s}: lambda {a} vs {b}"
+            );
+        }
+    }
+    let rel = rel_diff(fast.params(), &t.network().params);
+    // The f64 copy holds the same values.
+    assert_eq!(
+        fast.to_network().params,
+        fast.params()
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect::<Vec<_>>()
+    );
+    rel
+}
+
+#[test]
+fn f32_agrees_with_the_f64_reference_after_100_steps() {
+    let cases: Vec<(&str, Method, LambdaPolicy, f64)> = vec![
+        ("SGD", Method::Sgd, EQ65, 0.01),
+        (
+            "MK paper mu=0, Eq.65 white",
+            mk(0.0, GradientSource::Regularised),
+            EQ65,
+            0.001,
+        ),
+        (
+            "damped MK mu=1",
+            mk(1.0, GradientSource::Regularised),
+            EQ65,
+            0.03,
+        ),
+        (
+            "unreg variant mu=1",
+            mk(1.0, GradientSource::Unregularised),
+            EQ65,
+            0.03,
+        ),
+        ("Newton", Method::Newton, EQ65, 1e-4),
+        (
+            "damped MK mu=1, Eq.65+68",
+            mk(1.0, GradientSource::Regularised),
+            EQ65_68,
+            0.03,
+        ),
+        (
+            "MK paper mu=0, Eq.65+68",
+            mk(0.0, GradientSource::Regularised),
+            EQ65_68,
+            0.001,
+        ),
+        (
+            "damped MK, fixed lambdas",
+            mk(1.0, GradientSource::Regularised),
+            fixed(&[0.5, 0.2, 0.1, 1.0]),
+            0.03,
+        ),
+    ];
+    for (name, method, lambda, step) in cases {
+        let rel = against_reference(&[784, 32, 16, 10], method, lambda, step, 100);
+        println!("{name:32} step {step:<6} relative parameter difference {rel:.3e}");
+        assert!(rel < 1e-4, "{name}: {rel}");
+    }
+}
+
+#[test]
+fn sizes_that_are_not_multiples_of_four_agree_too() {
+    for (method, step) in [
+        (Method::Sgd, 0.01),
+        (mk(1.0, GradientSource::Regularised), 0.03),
+    ] {
+        let rel = against_reference(&[784, 33, 17, 10], method, EQ65, step, 50);
+        println!("784-33-17-10 relative parameter difference {rel:.3e}");
+        assert!(rel < 1e-4);
+    }
+}
+
+/// FNV-1a 64 of the parameters' bits (little-endian bytes).
+fn fnv1a(params: &[f32]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in params.iter().flat_map(|p| p.to_bits().to_le_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// 784-32-16-10, alpha 0.01, `Network::new` seed 1, fixture training patterns 0..200 in file order.
+fn golden_run(method: FastMethod, lambdas: FastLambdas, step: f32, two_pass: bool) -> FastNet {
+    let train = fixtures().0;
+    let net = Network::new(&[784, 32, 16, 10], 0.01, 1).unwrap();
+    let mut fast = FastNet::from_network(&net).unwrap();
+    fast.set_two_pass(two_pass);
+    let mut x0 = vec![0f32; 784];
+    for i in 0..200 {
+        pixels_to_input(train.pixels(i), &mut x0);
+        assert!(
+            !fast
+                .train_step(&x0, train.label(i), &method, &lambdas, step)
+                .diverged
+        );
+    }
+    fast
+}
+
+const WHITE: FastLambdas = FastLambdas::Eq65 {
+    white: true,
+    eq68: false,
+};
+const MK_PAPER: FastMethod = FastMethod::Mk {
+    mu: 0.0,
+    unregularised: false,
+};
+const MK_DAMPED: FastMethod = FastMethod::Mk {
+    mu: 1.0,
+    unregularised: false,
+};
+
+#[test]
+fn golden_hashes_of_the_f32_parameters() {
+    let sgd = fnv1a(golden_run(FastMethod::Sgd, WHITE, 0.01, false).params());
+    let mk = fnv1a(golden_run(MK_PAPER, WHITE, 0.001, false).params());
+    let damped = fnv1a(golden_run(MK_DAMPED, WHITE, 0.03, false).params());
+    println!("golden: sgd {sgd:#018x} mk {mk:#018x} mk_damped {damped:#018x}");
+    assert_eq!(sgd, 0x0afb_221d_dfa7_d389, "SGD step 0.01");
+    assert_eq!(mk, 0x7136_c9d6_1a74_1480, "MK mu=0 Eq.65 white step 0.001");
+    assert_eq!(
+        damped, 0xd3ad_3cc1_d8f0_36d0,
+        "MK mu=1 Eq.65 white step 0.03"
+    );
+}
+
+#[test]
+fn the_fused_and_the_two_pass_schedules_give_the_same_bits() {
+    let methods = [
+        (FastMethod::Sgd, WHITE, 0.01),
+        (MK_DAMPED, WHITE, 0.03),
+        (
+            FastMethod::Mk {
+                mu: 1.0,
+                unregularised: true,
+            },
+            WHITE,
+            0.03,
+        ),
+        (
+            MK_DAMPED,
+            FastLambdas::Fixed(vec![0.5, 0.2, 0.1, 1.0]),
+            0.03,
+        ),
+        (
+            MK_DAMPED,
+            FastLambdas::Eq65 {
+                white: false,
+                eq68: true,
+            },
+            0.03,
+        ),
+    ];
+    for (m, l, step) in methods {
+        let a = golden_run(m, l.clone(), step, false);
+        let b = golden_run(m, l, step, true);
+        assert_eq!(fnv1a(a.params()), fnv1a(b.params()), "{m:?}");
+    }
+}
+
+#[test]
+fn a_rejected_step_leaves_the_parameters_bit_identical() {
+    let train = fixtures().0;
+    let net = Network::new(&[784, 32, 16, 10], 0.01, 3).unwrap();
+    let mut fast = FastNet::from_network(&net).unwrap();
+    let mut x0 = vec![0f32; 784];
+    pixels_to_input(train.pixels(0), &mut x0);
+    let label = train.label(0);
+    let before = fnv1a(fast.params());
+    let mut nan = x0.clone();
+    nan[300] = f32::NAN;
+    let mut inf = x0.clone();
+    inf[0] = f32::INFINITY;
+    // Layers 3 and 2 pass their checks; layer 1 (lambda_0 = 1e36, mu = 0) would overflow.
+    let huge_l0 = FastLambdas::Fixed(vec![1e36, 1.0, 1.0, 1.0]);
+    let cases: Vec<(&str, &[f32], FastMethod, FastLambdas, f32)> = vec![
+        ("SGD step 1e36", &x0, FastMethod::Sgd, WHITE, 1e36),
+        ("NaN input", &nan, FastMethod::Sgd, WHITE, 0.01),
+        ("Inf input", &inf, MK_DAMPED, WHITE, 0.01),
+        ("Newton step 1e36", &x0, FastMethod::Newton, WHITE, 1e36),
+        ("damped MK step 1e36", &x0, MK_DAMPED, WHITE, 1e36),
+        ("MK mu=0, layer 1 only", &x0, MK_PAPER, huge_l0, 0.01),
+    ];
+    for (name, input, m, l, step) in cases {
+        let out = fast.train_step(input, label, &m, &l, step);
+        assert!(out.diverged, "{name} must be rejected");
+        assert_eq!(fnv1a(fast.params()), before, "{name}: parameters changed");
+    }
+    // The same lower-layer case with lambda_0 = 0 is accepted, and training goes on.
+    let sane = FastLambdas::Fixed(vec![0.0, 1.0, 1.0, 1.0]);
+    assert!(!fast.train_step(&x0, label, &MK_PAPER, &sane, 0.01).diverged);
+    assert_ne!(fnv1a(fast.params()), before);
+    assert!(
+        !fast
+            .train_step(&x0, label, &FastMethod::Sgd, &WHITE, 0.01)
+            .diverged
+    );
+}
+
+#[test]
+fn parameters_outside_the_f32_range_are_refused() {
+    let mut net = Network::new(&[784, 8, 10], 0.01, 1).unwrap();
+    net.params[5] = 1e39;
+    let e = FastNet::from_network(&net).unwrap_err().to_string();
+    assert!(e.contains("params[5]"), "{e}");
+}
+
+/// A data set of `count` random images in the IDX layout.
+fn random_dataset(count: usize, seed: u64) -> Rc<Dataset> {
+    let mut rng = Rng::new(seed);
+    let mut images = vec![0, 0, 8, 3];
+    for v in [count as u32, 28, 28] {
+        images.extend_from_slice(&v.to_be_bytes());
+    }
+    images.extend((0..count * 784).map(|_| (rng.next_u64() >> 56) as u8));
+    let mut labels = vec![0, 0, 8, 1];
+    labels.extend_from_slice(&(count as u32).to_be_bytes());
+    labels.extend((0..count).map(|_| rng.below(10) as u8));
+    Rc::new(Dataset::from_idx(&images, &labels).unwrap())
+}
+
+/// Patterns/s of the f64 Trainer and of FastNet (fused where provable, and forced two-pass) on the
+/// paper's 784-512-256-32-10 net, best of 3. Run: `cargo test --release --test fast -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_fast_paper_net() {
+    const STEPS: usize = 2000;
+    let sizes = vec![784, 512, 256, 32, 10];
+    let data = random_dataset(256, 9);
+    let methods: Vec<(&str, Method)> = vec![
+        ("sgd", Method::Sgd),
+        ("mk", mk(0.0, GradientSource::Regularised)),
+        ("mk_damped", mk(1.0, GradientSource::Regularised)),
+        ("mk_unreg", mk(1.0, GradientSource::Unregularised)),
+        ("newton", Method::Newton),
+    ];
+    let step = 1e-5;
+    let inputs: Vec<Vec<f32>> = (0..data.len())
+        .map(|i| {
+            let mut x = vec![0f32; 784];
+            pixels_to_input(data.pixels(i), &mut x);
+            x
+        })
+        .collect();
+    let mut best = vec![[0f64; 3]; methods.len()];
+    for rep in 0..3 {
+        for (m, (name, method)) in methods.iter().enumerate() {
+            let config = TrainConfig {
+                sizes: sizes.clone(),
+                alpha: 0.01,
+                seed: 1,
+                method: method.clone(),
+                step,
+                lambda: EQ65,
+                fast: false,
+            };
+            let mut t = Trainer::new(config, Rc::clone(&data), Rc::clone(&data)).unwrap();
+            let fast0 = FastNet::from_network(t.network()).unwrap();
+            let start = Instant::now();
+            let stats = t.step(STEPS).unwrap();
+            let f64_rate = stats.steps as f64 / start.elapsed().as_secs_f64();
+            let mut rates = [f64_rate, 0.0, 0.0];
+            for (slot, two_pass) in [(1, false), (2, true)] {
+                let mut fast = fast0.clone();
+                fast.set_two_pass(two_pass);
+                let (fm, fl) = (FastMethod::from(method), FastLambdas::from(&EQ65));
+                let start = Instant::now();
+                let mut rejected = 0;
+                for s in 0..STEPS {
+                    let i = s % inputs.len();
+                    rejected += usize::from(
+                        fast.train_step(&inputs[i], data.label(i), &fm, &fl, step as f32)
+                            .diverged,
+                    );
+                }
+                rates[slot] = STEPS as f64 / start.elapsed().as_secs_f64();
+                assert_eq!(rejected, 0, "{name}: rejected steps");
+            }
+            println!(
+                "rep {rep} {name:10} f64 {:8.0}/s ({} steps)  f32 {:8.0}/s  f32 two-pass {:8.0}/s",
+                rates[0], stats.steps, rates[1], rates[2]
+            );
+            for c in 0..3 {
+                best[m][c] = best[m][c].max(rates[c]);
+            }
+        }
+    }
+    println!(
+        "\n| method | f64 Trainer | FastNet | FastNet two-pass | speed-up |\n|---|---|---|---|---|"
+    );
+    for ((name, _), b) in methods.iter().zip(&best) {
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.0} | {:.1}x |",
+            b[0],
+            b[1],
+            b[2],
+            b[1] / b[0]
+        );
+    }
+}
