@@ -376,5 +376,8 @@ fn a_fast_step_that_would_diverge_is_rejected_too() {
     let before = t.network().params.clone();
     let stats = t.step(5).unwrap();
     assert!(stats.diverged && stats.steps == 0, "{stats:?}");
-    assert!(t.network().params == before, "the parameters changed after a rejected step");
+    assert!(
+        t.network().params == before,
+        "the parameters changed after a rejected step"
+    );
 }
