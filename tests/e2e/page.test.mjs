@@ -1,0 +1,335 @@
+// End-to-end tests of the page in Debian's Chromium: data, training, race, draw pad, teach,
+// save/load, URL settings, long tasks, and that no request leaves 127.0.0.1.
+// Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serve, launch, close, openReady, text, number, drawSeven, probs, ROOT, OUT } from './harness.mjs';
+
+const metrics = {};
+let server, base;
+let failData = false; // the data-failure test turns this on
+
+before(async () => {
+  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
+    assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
+  }
+  ({ server, base } = await serve({ fail: (p) => (failData && p.endsWith('/mnist/train-labels-idx1-ubyte.gz') ? 404 : 0) }));
+});
+
+after(() => {
+  server.close();
+  writeFileSync(path.join(OUT, 'e2e-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  console.log('metrics', JSON.stringify(metrics));
+});
+
+/** Every request of the page stays on this server (or is data:/blob:). */
+function assertLocal(b) {
+  const outside = b.requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
+  assert.ok(b.requests.length > 5, 'requests were recorded');
+}
+
+async function withPage(fn, opts = {}) {
+  const b = await launch(opts);
+  try {
+    await fn(b);
+    const problems = b.problems.filter((m) => !(opts.allow && opts.allow.test(m)));
+    assert.deepEqual(problems, [], 'page errors or console errors');
+    assertLocal(b);
+  } finally {
+    await close(b);
+  }
+}
+
+async function waitFor(fn, timeoutMs, what, everyMs = 200) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Registers a long-task observer in the page (test only). */
+const observeLongTasks = (page) => page.evaluate(() => {
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+  }).observe({ type: 'longtask' });
+});
+
+test('the data set loads: progress reaches 100, status ok, all requests local', () => withPage(async ({ page }) => {
+  const t0 = Date.now();
+  await openReady(page, base);
+  metrics.pageLoadToReadyMs = Number(await page.getAttribute('body', 'data-ready-ms'));
+  metrics.wallToReadyMs = Date.now() - t0;
+  assert.equal(await page.$eval('[data-testid="data-progress"]', (p) => p.value), 100);
+  assert.equal(await page.getAttribute('[data-testid="status"]', 'data-state'), 'ok');
+  assert.match(await text(page, 'status'), /60000 training and 10000 test images/);
+  assert.equal(await text(page, 'samples-seen'), '0');
+  assert.ok(await page.isHidden('#retry'));
+}));
+
+test('a failed download shows an error with a retry button, and retry loads', () => withPage(async ({ page }) => {
+  failData = true;
+  try {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('[data-testid="status"][data-state="error"]', { timeout: 30000 });
+    assert.match(await text(page, 'status'), /Could not load the data set: .*train-labels-idx1-ubyte\.gz: HTTP 404/);
+    assert.ok(await page.isVisible('#retry'));
+    assert.ok(await page.isDisabled('[data-testid="play"]'));
+  } finally {
+    failData = false;
+  }
+  await page.click('#retry');
+  await page.waitForSelector('body[data-loaded="mnist"]', { timeout: 60000 });
+  await page.waitForSelector('[data-testid="status"][data-state="ok"]');
+  assert.ok(await page.isHidden('#retry'));
+  // Chromium logs the 404 itself as a console error: expected here, and only that.
+}, { allow: /^console: Failed to load resource: the server responded with a status of 404/ }));
+
+test('SGD on MNIST with the small net passes 90 % validation accuracy within 60 s', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  assert.equal(await page.inputValue('[data-testid="architecture"]'), 'small');
+  assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'sgd');
+  const t0 = Date.now();
+  await page.click('[data-testid="play"]');
+  const acc = await waitFor(async () => {
+    const v = Number(await text(page, 'validation-accuracy'));
+    return v >= 90 ? v : null;
+  }, 60000, 'validation accuracy >= 90');
+  metrics.sgdSmallTimeTo90Ms = Date.now() - t0;
+  metrics.sgdSmallSamplesAt90 = await number(page, 'samples-seen');
+  metrics.sgdSmallValAt90 = acc;
+  await page.waitForTimeout(1500);
+  metrics.sgdSmallSamplesPerS = await number(page, 'throughput');
+  metrics.pageLoadToFirstStepMs = Number(await page.getAttribute('body', 'data-first-step-ms'));
+  assert.ok(metrics.sgdSmallSamplesPerS > 0);
+  assert.ok(await number(page, 'train-accuracy') > 50);
+  assert.ok(await number(page, 'cost') < 0.45);
+  await page.click('[data-testid="play"]'); // pause: full validation
+  await page.waitForFunction(() => /all 10,000/.test(document.getElementById('val-note').textContent), null, { timeout: 20000 });
+  metrics.sgdSmallFullValidation = await number(page, 'validation-accuracy');
+  assert.ok(metrics.sgdSmallFullValidation >= 90);
+}));
+
+test('a race runs SGD and MK side by side, both readouts advance, two coloured series', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  await page.click('[data-testid="race"]');
+  assert.equal(await page.getAttribute('[data-testid="race"]', 'aria-pressed'), 'true');
+  assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'mk-damped');
+  await page.waitForSelector('[data-testid="samples-seen-mk"]', { state: 'visible' });
+  await page.waitForSelector('[data-testid="play"]:not([disabled])');
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 6000 && (await number(page, 'samples-seen-mk')) >= 6000
+    && Number.isFinite(Number(await text(page, 'validation-accuracy-mk'))), 30000, 'both runners past 6,000 patterns');
+  await page.waitForTimeout(1200);
+  metrics.raceSmall = {
+    sgdSamplesPerS: await number(page, 'throughput'), mkDampedSamplesPerS: await number(page, 'throughput-mk'),
+    sgdVal: await number(page, 'validation-accuracy'), mkVal: await number(page, 'validation-accuracy-mk'),
+    samples: await number(page, 'samples-seen'),
+  };
+  assert.ok(metrics.raceSmall.sgdSamplesPerS > 0 && metrics.raceSmall.mkDampedSamplesPerS > 0);
+  assert.ok(metrics.raceSmall.mkVal > 20, 'MK learns something');
+  // Both colours of the plotters palette (series 0 blue, series 1 red) on the chart.
+  const counts = await page.$eval('[data-testid="chart-curves"]', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const near = (i, r, g, b) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 60;
+    let blue = 0, red = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (near(i, 31, 119, 180)) blue++;
+      if (near(i, 214, 39, 40)) red++;
+    }
+    return { blue, red };
+  });
+  metrics.raceChartPixels = counts;
+  assert.ok(counts.blue > 300 && counts.red > 300, `chart pixels ${JSON.stringify(counts)}`);
+  await page.screenshot({ path: path.join(OUT, 'race-mid.png'), fullPage: true });
+  const before = await number(page, 'samples-seen-mk');
+  await page.waitForTimeout(1000);
+  assert.ok(await number(page, 'samples-seen-mk') > before, 'MK keeps advancing');
+  await page.click('[data-testid="play"]');
+  await page.waitForSelector('[data-testid="play"]:has-text("Play")');
+}));
+
+test('drawing shows a prediction and 10 probabilities summing to 1; teach changes them', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  await drawSeven(page);
+  await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent));
+  const p = await waitFor(async () => { const v = await probs(page); return v.every(Number.isFinite) ? v : null; }, 5000, 'probabilities');
+  const sum = p.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-3, `sum ${sum}`);
+  assert.ok(p.every((x) => x >= 0 && x <= 1));
+  const shown = [];
+  for (let i = 0; i < 10; i++) shown.push(Number(await text(page, `prob-${i}`)));
+  assert.ok(Math.abs(shown.reduce((a, b) => a + b, 0) - 1) < 0.01, 'the text readouts agree');
+  const inked = await page.$eval('[data-testid="preview"]', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+  assert.ok(inked > 20 && inked < 400, `preview pixels ${inked}`);
+  // Teach on the fresh network (seed 0): one step with label 3 moves the probabilities towards 3.
+  // (They are the outputs clipped at 0 and normalised: on a trained network a saturated one-hot
+  // answer can need several steps before it visibly moves.)
+  await page.selectOption('[data-testid="teach-label"]', '3');
+  await page.click('[data-testid="teach"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent.includes('Taught “3” (1)'));
+  const q = await probs(page);
+  const diff = Math.max(...q.map((x, i) => Math.abs(x - p[i])));
+  metrics.teachOneStepMaxChange = diff;
+  assert.ok(diff > 1e-4, `one teach step moved the probabilities by ${diff}`);
+  assert.match(await text(page, 'status'), /cost before \d+\.\d+/);
+  await page.waitForFunction(() => document.querySelector('[data-testid="samples-seen"]').textContent === '1');
+  // After training, the drawn 7 gets a confident answer.
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 20000, 30000, '20,000 patterns');
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => { const v = await probs(page); return Math.max(...v) > 0.5 ? v : null; }, 5000, 'a confident prediction');
+  metrics.drawnSevenPredictionAfter20k = await text(page, 'prediction');
+  const r = await probs(page);
+  assert.ok(Math.abs(r.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+  await page.screenshot({ path: path.join(OUT, 'draw.png'), fullPage: true });
+  await page.click('[data-testid="clear-pad"]');
+  assert.equal(await text(page, 'prediction'), '–');
+}));
+
+test('save then load restores the predictions', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 10000, 30000, '10,000 patterns');
+  await page.click('[data-testid="play"]');
+  await drawSeven(page);
+  await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent));
+  await page.waitForTimeout(300);
+  const trained = await probs(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="save-model"]')]);
+  const file = path.join(OUT, 'model.bin');
+  await download.saveAs(file);
+  assert.match(download.suggestedFilename(), /^sifrian-mnist-sgd-784-64-10-\d+\.bin$/);
+  await page.click('[data-testid="reset"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="samples-seen"]').textContent === '0');
+  const fresh = await waitFor(async () => { const v = await probs(page); return v.some((x, i) => Math.abs(x - trained[i]) > 1e-4) ? v : null; }, 5000, 'fresh-network probabilities');
+  assert.ok(fresh);
+  await page.setInputFiles('[data-testid="load-model"]', file);
+  await page.waitForFunction(() => /Loaded model\.bin/.test(document.querySelector('[data-testid="status"]').textContent));
+  const restored = await waitFor(async () => { const v = await probs(page); return v.every((x, i) => Math.abs(x - trained[i]) < 1e-6) ? v : null; }, 5000, 'restored probabilities');
+  assert.ok(restored);
+  // A file that is not a model: an error in the status, the page lives on.
+  const junk = path.join(OUT, 'not-a-model.bin');
+  writeFileSync(junk, 'hello');
+  await page.setInputFiles('[data-testid="load-model"]', junk);
+  await page.waitForSelector('[data-testid="status"][data-state="error"]');
+  assert.match(await text(page, 'status'), /Could not load/);
+}));
+
+test('the URL hash restores the settings; a malformed hash shows a notice and keeps defaults', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#dataset=mnist&arch=medium&opt=mk-unreg&step=0.02&mu=0.5&seed=7&race=1&sgdstep=0.005&x=seconds&lambda=eq65+eq68');
+  assert.equal(await page.inputValue('[data-testid="architecture"]'), 'medium');
+  assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'mk-unreg');
+  assert.equal(await page.inputValue('[data-testid="step-size"]'), '0.02');
+  assert.equal(await page.inputValue('[data-testid="mu"]'), '0.5');
+  assert.equal(await page.inputValue('[data-testid="seed"]'), '7');
+  assert.equal(await page.inputValue('[data-testid="step-size-sgd"]'), '0.005');
+  assert.equal(await page.inputValue('[data-testid="x-axis"]'), 'seconds');
+  assert.equal(await page.inputValue('[data-testid="lambda"]'), 'eq65+eq68');
+  assert.equal(await page.getAttribute('[data-testid="race"]', 'aria-pressed'), 'true');
+  assert.ok(await page.isVisible('[data-testid="samples-seen-mk"]'));
+  assert.match(await text(page, 'status'), /784-128-64-10, seed 7/);
+  // A change is written back to the hash (shareable) and autosaved.
+  await page.fill('[data-testid="seed"]', '11');
+  await page.press('[data-testid="seed"]', 'Enter');
+  await page.waitForFunction(() => /seed=11/.test(location.hash));
+  assert.match(await page.evaluate(() => localStorage.getItem('sifrian.settings.v1')), /"seed":11/);
+  // Malformed values: a notice, the defaults kept (a fresh storage first).
+  await page.evaluate(() => localStorage.clear());
+  await page.goto('about:blank');
+  await openReady(page, base, '#step=abc&seed=-3&opt=adam&arch=huge&bogus=1');
+  const status = await text(page, 'status');
+  assert.match(status, /Ignored in the address: /);
+  for (const bad of ['step=abc', 'seed=-3', 'opt=adam', 'arch=huge', 'bogus']) assert.ok(status.includes(bad), `notice names ${bad}`);
+  assert.equal(await page.inputValue('[data-testid="step-size"]'), '0.01');
+  assert.equal(await page.inputValue('[data-testid="seed"]'), '0');
+  assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'sgd');
+  assert.equal(await page.inputValue('[data-testid="architecture"]'), 'small');
+}));
+
+test('no main-thread task longer than 50 ms while a race trains and the pad is used', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#race=1&opt=mk-damped');
+  await observeLongTasks(page);
+  await page.click('[data-testid="play"]');
+  const t0 = Date.now();
+  while (Date.now() - t0 < 8000) {
+    await drawSeven(page);
+    await page.waitForTimeout(700);
+    await page.click('[data-testid="clear-pad"]');
+  }
+  await page.click('[data-testid="play"]');
+  await page.waitForTimeout(500);
+  const long = await page.evaluate(() => window.__longTasks);
+  metrics.longTasksDuringTraining = long;
+  metrics.chartMaxMs = Number(await page.getAttribute('body', 'data-chart-max-ms'));
+  assert.ok(await number(page, 'samples-seen') > 10000, 'it trained');
+  assert.deepEqual(long.filter((d) => d > 50), [], `long tasks ${long}`);
+}));
+
+test('speeds on the paper net 784-512-256-32-10 (SGD vs damped MK, and MK as printed)', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#arch=paper&race=1&opt=mk-damped');
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 4000, 40000, '4,000 patterns on the paper net');
+  await page.waitForTimeout(2000);
+  metrics.paperRace = { sgdSamplesPerS: await number(page, 'throughput'), mkDampedSamplesPerS: await number(page, 'throughput-mk') };
+  await page.click('[data-testid="play"]');
+  await page.selectOption('[data-testid="optimizer"]', 'mk');
+  await page.waitForSelector('[data-testid="play"]:not([disabled])');
+  await page.waitForFunction(() => document.querySelector('[data-testid="samples-seen"]').textContent === '0');
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen-mk')) >= 3000, 40000, '3,000 MK patterns');
+  await page.waitForTimeout(1500);
+  metrics.paperRace.mkSamplesPerS = await number(page, 'throughput-mk');
+  assert.ok(metrics.paperRace.sgdSamplesPerS > 100 && metrics.paperRace.mkDampedSamplesPerS > 100 && metrics.paperRace.mkSamplesPerS > 100,
+    JSON.stringify(metrics.paperRace));
+  await page.click('[data-testid="play"]');
+}));
+
+test('MK alone on the small net, and usable at 360 px wide', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#opt=mk');
+  assert.equal(await page.inputValue('[data-testid="step-size"]'), '0.001');
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 10000, 30000, '10,000 MK patterns');
+  await page.waitForTimeout(1500);
+  metrics.mkSmallSamplesPerS = await number(page, 'throughput');
+  await page.click('[data-testid="play"]');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page wider than the 360 px viewport by ${overflow}px`);
+  await drawSeven(page);
+  await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent));
+  await page.screenshot({ path: path.join(OUT, 'narrow-360.png'), fullPage: true });
+}, { viewport: { width: 360, height: 740 } }));
+
+test('Fashion-MNIST loads on demand, a test image is shown and classified with class names', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  await page.selectOption('[data-testid="dataset"]', 'fashion');
+  await page.waitForSelector('body[data-loaded="fashion"]', { timeout: 60000 });
+  await page.waitForSelector('[data-testid="status"][data-state="ok"]');
+  assert.match(await text(page, 'status'), /Fashion-MNIST: 60000 training and 10000 test images/);
+  assert.match(await page.evaluate(() => location.hash), /dataset=fashion/);
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 5000, 30000, '5,000 Fashion patterns');
+  await page.click('[data-testid="play"]');
+  await page.click('#test-image');
+  await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent));
+  assert.match(await page.textContent('#bars'), /Ankle boot/);
+  const p = await probs(page);
+  assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+  // Keyboard: Tab reaches the play button and Space/Enter operate it.
+  await page.focus('[data-testid="play"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="play"]:has-text("Pause")');
+  await page.keyboard.press('Space');
+  await page.waitForSelector('[data-testid="play"]:has-text("Play")');
+}));
