@@ -87,7 +87,9 @@ pub fn draw_curves<DB: DrawingBackend>(
     } else {
         root.titled(title, ("sans-serif", 18)).map_err(err)?
     };
-    let panels = root.split_evenly((1, 3));
+    // Side by side on wide areas, stacked on tall ones (phones).
+    let (w, h) = root.dim_in_pixel();
+    let panels = root.split_evenly(if h > w { (3, 1) } else { (1, 3) });
     let x_max = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| x_axis.of(p)))

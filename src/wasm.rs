@@ -243,6 +243,13 @@ impl Session {
         Ok(probabilities(&out).iter().map(|&p| p as f32).collect())
     }
 
+    /// The raw outputs `x_n` for 784 pixels in [0, 1] (what `predict` clips and normalises).
+    pub fn predict_outputs(&self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
+        let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
+        let out = self.trainer.predict(&x).map_err(js)?;
+        Ok(out.iter().map(|&v| v as f32).collect())
+    }
+
     /// One optimizer step on a drawn digit with its label.
     pub fn teach(&mut self, pixels: &[f32], label: u32) -> Result<JsValue, JsError> {
         let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
