@@ -163,9 +163,9 @@ test('drawing shows a prediction and 10 probabilities summing to 1; teach change
   const sum = p.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(sum - 1) < 1e-3, `sum ${sum}`);
   assert.ok(p.every((x) => x >= 0 && x <= 1));
-  const shown = [];
-  for (let i = 0; i < 10; i++) shown.push(Number(await text(page, `prob-${i}`)));
-  assert.ok(Math.abs(shown.reduce((a, b) => a + b, 0) - 1) < 0.01, 'the text readouts agree');
+  // All ten readouts in one evaluation: separate reads could straddle a re-render while drawing.
+  const shown = await page.evaluate(() => Array.from({ length: 10 }, (_, i) => Number(document.querySelector(`[data-testid="prob-${i}"]`).textContent)));
+  assert.ok(Math.abs(shown.reduce((a, b) => a + b, 0) - 1) < 0.01, `the text readouts sum to 1: ${shown}`);
   const inked = await page.$eval('[data-testid="preview"]', (c) => {
     const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
     let n = 0;
