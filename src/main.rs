@@ -95,14 +95,8 @@ mod cli {
         Figure5 {
             #[command(flatten)]
             data: DataArgs,
-            /// Layer sizes s_0..s_n, comma-separated.
-            #[arg(long, value_delimiter = ',', default_value = "784,128,64,10")]
-            sizes: Vec<usize>,
-            #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
-            alpha: f64,
-            /// Seed of the initial weights.
-            #[arg(long, default_value_t = 0)]
-            seed: u64,
+            #[command(flatten)]
+            net: NetArgs,
             /// SGD steps (step 0.01) before drawing, to look at a trained network.
             #[arg(long, default_value_t = 0)]
             train_steps: usize,
@@ -140,19 +134,26 @@ mod cli {
         data_dir: PathBuf,
     }
 
+    /// The network: sizes, leak slope, seed.
     #[derive(Args)]
-    struct Common {
-        #[command(flatten)]
-        data: DataArgs,
+    struct NetArgs {
         /// Layer sizes s_0..s_n, comma-separated (s_0 = 784, s_n = 10).
         #[arg(long, value_delimiter = ',', default_value = "784,128,64,10")]
         sizes: Vec<usize>,
         /// Leak slope of the leaky ReLU.
         #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         alpha: f64,
-        /// Seed of the initial weights and of the sample order.
+        /// Seed of the initial weights (and of the sample order).
         #[arg(long, default_value_t = 0)]
         seed: u64,
+    }
+
+    #[derive(Args)]
+    struct Common {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        net: NetArgs,
         /// Epochs over the training set.
         #[arg(long, default_value_t = 1.0)]
         epochs: f64,
@@ -249,11 +250,11 @@ mod cli {
         step: f64,
         method: Method,
     ) -> Result<TrainConfig, String> {
-        let n = common.sizes.len().saturating_sub(1);
+        let n = common.net.sizes.len().saturating_sub(1);
         Ok(TrainConfig {
-            sizes: common.sizes.clone(),
-            alpha: common.alpha,
-            seed: common.seed,
+            sizes: common.net.sizes.clone(),
+            alpha: common.net.alpha,
+            seed: common.net.seed,
             method,
             step,
             lambda: opt.policy(n.max(1))?,
@@ -467,10 +468,10 @@ mod cli {
                         "train-{}-{}-seed{}",
                         set.to_lowercase(),
                         opt.slug(),
-                        common.seed
+                        common.net.seed
                     )
                 });
-                let title = format!("{set}, {:?}, {label}, step {}", common.sizes, opt.step);
+                let title = format!("{set}, {:?}, {label}, step {}", common.net.sizes, opt.step);
                 let mut summary =
                     write_outputs(&common.out, &name, &title, &[(label.clone(), points)])?;
                 note_divergence(&label, diverged, &mut summary);
@@ -506,10 +507,10 @@ mod cli {
                         set.to_lowercase(),
                         sgd_step,
                         opt.slug(),
-                        common.seed
+                        common.net.seed
                     )
                 });
-                let title = format!("{set}, {:?}, seed {}", common.sizes, common.seed);
+                let title = format!("{set}, {:?}, seed {}", common.net.sizes, common.net.seed);
                 let mut summary = write_outputs(
                     &common.out,
                     &name,
@@ -558,9 +559,7 @@ mod cli {
             }
             Command::Figure5 {
                 data,
-                sizes,
-                alpha,
-                seed,
+                net: NetArgs { sizes, alpha, seed },
                 train_steps,
                 layer,
                 pattern,

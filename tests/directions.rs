@@ -17,6 +17,21 @@ fn mk_of(c: &Case, mu: f64) -> Vec<f64> {
     mk(&c.net, &fw, &b, &c.d, &c.lambda, mu)
 }
 
+/// `c_k = lambda_{k-1} ||x_{k-1}||^2 + [k = n] lambda_n ||d - x_n||^2`, written out from Eq. 40/42.
+fn c_k(c: &Case, fw: &sifrian::network::Forward, k: usize) -> f64 {
+    let n = c.net.n();
+    let mut ck = c.lambda.get(k - 1) * dot(&fw.x[k - 1], &fw.x[k - 1]);
+    if k == n {
+        let err: f64 =
+            c.d.iter()
+                .zip(fw.output())
+                .map(|(t, x)| (t - x) * (t - x))
+                .sum();
+        ck += c.lambda.get(n) * err;
+    }
+    ck
+}
+
 #[test]
 fn corrected_newton_direction_solves_h_d_equals_gradient() {
     let mut worst: f64 = 0.0;
@@ -101,15 +116,7 @@ fn mk_is_a_per_layer_rescaling_of_the_gradient_with_eq42_scalars() {
                 let ng: f64 = dot(g, g);
                 // Eq. 42, written out from the paper with the per-layer lambda_{k-1}.
                 let l = c.lambda.get(k - 1);
-                let mut ck = l * dot(&fw.x[k - 1], &fw.x[k - 1]);
-                if k == n {
-                    ck += c.lambda.get(n)
-                        * c.d
-                            .iter()
-                            .zip(fw.output())
-                            .map(|(t, x)| (t - x) * (t - x))
-                            .sum::<f64>();
-                }
+                let ck = c_k(&c, &fw, k);
                 let t = l / (mu * l + ng);
                 let s = ck / (mu * ck + ng);
                 let w_expected: Vec<f64> = grad[layer.w.clone()].iter().map(|v| t * v).collect();
@@ -147,15 +154,7 @@ fn damped_mk_solves_the_sherman_morrison_system_of_eq41() {
                 let layer = c.net.layer(k);
                 let g = &grad[layer.b.clone()];
                 let l = c.lambda.get(k - 1);
-                let mut ck = l * dot(&fw.x[k - 1], &fw.x[k - 1]);
-                if k == n {
-                    ck += c.lambda.get(n)
-                        * c.d
-                            .iter()
-                            .zip(fw.output())
-                            .map(|(t, x)| (t - x) * (t - x))
-                            .sum::<f64>();
-                }
+                let ck = c_k(&c, &fw, k);
                 let eta = &dir[layer.b.clone()];
                 let g_eta = dot(g, eta);
                 let lhs: Vec<f64> = eta

@@ -165,17 +165,23 @@ fn the_same_seed_gives_the_same_hash_and_races_start_equal() {
     assert_eq!(a.params_hash(), b.params_hash());
 }
 
-#[wasm_bindgen_test]
-fn draw_curves_paints_the_canvas() {
+/// A canvas of the given size, attached to the document.
+fn canvas(width: u32, height: u32) -> web_sys::HtmlCanvasElement {
     let document = web_sys::window().unwrap().document().unwrap();
     let canvas: web_sys::HtmlCanvasElement = document
         .create_element("canvas")
         .unwrap()
         .dyn_into()
         .unwrap();
-    canvas.set_width(600);
-    canvas.set_height(240);
+    canvas.set_width(width);
+    canvas.set_height(height);
     document.body().unwrap().append_child(&canvas).unwrap();
+    canvas
+}
+
+#[wasm_bindgen_test]
+fn draw_curves_paints_the_canvas() {
+    let canvas = canvas(600, 240);
     let series = config(
         r#"[{"label": "SGD", "points": [{"samples": 100, "seconds": 0.1, "cost": 0.4, "train_accuracy": 0.3, "validation_accuracy": 0.35},
                                        {"samples": 200, "seconds": 0.2, "cost": 0.2, "train_accuracy": 0.6, "validation_accuracy": null}]}]"#,
@@ -251,14 +257,7 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     assert!(
         message(s.lab(config(r#"{"layer": 1, "source": "drawn", "label": 3}"#))).contains("pixels")
     );
-    let document = web_sys::window().unwrap().document().unwrap();
-    let canvas: web_sys::HtmlCanvasElement = document
-        .create_element("canvas")
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    canvas.set_width(500);
-    canvas.set_height(320);
+    let canvas = canvas(500, 320);
     sifrian::wasm::draw_figure5(canvas, get(&r, &["figure5"])).unwrap();
 }
 
