@@ -1,11 +1,12 @@
 // The page: settings, the training worker, curves (drawn here with plotters: its text needs the
 // DOM), readouts, the draw pad. The engine runs in www/worker.js; this thread only draws.
 
-import init, { draw_curves, model_sizes, simd_enabled } from './pkg/sifrian.js';
+import init, { draw_curves, draw_figure5, model_sizes, simd_enabled } from './pkg/sifrian.js';
 import {
   ARCHITECTURES, DEFAULTS, OPTIMIZERS, loadSettings, saveSettings, toHash, parseSizes, sizesOf, lambdaOf,
 } from './settings.js';
 import { createDrawPad, paintPreview } from './drawpad.js';
+import { createLab } from './lab.js';
 
 const $ = (id) => document.getElementById(id);
 const CHART_INTERVAL_MS = 250; // redraw at most 4 times a second
@@ -108,6 +109,7 @@ function reconfigure() {
   }
   specs = next;
   configured = false;
+  lab.unconfigured();
   setButtons();
   send({ type: 'configure', runners: specs });
 }
@@ -117,6 +119,7 @@ function loadData(name) {
   dataLoaded = null;
   configured = false;
   running = false;
+  lab.unconfigured();
   setButtons();
   ui.progress.classList.remove('done');
   ui.progress.value = 0;
@@ -163,6 +166,7 @@ const handlers = {
     setButtons();
     renderStats();
     scheduleChart();
+    lab.configured(specs, sizesOf(settings));
     const what = specs.map((s) => s.label).join(' vs ');
     setStatus(`${loadedInfo}. Ready: ${what} on ${sizesOf(settings).join('-')}, seed ${settings.seed}. Press Play.`, 'ok');
     if (pendingImport) {
@@ -176,6 +180,7 @@ const handlers = {
   stats({ runners, running: r }) {
     running = r;
     for (const s of runners) latest[s.id] = s;
+    lab.stats(runners);
     if (timings.firstStep === null && runners.some((s) => s.samples > 0)) {
       timings.firstStep = performance.now();
       document.body.dataset.firstStepMs = String(Math.round(timings.firstStep));
@@ -237,6 +242,7 @@ const handlers = {
     pad.setInput(pixels.map((v) => v / 255));
     setStatus(`Test image with label “${className(label)}”.`, 'ok');
   },
+  lab(msg) { lab.report(msg); },
   exported({ id, samples, bytes }) {
     const spec = specs.find((s) => s.id === id);
     const opt = spec ? spec.config.optimizer : 'model';
@@ -272,6 +278,8 @@ const handlers = {
     } else if (where === 'predict') {
       predictInFlight = false;
       setStatus(`Prediction failed: ${message}`, 'error');
+    } else if (where === 'lab') {
+      lab.error(message);
     } else if (where === 'import') {
       setStatus(`Could not load the model file: ${message}`, 'error');
     } else if (where === 'configure') {
@@ -507,10 +515,22 @@ function repredict(force) {
   send({ type: 'predict', req: ++predictReq, pixels: input });
 }
 
+const lab = createLab({
+  send,
+  drawFigure5: draw_figure5,
+  getDrawn: () => {
+    const input = pad && pad.input();
+    return input ? { pixels: input, label: Number(ui.teachLabel.value) } : null;
+  },
+  getMu: () => settings.mu,
+  isTraining: () => running,
+});
+
 let pad = null;
 pad = createDrawPad(ui.pad, {
   onInput(input, { final }) {
     paintPreview(ui.preview, input);
+    if (final) lab.drawnChanged();
     if (final) taughtCount = 0;
     ui.teach.disabled = !input || !configured;
     if (!input) { renderProbs(null); return; }
@@ -709,6 +729,7 @@ function wireForm() {
     if (!input || !configured) return;
     send({ type: 'teach', req: ++predictReq, label: Number(ui.teachLabel.value), pixels: input });
   });
+  ui.teachLabel.addEventListener('change', () => lab.drawnChanged());
   ui.save.addEventListener('click', () => send({ type: 'export', id: 'r0' }));
   ui.load.addEventListener('change', async () => {
     const file = ui.load.files && ui.load.files[0];
@@ -770,6 +791,7 @@ async function boot() {
     return;
   }
   engineReady = true;
+  lab.engineReady();
   scheduleChart();
   ui.engineInfo.textContent = `Engine: Rust → WebAssembly; training in f32 (fused kernel, SIMD ${simd_enabled() ? 'on' : 'off'}), exact maths in f64; training runs in a worker.`;
   document.body.dataset.ready = '1';

@@ -2,6 +2,8 @@
 // It trains in chunks of about CHUNK_MS, yields between chunks so that pause / step / predict /
 // teach messages are handled, validates in chunks, and posts small messages to the page.
 // JavaScript owns the clock: throughput and the wall-clock axis are measured here.
+// The Sifrian lab (one exact spectrum per request) also runs here, between training chunks: while
+// it computes, training waits (one thread), then continues by itself.
 
 import init, { Data, Session } from './pkg/sifrian.js';
 import { fetchDataset } from './loader.js';
@@ -20,6 +22,10 @@ let runners = [];
 let running = false;
 const valQueue = []; // jobs {runner, start, end, at, kind, acc}
 let loadToken = 0;
+let generation = 0; // bumped by every configure (a new run)
+// Lab reports by (run, parameters version, pattern, layer, lambda, mu, step); oldest dropped first.
+const LAB_CACHE_SIZE = 32;
+const labCache = new Map();
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 const message = (e) => (e && e.message) || String(e);
@@ -53,6 +59,7 @@ function makeRunner({ id, label, config }) {
     nextVal: nextValAt(samples),
     lambda: null,
     diverged: false,
+    version: 0, // bumped whenever the parameters (or the current pattern) change
   };
 }
 
@@ -170,6 +177,7 @@ function trainChunk(n) {
     const t0 = performance.now();
     const st = r.session.step(k);
     const ms = performance.now() - t0;
+    r.version++;
     record(r, st, k, ms);
     if (st.diverged) {
       r.diverged = true;
@@ -259,6 +267,8 @@ const handlers = {
   configure({ runners: specs }) {
     running = false;
     freeRunners();
+    generation++;
+    labCache.clear();
     if (!data) throw new Error('no data set is loaded yet');
     try {
       runners = specs.map(makeRunner);
@@ -312,6 +322,7 @@ const handlers = {
     const results = {};
     for (const r of runners) {
       const st = r.session.teach(x, label);
+      r.version++;
       results[r.id] = { loss: st.mean_loss, diverged: !!st.diverged };
       r.samples = r.session.samples_seen();
     }
@@ -322,6 +333,23 @@ const handlers = {
     const n = data.test_len();
     const i = ((index % n) + n) % n;
     post({ type: 'sample', index: i, label: data.test_label(i), pixels: Array.from(data.test_pixels(i)) });
+  },
+  lab({ req, run, request }) {
+    const r = runners.find((x) => x.id === run) || runners[0];
+    if (!r) throw new Error('no network yet: wait for the data set');
+    const q = { ...request };
+    if (q.pixels) q.pixels = Array.from(q.pixels);
+    const key = labKey(r, q);
+    let hit = labCache.get(key);
+    const cached = !!hit;
+    if (!hit) {
+      const t0 = performance.now();
+      const report = r.session.lab(q);
+      hit = { report, ms: performance.now() - t0, samples: r.samples };
+      labCache.set(key, hit);
+      while (labCache.size > LAB_CACHE_SIZE) labCache.delete(labCache.keys().next().value);
+    }
+    post({ type: 'lab', req, run: r.id, key, cached, ms: hit.ms, samples: hit.samples, report: hit.report });
   },
   export({ id }) {
     const r = runners.find((x) => x.id === id);
@@ -334,6 +362,7 @@ const handlers = {
     if (!r) throw new Error('no network to load into: wait for the data set');
     running = false;
     r.session.import_model(new Uint8Array(bytes));
+    r.version++;
     r.samples = r.session.samples_seen();
     r.agg = { n: 0, loss: 0, correct: 0 };
     r.ema = null;
@@ -347,6 +376,21 @@ const handlers = {
     schedule();
   },
 };
+
+/** FNV-1a over the bits of the drawn pixels (cache key of a drawn digit). */
+function pixelsHash(pixels) {
+  const bits = new Uint32Array(new Float32Array(pixels).buffer);
+  let h = 0x811c9dc5;
+  for (const b of bits) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h.toString(16);
+}
+
+/** The cache key: run, its parameters' version, the pattern, layer, lambda_k, mu, step. */
+function labKey(r, q) {
+  const pattern = q.source === 'drawn' ? `drawn:${q.pixels ? pixelsHash(q.pixels) : '-'}:${q.label}`
+    : q.source === 'current' ? 'current' : `${q.source}:${q.index ?? 0}`;
+  return [generation, r.id, r.version, pattern, q.layer, q.lambda ?? 'policy', q.mu ?? 1, q.step ?? r.config.step].join('|');
+}
 
 const ready = init().then(
   () => post({ type: 'ready' }),

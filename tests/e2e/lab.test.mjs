@@ -1,0 +1,251 @@
+// End-to-end tests of the Sifrian lab in Debian's Chromium: Figure 5, the exact spectrum against
+// Eq. 62, inertia and radius both ways, the directions table, the slider, the cache, responsiveness
+// on the paper's net, 360 px. Times to the exact spectrum go to test-output/e2e-metrics-lab.json.
+// Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serve, launch, close, openReady, text, number, drawSeven, ROOT, OUT } from './harness.mjs';
+
+const metrics = {};
+let server, base;
+
+before(async () => {
+  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
+    assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
+  }
+  ({ server, base } = await serve());
+});
+
+after(() => {
+  server.close();
+  writeFileSync(path.join(OUT, 'e2e-metrics-lab.json'), JSON.stringify(metrics, null, 2) + '\n');
+  console.log('metrics', JSON.stringify(metrics));
+});
+
+async function withPage(fn, opts = {}) {
+  const b = await launch(opts);
+  try {
+    await fn(b);
+    assert.deepEqual(b.problems, [], 'page errors or console errors');
+    const outside = b.requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+    assert.deepEqual(outside, [], 'requests left 127.0.0.1');
+  } finally {
+    await close(b);
+  }
+}
+
+/** Inertia the engine must find: S positive, S - s_n negative, P - 2S + s_n zero. */
+function expectedInertia(sizes) {
+  const n = sizes.length - 1;
+  let S = 0, P = 0;
+  for (let k = 1; k <= n; k++) { S += sizes[k]; P += sizes[k] * (sizes[k - 1] + 1); }
+  return `${S}/${S - sizes[n]}/${P - 2 * S + sizes[n]}`;
+}
+
+const report = (page) => page.getAttribute('#lab', 'data-report').then((r) => (r ? JSON.parse(r) : null));
+const reqs = (page) => page.getAttribute('#lab', 'data-reqs').then((r) => Number(r || 0));
+
+/**
+ * Runs `action` (default: click Compute) and waits until a report requested after it is shown;
+ * returns {ms (worker), wallMs, cached}.
+ */
+async function computeAndWait(page, action = () => page.click('[data-testid="lab-compute"]'), timeout = 60000) {
+  const before = await reqs(page);
+  await action();
+  return waitShown(page, before, timeout);
+}
+
+/** Waits until a report requested after request number `before` is shown. */
+async function waitShown(page, before, timeout = 60000) {
+  try {
+    await page.waitForFunction((n) => Number(document.getElementById('lab').dataset.reqs || 0) > n
+      && document.getElementById('lab').getAttribute('aria-busy') === 'false', before, { timeout });
+  } catch (e) {
+    const info = await page.evaluate(() => [document.getElementById('lab-info').textContent, document.getElementById('lab').getAttribute('aria-busy'), document.getElementById('lab').dataset.reqs]);
+    throw new Error(`${e.message}; lab: ${JSON.stringify(info)}, waiting for a request after #${before}`);
+  }
+  return page.evaluate(() => {
+    const d = document.getElementById('lab').dataset;
+    return { ms: Number(d.labMs), wallMs: Number(d.labWallMs), cached: d.labCached === 'true' };
+  });
+}
+
+/** Non-white pixels of a canvas, and how many are near the plotters blue / red. */
+const inked = (page, id) => page.$eval(`[data-testid="${id}"]`, (c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let ink = 0, blue = 0, red = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) ink++;
+    if (Math.abs(d[i] - 31) + Math.abs(d[i + 1] - 119) + Math.abs(d[i + 2] - 180) < 40) blue++;
+    if (Math.abs(d[i] - 214) + Math.abs(d[i + 1] - 39) + Math.abs(d[i + 2] - 40) < 40) red++;
+  }
+  return { ink, blue, red };
+});
+
+/** The Eq. 65 value from the report the page exposes, against the printed one (6 significant digits). */
+async function checkOptimal(page) {
+  const r = await report(page);
+  const crossing = Math.sqrt(r.curves.numerator / r.curves.slope);
+  const shown = await text(page, 'lambda-optimal');
+  assert.match(shown, /^[0-9.e+-]+$/, `a plain number: ${shown}`);
+  assert.equal(Number(shown), Number(crossing.toPrecision(6)), `lambda-optimal ${shown} vs sqrt(numerator/slope) = ${crossing}`);
+  assert.ok(Math.abs(Number(shown) - crossing) <= 5e-6 * crossing);
+  return { r, crossing };
+}
+
+test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directions; the slider moves the radius; cache', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  // Scrolling the lab into view computes once by itself (test pattern 0, layer 1, the run's lambda).
+  const first = await computeAndWait(page, () => page.locator('#lab').scrollIntoViewIfNeeded());
+  metrics.smallNet = { sizes: '784-64-10', timeToExactSpectrumMs: Math.round(first.ms), shownAfterMs: Math.round(first.wallMs) };
+  assert.equal(first.cached, false);
+  const { r, crossing } = await checkOptimal(page);
+  // The default policy is Eq. 65: the current lambda_1 is the crossing itself.
+  assert.ok(Math.abs(r.current - crossing) <= 1e-12 * crossing, `current ${r.current} vs ${crossing}`);
+  assert.equal(await text(page, 'inertia-exact'), expectedInertia([784, 64, 10]));
+  assert.equal(await text(page, 'inertia-exact'), '74/64/50752');
+  assert.equal(await text(page, 'inertia-paper'), '74/64/50752');
+  assert.equal(await text(page, 'radius-exact'), String(Number(r.radius.toPrecision(4))));
+  assert.equal(Number(await text(page, 'radius-paper')), Number(r.paper_radius.eq66.toPrecision(4)));
+  assert.ok(Number(await text(page, 'radius-exact')) > 10 * Number(await text(page, 'radius-paper')), 'Eq. 66 underestimates');
+  assert.match(await text(page, 'verdict'), /^Counts agree: 74 positive and 64 negative eigenvalues.*Values differ.*Eq\. 66.*underestimates/);
+  const rows = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
+  assert.equal(rows.length, 6);
+  assert.match(rows[0][0], /^SGD/);
+  assert.equal(rows[0][2], '1', 'SGD has cosine 1 with the gradient');
+  const newton = rows.find((x) => /sign corrected/.test(x[0]));
+  assert.ok(Number(newton[3]) < 1e-10, `corrected Newton residual ${newton[3]}`);
+  assert.equal(await page.$$eval('#cosines tbody tr', (t) => t.length), 6);
+  const fig = await inked(page, 'figure5');
+  assert.ok(fig.ink > 2000 && fig.blue > 100 && fig.red > 100, `figure 5 pixels ${JSON.stringify(fig)}`);
+  const strip = await inked(page, 'spectrum');
+  assert.ok(strip.blue > 50 && strip.red > 50, `spectrum pixels ${JSON.stringify(strip)}`);
+  assert.match(await page.getAttribute('[data-testid="spectrum"]', 'aria-label'), /Exact: 74 positive eigenvalues .* 64 negative/);
+
+  // The slider: keyboard End -> lambda_1 = 1e4; the marker and readout move at once, radius-exact after the recompute.
+  const radius0 = await text(page, 'radius-exact');
+  await page.focus('[data-testid="lambda-slider"]');
+  await computeAndWait(page, async () => {
+    await page.keyboard.press('End');
+    assert.match(await text(page, 'lambda-value'), /^1\.000e\+4$/);
+  });
+  const r1 = await report(page);
+  assert.equal(r1.current, 1e4);
+  assert.equal(r1.lambdas[1], 1e4);
+  const radius1 = await text(page, 'radius-exact');
+  assert.notEqual(radius1, radius0, 'moving the slider changes radius-exact');
+  metrics.smallNet.radiusAtOptimal = Number(radius0);
+  metrics.smallNet.radiusAtLambda1e4 = Number(radius1);
+  // Inertia does not depend on lambda (all lambda_k > 0).
+  assert.equal(await text(page, 'inertia-exact'), '74/64/50752');
+  // A drag (several input events) recomputes once, after the drag stops.
+  const reqs1 = await reqs(page);
+  await computeAndWait(page, async () => {
+    for (let i = 0; i < 8; i++) { await page.keyboard.press('PageDown'); await page.waitForTimeout(30); }
+  });
+  assert.equal(await reqs(page), reqs1 + 1, 'eight slider moves in a row: one recompute');
+  // "optimal" snaps back to the crossing; the same lambda again comes from the cache.
+  await computeAndWait(page, () => page.click('[data-testid="lambda-snap"]'));
+  const r2 = await report(page);
+  assert.ok(Math.abs(r2.current - crossing) <= 1e-12 * crossing);
+  assert.equal(await text(page, 'radius-exact'), radius0);
+  const again = await computeAndWait(page);
+  assert.equal(again.cached, true, 'the same (run, weights, pattern, layer, lambda) comes from the cache');
+  metrics.smallNet.cachedShownAfterMs = Math.round(again.wallMs);
+  // Another test pattern: a new spectrum, same inertia.
+  await page.fill('[data-testid="figure5-index"]', '7');
+  await computeAndWait(page, () => page.press('[data-testid="figure5-index"]', 'Enter'));
+  assert.equal(await text(page, 'inertia-exact'), '74/64/50752');
+  assert.notEqual(await text(page, 'radius-exact'), radius0);
+  await checkOptimal(page);
+}));
+
+test('current training pattern needs a step; the drawn digit with its label; 360 px wide', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#arch=medium');
+  await computeAndWait(page, () => page.locator('#lab').scrollIntoViewIfNeeded());
+  assert.equal(await text(page, 'inertia-exact'), expectedInertia([784, 128, 64, 10]));
+  assert.equal(await page.$$eval('[data-testid="figure5-layer"] option', (o) => o.map((x) => x.value).join(',')), '1,2');
+  await page.selectOption('[data-testid="figure5-pattern"]', 'current');
+  await page.waitForSelector('#lab-info[data-state="error"]');
+  assert.match(await text(page, 'lab-info'), /no training pattern yet \(take a step first\)/);
+  await page.click('[data-testid="step"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="samples-seen"]').textContent === '1');
+  await computeAndWait(page, () => page.selectOption('[data-testid="figure5-layer"]', '2'));
+  assert.equal(await text(page, 'inertia-exact'), expectedInertia([784, 128, 64, 10]));
+  assert.equal((await report(page)).layer, 2);
+  await checkOptimal(page);
+  // The drawn digit: its teach label is the target.
+  await drawSeven(page);
+  await page.selectOption('[data-testid="teach-label"]', '7');
+  await page.locator('#lab').scrollIntoViewIfNeeded();
+  await computeAndWait(page, () => page.selectOption('[data-testid="figure5-pattern"]', 'drawn'));
+  assert.match(await text(page, 'lab-info'), /your drawing/);
+  assert.equal(await text(page, 'inertia-exact'), expectedInertia([784, 128, 64, 10]));
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page wider than the 360 px viewport by ${overflow}px`);
+  const box = await page.locator('[data-testid="figure5"]').boundingBox();
+  assert.ok(box.width <= 340 && box.height > 0.8 * box.width, `figure 5 at 360 px: ${JSON.stringify(box)}`);
+  await page.locator('#lab').screenshot({ path: path.join(OUT, 'lab-360.png') });
+  // While training runs, the lab (current pattern) computes between chunks and training goes on after.
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="samples-seen"]').textContent) > 2000);
+  await computeAndWait(page, () => page.selectOption('[data-testid="figure5-pattern"]', 'current'));
+  assert.equal(await text(page, 'inertia-exact'), expectedInertia([784, 128, 64, 10]));
+  const seen = await number(page, 'samples-seen');
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="samples-seen"]').textContent) > n + 1000, seen, { timeout: 20000 });
+  await page.click('[data-testid="play"]');
+}, { viewport: { width: 360, height: 740 } }));
+
+test("the paper's net 784-512-256-32-10: 810/800/540192, off the main thread (no task over 50 ms), screenshot", () => withPage(async ({ page }) => {
+  await openReady(page, base, '#arch=paper');
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+    }).observe({ type: 'longtask' });
+  });
+  const lab = page.locator('#lab');
+  const before = await reqs(page);
+  await lab.scrollIntoViewIfNeeded();
+  // Scrolling here starts the computation: the busy indicator shows, with elapsed time.
+  await page.waitForSelector('[data-testid="lab-busy"]', { state: 'visible', timeout: 5000 });
+  assert.match(await text(page, 'lab-busy'), /Computing the exact spectrum… \d+\.\d s/);
+  // The page keeps answering while the worker computes: a timer keeps firing on time.
+  const gaps = await page.evaluate(() => new Promise((resolve) => {
+    const out = [];
+    let last = performance.now();
+    const id = setInterval(() => {
+      const now = performance.now();
+      out.push(now - last);
+      last = now;
+      if (document.getElementById('lab').getAttribute('aria-busy') === 'false' || out.length > 600) { clearInterval(id); resolve(out); }
+    }, 20);
+  }));
+  const first = await waitShown(page, before, 120000);
+  metrics.paperNet = { sizes: '784-512-256-32-10', timeToExactSpectrumMs: Math.round(first.ms), shownAfterMs: Math.round(first.wallMs) };
+  metrics.paperNet.maxTimerGapMsWhileComputing = Math.round(Math.max(...gaps));
+  assert.equal(await text(page, 'inertia-exact'), '810/800/540192');
+  assert.equal(await text(page, 'inertia-paper'), '810/800/540192');
+  assert.equal(expectedInertia([784, 512, 256, 32, 10]), '810/800/540192');
+  await checkOptimal(page);
+  assert.match(await text(page, 'verdict'), /^Counts agree: 810 positive and 800 negative/);
+  // Layer 2 (the README's Figure 5), then lambda moved: another exact spectrum each time.
+  const second = await computeAndWait(page, () => page.selectOption('[data-testid="figure5-layer"]', '2'), 120000);
+  metrics.paperNet.layer2TimeToExactSpectrumMs = Math.round(second.ms);
+  await checkOptimal(page);
+  const radius0 = await text(page, 'radius-exact');
+  await page.focus('[data-testid="lambda-slider"]');
+  await computeAndWait(page, () => page.keyboard.press('Home'), 120000);
+  assert.equal((await report(page)).current, 1e-4);
+  assert.notEqual(await text(page, 'radius-exact'), radius0);
+  assert.equal(await text(page, 'inertia-exact'), '810/800/540192');
+  await computeAndWait(page, () => page.click('[data-testid="lambda-snap"]'), 120000);
+  const long = await page.evaluate(() => window.__longTasks);
+  metrics.paperNet.longTasks = long;
+  metrics.paperNet.figure5DrawMaxMs = Number(await page.getAttribute('#lab', 'data-figure-max-ms'));
+  assert.deepEqual(long.filter((d) => d > 50), [], `main-thread tasks over 50 ms: ${long}`);
+  assert.ok(Math.max(...gaps) < 150, `a 20 ms timer was held up ${Math.max(...gaps)} ms while the worker computed`);
+  await lab.screenshot({ path: path.join(OUT, 'lab.png') });
+}));
