@@ -304,7 +304,8 @@ pub fn draw_figure5<DB: DrawingBackend>(
         .map_err(err)?
         .label(format!("current lambda = {now:.4}"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.4)));
-    let (pos, neg) = (color(2), color(3));
+    // Dots: positive blue, negative red (the lab's strip uses the same colours).
+    let (pos, neg) = (color(0), color(1));
     chart
         .draw_series(
             fig.spectrum
@@ -317,12 +318,18 @@ pub fn draw_figure5<DB: DrawingBackend>(
                 }),
         )
         .map_err(err)?;
+    // On narrow areas (phones) the legend goes to the lower right in a smaller font.
+    let narrow = root.dim_in_pixel().0 < 500;
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperMiddle)
+        .position(if narrow {
+            SeriesLabelPosition::LowerRight
+        } else {
+            SeriesLabelPosition::UpperMiddle
+        })
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 11))
+        .label_font(("sans-serif", if narrow { 9 } else { 11 }))
         .draw()
         .map_err(err)?;
     root.present().map_err(err)

@@ -23,7 +23,9 @@ fn js(e: Error) -> JsError {
 }
 
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
-    serde_wasm_bindgen::to_value(v).map_err(|e| JsError::new(&e.to_string()))
+    // Plain objects, not JS Maps, also for flattened structs.
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    v.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Whether this build uses wasm SIMD (simd128).
@@ -322,6 +324,12 @@ impl Session {
         let s0 = t.network().sizes()[0];
         let mut x0 = vec![0.0; s0];
         let mut d = vec![0.0; Dataset::CLASSES];
+        // Which pattern the report is about: the training index for "current".
+        let index = match r.source.as_str() {
+            "current" => t.last_pattern(),
+            "train" | "test" => Some(r.index),
+            _ => None,
+        };
         let from = |set: &Dataset, i: usize, what: &str, x0: &mut [f64], d: &mut [f64]| {
             if i >= set.len() {
                 return Err(JsError::new(&format!(
@@ -385,8 +393,32 @@ impl Session {
             step,
         )
         .map_err(js)?;
-        to_js(&report)
+        let label = d.iter().position(|&v| v == 1.0).unwrap_or(0);
+        to_js(&LabAnswer {
+            report,
+            pattern: PatternInfo {
+                source: r.source.clone(),
+                index,
+                label,
+            },
+        })
     }
+}
+
+/// The pattern a lab report is about.
+#[derive(serde::Serialize)]
+struct PatternInfo {
+    source: String,
+    index: Option<usize>,
+    label: usize,
+}
+
+/// A lab report and the pattern it is about (`pattern` next to the report's own keys).
+#[derive(serde::Serialize)]
+struct LabAnswer {
+    #[serde(flatten)]
+    report: crate::lab::LabReport,
+    pattern: PatternInfo,
 }
 
 /// Draws Figure 5 (the `figure5` object of a lab report) on a canvas. Main thread only.

@@ -315,3 +315,26 @@ fn the_f32_path_gives_the_native_bits_in_the_browser() {
     );
     assert!(sifrian::wasm::simd_enabled(), "the wasm build uses simd128");
 }
+
+#[wasm_bindgen_test]
+fn the_lab_names_the_pattern_it_used() {
+    let d = data();
+    let mut s = Session::new(config(SGD), &d).unwrap();
+    let r = s
+        .lab(config(r#"{"layer": 1, "source": "test", "index": 2}"#))
+        .unwrap();
+    assert_eq!(get(&r, &["pattern", "index"]).as_f64(), Some(2.0));
+    assert_eq!(
+        get(&r, &["pattern", "label"]).as_f64(),
+        Some(d.test_label(2).unwrap() as f64)
+    );
+    s.step(1).unwrap();
+    let r = s
+        .lab(config(r#"{"layer": 1, "source": "current"}"#))
+        .unwrap();
+    assert_eq!(
+        get(&r, &["pattern", "source"]).as_string().as_deref(),
+        Some("current")
+    );
+    assert!(get(&r, &["pattern", "index"]).as_f64().is_some());
+}
