@@ -1,12 +1,12 @@
 # The two commands of README.md: `make serve` and `make test`. Every step installs what is
 # missing first and skips itself when it is already done.
-.PHONY: test serve setup tools data build unit wasm-test e2e lint
+.PHONY: test serve setup tools data build unit wasm-test e2e lint fuzz-smoke
 
 PORT ?= 8000
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p}' Cargo.lock)
 
 # Everything CI checks.
-test: lint unit wasm-test e2e
+test: lint unit wasm-test e2e fuzz-smoke
 
 lint: setup
 	cargo fmt --all -- --check
@@ -24,6 +24,10 @@ wasm-test: tools
 # The page end to end in headless Chromium, on the real data.
 e2e: build data
 	npm run test:e2e
+
+# The fuzz targets (model file, IDX, inspect case) for 20 s each from their seeds; fails on any crash.
+fuzz-smoke:
+	bash fuzz/smoke.sh
 
 # Builds the page and serves the repository root on http://127.0.0.1:$(PORT) (Ctrl-C stops it).
 serve: build data

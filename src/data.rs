@@ -11,6 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::idx;
+use crate::network::MAX_PARAMS;
 
 /// Images and their labels, checked: equal counts, every label below [`Dataset::CLASSES`].
 #[derive(Debug, Clone, PartialEq)]
@@ -40,8 +41,9 @@ impl Dataset {
     pub const CLASSES: usize = 10;
 
     /// From the bytes of an IDX3 images file and an IDX1 labels file. Checks the dimensions
-    /// (images 3-D with rows, cols >= 1; labels 1-D), that both hold the same number of patterns
-    /// and that every label is below [`Dataset::CLASSES`]; the error names the file and the value.
+    /// (images 3-D with rows, cols >= 1 and at most [`MAX_PARAMS`] pixels; labels 1-D), that both
+    /// hold the same number of patterns and that every label is below [`Dataset::CLASSES`]; the
+    /// error names the file and the value.
     pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<Dataset> {
         let im = idx::parse(images).map_err(|e| within("images", e))?;
         let lb = idx::parse(labels).map_err(|e| within("labels", e))?;
@@ -70,6 +72,18 @@ impl Dataset {
             return Err(Error::invalid(
                 "images",
                 format!("an image must be at least 1 x 1 pixels, found {rows} x {cols}"),
+            ));
+        }
+        // rows * cols cannot overflow (idx::parse checks the item length). A file of 0 images has
+        // no pixel bytes to back its sizes, so bound them: callers allocate `input_size()` values,
+        // and no network the engine accepts has a larger input.
+        if rows * cols > MAX_PARAMS {
+            return Err(Error::invalid(
+                "images",
+                format!(
+                    "{rows} x {cols} pixels per image is more than any network's input \
+                     ({MAX_PARAMS} parameters at most)"
+                ),
             ));
         }
         if im.count() != lb.count() {

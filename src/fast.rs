@@ -260,6 +260,24 @@ impl FastNet {
         if let FastLambdas::Fixed(l) = lambdas {
             assert_eq!(l.len(), n + 1, "lambda_0..lambda_n");
         }
+        // The a-priori overflow bounds below assume finite settings: an infinite step, damping or
+        // lambda (e.g. an f64 beyond f32's range, cast) is rejected before anything is computed.
+        let finite_settings = step.is_finite()
+            && match method {
+                FastMethod::Mk { mu, .. } => mu.is_finite(),
+                _ => true,
+            }
+            && match lambdas {
+                FastLambdas::Fixed(l) => l.iter().all(|v| v.is_finite()),
+                FastLambdas::Eq65 { .. } => true,
+            };
+        if !finite_settings {
+            return StepOutcome {
+                loss: f32::NAN,
+                correct: false,
+                diverged: true,
+            };
+        }
         self.forward(x0);
         let out = &self.x[n];
         let best = (0..out.len()).fold(0, |b, i| if out[i] > out[b] { i } else { b });

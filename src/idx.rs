@@ -127,15 +127,19 @@ pub fn parse(bytes: &[u8]) -> Result<Idx> {
         .chunks_exact(4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
         .collect();
-    let expected = dims
+    let overflows = || {
+        Error::invalid(
+            "IDX sizes",
+            format!("the product of the sizes {dims:?} overflows"),
+        )
+    };
+    // The item length (all sizes but the count) must fit on its own, even when the count is 0 and
+    // the total is 0: `Idx::item_len` and callers that allocate one item rely on it.
+    let item = dims[1..]
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| {
-            Error::invalid(
-                "IDX sizes",
-                format!("the product of the sizes {dims:?} overflows"),
-            )
-        })?;
+        .ok_or_else(overflows)?;
+    let expected = dims[0].checked_mul(item).ok_or_else(overflows)?;
     let found = bytes.len() - header;
     if found != expected {
         let what = if found < expected {

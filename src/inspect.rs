@@ -150,9 +150,23 @@ impl Case {
 
 /// Parses and runs a case given as JSON text.
 pub fn inspect_json(text: &str) -> Result<Value> {
-    let case: Case =
-        serde_json::from_str(text).map_err(|e| Error::invalid("case file", e.to_string()))?;
+    let case: Case = serde_json::from_str(text)
+        .map_err(|e| Error::invalid("case file", one_line(&e.to_string())))?;
     inspect(&case)
+}
+
+/// serde quotes an unknown key as it is, and a key may hold a newline or other control
+/// characters: they are escaped, so that the error stays one line.
+fn one_line(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    for c in msg.chars() {
+        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn layers_json(net: &Network, flat: &[f64]) -> Value {

@@ -643,7 +643,9 @@ mod cli {
     pub fn main() -> ExitCode {
         match cli(Cli::parse()) {
             Ok(out) => {
-                println!("{}", out.trim_end());
+                // A closed pipe (`sifrian inspect case.json | head`) is not worth a panic.
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout(), "{}", out.trim_end());
                 ExitCode::SUCCESS
             }
             Err(msg) => {

@@ -159,6 +159,32 @@ impl TrainConfig {
         if let Method::Mk { mu, .. } = self.method {
             check_damping(mu)?;
         }
+        if self.fast {
+            // The f32 path needs every setting representable in f32.
+            let f32_ok = |v: f64| (v as f32).is_finite();
+            if !f32_ok(self.step) {
+                return Err(Error::invalid(
+                    "step",
+                    format!("{} is beyond f32's range (the fast path)", self.step),
+                ));
+            }
+            if let Method::Mk { mu, .. } = self.method {
+                if !f32_ok(mu) {
+                    return Err(Error::invalid(
+                        "mu",
+                        format!("{mu} is beyond f32's range (the fast path)"),
+                    ));
+                }
+            }
+            if let LambdaPolicy::Fixed(l) = &self.lambda {
+                if let Some(k) = l.as_slice().iter().position(|&v| !f32_ok(v)) {
+                    return Err(Error::invalid(
+                        format!("lambda[{k}]"),
+                        "beyond f32's range (the fast path)",
+                    ));
+                }
+            }
+        }
         self.lambda.validate(self.sizes.len() - 1)
     }
 }
