@@ -333,3 +333,21 @@ test('Fashion-MNIST loads on demand, a test image is shown and classified with c
   await page.keyboard.press('Space');
   await page.waitForSelector('[data-testid="play"]:has-text("Play")');
 }));
+
+test('a Content-Security-Policy blocks inline script (no eval allowed); the page has none', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(csp, /'unsafe-eval'|script-src[^;]*unsafe-inline/);
+  const inline = await page.$$eval('script', (ss) => ss.filter((s) => !s.src).length);
+  assert.equal(inline, 0, 'no inline <script>');
+  // The policy is in force, not just present: an injected inline script is refused and reported.
+  const blocked = await page.evaluate(() => new Promise((resolve) => {
+    document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true });
+    const s = document.createElement('script');
+    s.textContent = 'window.__inlineRan = true';
+    document.head.append(s);
+    setTimeout(() => resolve(window.__inlineRan ? 'ran' : 'no report'), 1000);
+  }));
+  assert.match(blocked, /^script-src/, `an inline script must be blocked by script-src, got ${blocked}`);
+}, { allow: /Content Security Policy|unsafe-eval/ }));
