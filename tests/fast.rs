@@ -1,4 +1,6 @@
 //! The fast f32 step (`src/fast.rs`) against the f64 reference `Trainer`, its bits, its guard.
+mod common;
+use common::mnist_fixtures;
 use sifrian::data::Dataset;
 use sifrian::directions::GradientSource;
 use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
@@ -9,20 +11,8 @@ use sifrian::train::{Method, TrainConfig, Trainer};
 use std::rc::Rc;
 use std::time::Instant;
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-
 fn fixtures() -> (Rc<Dataset>, Rc<Dataset>) {
-    let read = |name: &str| std::fs::read(format!("{FIX}{name}")).unwrap();
-    let train = Dataset::from_idx(
-        &read("mnist-train-images-500-idx3-ubyte"),
-        &read("mnist-train-labels-500-idx1-ubyte"),
-    )
-    .unwrap();
-    let test = Dataset::from_idx(
-        &read("mnist-t10k-images-100-idx3-ubyte"),
-        &read("mnist-t10k-labels-100-idx1-ubyte"),
-    )
-    .unwrap();
+    let (train, test) = mnist_fixtures();
     (Rc::new(train), Rc::new(test))
 }
 

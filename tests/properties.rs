@@ -19,6 +19,7 @@
 //! Failures are not persisted to files: a failing case prints its shrunk input, and inputs found
 //! by fuzzing (`fuzz/`) are kept below as plain regression tests.
 #![cfg(not(target_arch = "wasm32"))]
+mod common;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -744,25 +745,10 @@ proptest! {
 // the trainer
 // ---------------------------------------------------------------------------------------------
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-
 /// The committed fixtures (500 training and 100 test MNIST digits), read once.
 fn fixtures() -> &'static (Dataset, Dataset) {
     static DATA: OnceLock<(Dataset, Dataset)> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let read = |name: &str| std::fs::read(format!("{FIX}{name}")).unwrap();
-        let train = Dataset::from_idx(
-            &read("mnist-train-images-500-idx3-ubyte"),
-            &read("mnist-train-labels-500-idx1-ubyte"),
-        )
-        .unwrap();
-        let test = Dataset::from_idx(
-            &read("mnist-t10k-images-100-idx3-ubyte"),
-            &read("mnist-t10k-labels-100-idx1-ubyte"),
-        )
-        .unwrap();
-        (train, test)
-    })
+    DATA.get_or_init(common::mnist_fixtures)
 }
 
 /// How the optimiser is chosen: by name (any string) with an optional mu, or built directly

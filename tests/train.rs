@@ -8,20 +8,8 @@ use sifrian::regularisation::{plain_adjoint, LambdaPolicy};
 use sifrian::train::{Method, TrainConfig, Trainer};
 use std::rc::Rc;
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-
 fn fixtures() -> (Rc<Dataset>, Rc<Dataset>) {
-    let read = |name: &str| std::fs::read(format!("{FIX}{name}")).unwrap();
-    let train = Dataset::from_idx(
-        &read("mnist-train-images-500-idx3-ubyte"),
-        &read("mnist-train-labels-500-idx1-ubyte"),
-    )
-    .unwrap();
-    let test = Dataset::from_idx(
-        &read("mnist-t10k-images-100-idx3-ubyte"),
-        &read("mnist-t10k-labels-100-idx1-ubyte"),
-    )
-    .unwrap();
+    let (train, test) = mnist_fixtures();
     (Rc::new(train), Rc::new(test))
 }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use sifrian::cost::Lambdas;
+use sifrian::data::Dataset;
 use sifrian::network::Network;
 use sifrian::rng::Rng;
 use std::ops::{Add, Mul, Sub};
@@ -338,4 +339,21 @@ pub fn jacobi_eigenvalues(h: &[Vec<f64>]) -> Vec<f64> {
     let mut ev: Vec<f64> = (0..n).map(|i| a[i][i]).collect();
     ev.sort_by(f64::total_cmp);
     ev
+}
+
+/// The committed MNIST fixtures: the first 500 training and the first 100 test digits.
+pub fn mnist_fixtures() -> (Dataset, Dataset) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+    let read = |name: &str| std::fs::read(format!("{dir}{name}")).unwrap();
+    let train = Dataset::from_idx(
+        &read("mnist-train-images-500-idx3-ubyte"),
+        &read("mnist-train-labels-500-idx1-ubyte"),
+    )
+    .unwrap();
+    let test = Dataset::from_idx(
+        &read("mnist-t10k-images-100-idx3-ubyte"),
+        &read("mnist-t10k-labels-100-idx1-ubyte"),
+    )
+    .unwrap();
+    (train, test)
 }
