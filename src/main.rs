@@ -361,6 +361,18 @@ mod cli {
             .collect()
     }
 
+    /// The Figures 6/7 chart of labelled runs as an SVG string.
+    fn runs_svg(title: &str, runs: &[(String, Vec<CurvePoint>)]) -> Result<String, String> {
+        let series: Vec<Series> = runs
+            .iter()
+            .map(|(l, p)| Series {
+                label: l,
+                points: p,
+            })
+            .collect();
+        curves_svg((1200, 400), title, &series)
+    }
+
     fn write_outputs(
         out: &Path,
         name: &str,
@@ -384,14 +396,7 @@ mod cli {
                 .expect("writing to a String");
             }
         }
-        let series: Vec<Series> = runs
-            .iter()
-            .map(|(l, p)| Series {
-                label: l,
-                points: p,
-            })
-            .collect();
-        let svg = curves_svg((1200, 400), title, &series)?;
+        let svg = runs_svg(title, runs)?;
         let (csv_path, svg_path) = (
             out.join(format!("{name}.csv")),
             out.join(format!("{name}.svg")),
@@ -545,14 +550,7 @@ mod cli {
                 if runs.is_empty() {
                     return Err("plot: no curve points to draw".into());
                 }
-                let series: Vec<Series> = runs
-                    .iter()
-                    .map(|(l, p)| Series {
-                        label: l,
-                        points: p,
-                    })
-                    .collect();
-                let text = curves_svg((1200, 400), &title, &series)?;
+                let text = runs_svg(&title, &runs)?;
                 std::fs::write(&svg, text)
                     .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
                 Ok(format!("wrote {} ({} curves)", svg.display(), runs.len()))

@@ -222,12 +222,6 @@ impl Evaluation {
     pub fn mean_loss(&self) -> f64 {
         self.loss_sum / self.count.max(1) as f64
     }
-    /// Adds another chunk.
-    pub fn merge(&mut self, other: Evaluation) {
-        self.count += other.count;
-        self.correct += other.correct;
-        self.loss_sum += other.loss_sum;
-    }
 }
 
 /// The outputs `x_n` as class probabilities: clipped at 0 and normalised to sum 1 (uniform when
