@@ -14,6 +14,7 @@
 //! [`directions`] → [`paper_spectrum`], [`spectrum`] → [`inspect`] (the CLI's JSON case).
 
 pub mod backprop;
+pub mod bench;
 pub mod cost;
 pub mod data;
 pub mod directions;

@@ -10,6 +10,9 @@ fn main() -> std::process::ExitCode {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+mod bench_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
 
     use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -39,6 +42,9 @@ mod cli {
 
     #[derive(Subcommand)]
     enum Command {
+        /// Measure patterns/s of every optimiser, HVPs/s, the exact spectrum's time and the
+        /// memory-streaming limit on real MNIST (the native half of `make bench`).
+        Bench(crate::bench_cli::BenchArgs),
         /// Read one case (JSON) and print the paper's quantities and the exact spectrum as one JSON object.
         Inspect {
             /// The case file (format in README.md); `-` reads standard input.
@@ -437,6 +443,7 @@ mod cli {
 
     fn cli(cli: Cli) -> Result<String, String> {
         match cli.command {
+            Command::Bench(args) => crate::bench_cli::run(&args),
             Command::Inspect { case } => {
                 let text = if case == "-" {
                     std::io::read_to_string(std::io::stdin())

@@ -1,0 +1,213 @@
+//! Bounded units of work for the benchmark (`sifrian bench` natively, `www/bench.html` in the
+//! browser). Nothing here reads a clock: the caller times `run(n)` (JavaScript owns the clock in
+//! the page; the command line uses `std::time`). Training throughput is measured on
+//! [`crate::train::Trainer`] itself, exactly as the page and the command line train.
+//!
+//! - [`StreamProbe`]: the memory-streaming limit. A batch-1 step must read the weights once forward
+//!   and read and write them once backward (fused), so with read bandwidth `B_r` and read+write
+//!   bandwidth `B_rw` over a buffer of the weights' size `W` bytes, no step can take less than
+//!   `W / B_r + 2 W / B_rw` ([`roofline_patterns_per_s`]).
+//! - [`CurvatureWorkload`]: exact per-pattern Hessian-vector products (forward pass, Eq. 65 lambdas,
+//!   adjoint of J_R, the Sifrian tetrad of Eq. 30-31) and the exact nonzero spectrum of one pattern.
+
+use crate::backprop::adjoint;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::hvp::hvp;
+use crate::network::{dot, Network};
+use crate::regularisation::{plain_adjoint, LambdaPolicy};
+use crate::rng::Rng;
+use crate::spectrum::{exact_spectrum, ExactSpectrum};
+
+/// Largest buffer a probe may stream (1 GiB).
+pub const MAX_PROBE_BYTES: usize = 1 << 30;
+
+/// An f32 buffer of a given size, streamed from memory.
+#[derive(Debug, Clone)]
+pub struct StreamProbe {
+    buf: Vec<f32>,
+}
+
+impl StreamProbe {
+    /// A probe over `bytes` bytes (rounded down to whole blocks of 16 f32, at least one block).
+    pub fn new(bytes: usize) -> Result<Self> {
+        if !(64..=MAX_PROBE_BYTES).contains(&bytes) {
+            return Err(Error::invalid(
+                "bytes",
+                format!("must be 64..={MAX_PROBE_BYTES}, got {bytes}"),
+            ));
+        }
+        let len = bytes / 4 / 16 * 16;
+        Ok(StreamProbe {
+            buf: (0..len).map(|i| (i % 7) as f32 * 0.125).collect(),
+        })
+    }
+
+    /// The bytes one pass reads (and, for [`StreamProbe::read_write`], also writes).
+    pub fn bytes(&self) -> usize {
+        self.buf.len() * 4
+    }
+
+    /// Reads the whole buffer `reps` times: sixteen independent lanes, which LLVM turns into four
+    /// f32x4 accumulators (simd128 / SSE). Returns the sum so that the reads cannot be elided.
+    pub fn read(&self, reps: usize) -> f32 {
+        let mut total = 0.0;
+        for _ in 0..reps {
+            let mut acc = [0f32; 16];
+            for c in self.buf.chunks_exact(16) {
+                for l in 0..16 {
+                    acc[l] += c[l];
+                }
+            }
+            total += acc.iter().sum::<f32>();
+        }
+        total
+    }
+
+    /// Reads and writes the whole buffer `reps` times (`v <- v * 0.5 + 0.25`, which stays in
+    /// [0, 1]); returns one value so the writes cannot be elided.
+    pub fn read_write(&mut self, reps: usize) -> f32 {
+        for _ in 0..reps {
+            for v in self.buf.iter_mut() {
+                *v = *v * 0.5 + 0.25;
+            }
+        }
+        self.buf[self.buf.len() / 2]
+    }
+}
+
+/// Patterns/s that the streaming limit allows a batch-1 step over `weight_bytes` of weights: the
+/// weights read once (at `read_bps` bytes/s) and read and written once (at `read_write_bps`,
+/// counting bytes read plus bytes written), i.e. `1 / (W / B_r + 2 W / B_rw)`.
+pub fn roofline_patterns_per_s(weight_bytes: f64, read_bps: f64, read_write_bps: f64) -> f64 {
+    1.0 / (weight_bytes / read_bps + 2.0 * weight_bytes / read_write_bps)
+}
+
+/// A network, a few real patterns and one fixed direction: exact HVPs pattern after pattern.
+#[derive(Debug, Clone)]
+pub struct CurvatureWorkload {
+    net: Network,
+    policy: LambdaPolicy,
+    inputs: Vec<Vec<f64>>,
+    targets: Vec<Vec<f64>>,
+    /// A seeded unit direction in parameter space.
+    v: Vec<f64>,
+    next: usize,
+}
+
+impl CurvatureWorkload {
+    /// The first `count` (>= 1) training patterns of `set`, the network `net`, lambdas by `policy`
+    /// (the page's default is Eq. 65 with the white layer), direction from `seed`.
+    pub fn new(
+        net: Network,
+        policy: LambdaPolicy,
+        set: &Dataset,
+        count: usize,
+        seed: u64,
+    ) -> Result<Self> {
+        if count == 0 || count > set.len() {
+            return Err(Error::invalid(
+                "count",
+                format!(
+                    "must be 1..={} (patterns in the set), got {count}",
+                    set.len()
+                ),
+            ));
+        }
+        if set.input_size() != net.sizes()[0] {
+            return Err(Error::invalid(
+                "sizes[0]",
+                format!(
+                    "the data has {} pixels, the network takes {}",
+                    set.input_size(),
+                    net.sizes()[0]
+                ),
+            ));
+        }
+        policy.validate(net.n())?;
+        let (mut inputs, mut targets) = (Vec::new(), Vec::new());
+        for i in 0..count {
+            let mut x0 = vec![0.0; set.input_size()];
+            let mut d = vec![0.0; Dataset::CLASSES];
+            set.input_into(i, &mut x0);
+            set.target_into(i, &mut d);
+            inputs.push(x0);
+            targets.push(d);
+        }
+        let mut rng = Rng::new(seed);
+        let mut v: Vec<f64> = (0..net.num_params()).map(|_| rng.normal()).collect();
+        let norm = dot(&v, &v).sqrt();
+        v.iter_mut().for_each(|x| *x /= norm);
+        Ok(CurvatureWorkload {
+            net,
+            policy,
+            inputs,
+            targets,
+            v,
+            next: 0,
+        })
+    }
+
+    /// `H_i v` for the next `n` patterns i (cycling), each from scratch: forward pass, lambdas,
+    /// adjoint `b` of J_R (Eq. 19-20), then the tetrad (Eq. 30-31). Returns the sum of `v . H_i v`.
+    pub fn hvps(&mut self, n: usize) -> Result<f64> {
+        let mut total = 0.0;
+        for _ in 0..n {
+            let i = self.next;
+            self.next = (self.next + 1) % self.inputs.len();
+            let fw = self.net.forward(&self.inputs[i]);
+            let b0 = plain_adjoint(&self.net, &fw, &self.targets[i]);
+            let lambda = self.policy.lambdas(&fw, &b0)?;
+            let b = adjoint(&self.net, &fw, &self.targets[i], &lambda);
+            total += dot(&self.v, &hvp(&self.net, &fw, &b, &lambda, &self.v));
+        }
+        Ok(total)
+    }
+
+    /// The exact nonzero spectrum of pattern `i`'s Hessian of J_R (`spectrum::exact_spectrum`),
+    /// from scratch (forward pass, lambdas, adjoint, reduction, one dense symmetric eigensolve).
+    pub fn spectrum(&self, i: usize) -> Result<ExactSpectrum> {
+        let x0 = self.inputs.get(i).ok_or_else(|| {
+            Error::invalid(
+                "index",
+                format!("must be < {} (patterns held), got {i}", self.inputs.len()),
+            )
+        })?;
+        let fw = self.net.forward(x0);
+        let b0 = plain_adjoint(&self.net, &fw, &self.targets[i]);
+        let lambda = self.policy.lambdas(&fw, &b0)?;
+        let b = adjoint(&self.net, &fw, &self.targets[i], &lambda);
+        exact_spectrum(&self.net, &fw, &b, &lambda)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_probe_sums_what_it_holds() {
+        let mut p = StreamProbe::new(4096).unwrap();
+        let expect: f32 = p.buf.iter().sum();
+        let got = p.read(2);
+        assert!(
+            (got - 2.0 * expect).abs() <= 1e-3 * expect,
+            "read {got} vs 2 x {expect}"
+        );
+        let before = p.buf[p.buf.len() / 2];
+        assert_eq!(p.read_write(1), before * 0.5 + 0.25);
+        assert_eq!(p.bytes(), 4096);
+    }
+
+    #[test]
+    fn stream_probe_rejects_bad_sizes() {
+        assert!(StreamProbe::new(0).is_err());
+        assert!(StreamProbe::new(MAX_PROBE_BYTES + 1).is_err());
+    }
+
+    #[test]
+    fn roofline_is_one_over_three_passes_at_equal_bandwidths() {
+        let r = roofline_patterns_per_s(1e6, 1e9, 1e9);
+        assert!((r - 1e9 / 3e6).abs() < 1e-6, "{r} vs {}", 1e9 / 3e6);
+    }
+}
