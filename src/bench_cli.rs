@@ -99,7 +99,7 @@ fn calibrate(
 }
 
 enum Row {
-    Train(Trainer),
+    Train(Box<Trainer>),
     Hvp(CurvatureWorkload),
     Read(StreamProbe),
     ReadWrite(StreamProbe),
@@ -156,7 +156,7 @@ fn preset(
         };
         let t =
             Trainer::new(config, Rc::clone(train), Rc::clone(test)).map_err(|e| e.to_string())?;
-        rows.push((key, Row::Train(t)));
+        rows.push((key, Row::Train(Box::new(t))));
     }
     let net = Network::new(&sizes, 0.01, 0).map_err(|e| e.to_string())?;
     let curvature = CurvatureWorkload::new(net, policy, train, 64, 1).map_err(|e| e.to_string())?;
