@@ -1,12 +1,12 @@
 # The two commands of README.md: `make serve` and `make test`. Every step installs what is
 # missing first and skips itself when it is already done.
-.PHONY: test serve setup tools data build unit wasm-test e2e lint fuzz-smoke
+.PHONY: test serve setup tools data build unit wasm-test e2e lint fuzz-smoke bench bench-smoke
 
 PORT ?= 8000
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p}' Cargo.lock)
 
 # Everything CI checks.
-test: lint unit wasm-test e2e fuzz-smoke
+test: lint unit wasm-test e2e fuzz-smoke bench-smoke
 
 lint: setup
 	cargo fmt --all -- --check
@@ -28,6 +28,17 @@ e2e: build data
 # The fuzz targets (model file, IDX, inspect case) for 20 s each from their seeds; fails on any crash.
 fuzz-smoke:
 	bash fuzz/smoke.sh
+
+# The benchmark: native and headless Chromium (with the TensorFlow.js and plain-JS peers), size and
+# start-up; prints a table and writes target/bench/bench.json (several minutes).
+bench: build data
+	cargo build --release
+	node tests/bench/run.mjs
+
+# CI's short run of the same benchmark (small preset, one 0.2 s window per row): target/bench/smoke.json.
+bench-smoke: build data
+	cargo build --release
+	node tests/bench/run.mjs --smoke
 
 # Builds the page and serves the repository root on http://127.0.0.1:$(PORT) (Ctrl-C stops it).
 serve: build data

@@ -51,28 +51,71 @@ impl StreamProbe {
     /// Reads the whole buffer `reps` times: sixteen independent lanes, which LLVM turns into four
     /// f32x4 accumulators (simd128 / SSE). Returns the sum so that the reads cannot be elided.
     pub fn read(&self, reps: usize) -> f32 {
-        let mut total = 0.0;
-        for _ in 0..reps {
-            let mut acc = [0f32; 16];
-            for c in self.buf.chunks_exact(16) {
-                for l in 0..16 {
-                    acc[l] += c[l];
-                }
-            }
-            total += acc.iter().sum::<f32>();
-        }
-        total
+        (0..reps).map(|_| read_pass(&self.buf)).sum()
     }
 
     /// Reads and writes the whole buffer `reps` times (`v <- v * 0.5 + 0.25`, which stays in
     /// [0, 1]); returns one value so the writes cannot be elided.
     pub fn read_write(&mut self, reps: usize) -> f32 {
         for _ in 0..reps {
-            for v in self.buf.iter_mut() {
-                *v = *v * 0.5 + 0.25;
-            }
+            read_write_pass(&mut self.buf);
         }
         self.buf[self.buf.len() / 2]
+    }
+}
+
+/// One pass of [`StreamProbe::read`] (portable: LLVM vectorises the sixteen lanes).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn read_pass(buf: &[f32]) -> f32 {
+    let mut acc = [0f32; 16];
+    for c in buf.chunks_exact(16) {
+        for l in 0..16 {
+            acc[l] += c[l];
+        }
+    }
+    acc.iter().sum()
+}
+
+/// One pass of [`StreamProbe::read`] with four explicit f32x4 accumulators.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn read_pass(buf: &[f32]) -> f32 {
+    use core::arch::wasm32::*;
+    let mut acc = [f32x4_splat(0.0); 4];
+    for c in buf.chunks_exact(16) {
+        for (l, a) in acc.iter_mut().enumerate() {
+            // SAFETY: c has 16 f32, so lanes 4l..4l+4 are inside it; v128_load needs no alignment.
+            let v = unsafe { v128_load(c.as_ptr().add(4 * l) as *const v128) };
+            *a = f32x4_add(*a, v);
+        }
+    }
+    let s = f32x4_add(f32x4_add(acc[0], acc[1]), f32x4_add(acc[2], acc[3]));
+    f32x4_extract_lane::<0>(s)
+        + f32x4_extract_lane::<1>(s)
+        + f32x4_extract_lane::<2>(s)
+        + f32x4_extract_lane::<3>(s)
+}
+
+/// One pass of [`StreamProbe::read_write`] (portable: LLVM vectorises it).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn read_write_pass(buf: &mut [f32]) {
+    for v in buf.iter_mut() {
+        *v = *v * 0.5 + 0.25;
+    }
+}
+
+/// One pass of [`StreamProbe::read_write`] with explicit f32x4 loads and stores.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn read_write_pass(buf: &mut [f32]) {
+    use core::arch::wasm32::*;
+    let (half, quarter) = (f32x4_splat(0.5), f32x4_splat(0.25));
+    for c in buf.chunks_exact_mut(16) {
+        for l in 0..4 {
+            // SAFETY: c has 16 f32, so lanes 4l..4l+4 are inside it; no alignment needed.
+            unsafe {
+                let p = c.as_mut_ptr().add(4 * l) as *mut v128;
+                v128_store(p, f32x4_add(f32x4_mul(v128_load(p), half), quarter));
+            }
+        }
     }
 }
 

@@ -476,3 +476,76 @@ pub fn draw_curves(
     use plotters::prelude::IntoDrawingArea;
     draw(&backend.into_drawing_area(), "", &views, x).map_err(|e| JsError::new(&e))
 }
+
+/// The memory-streaming probe of the benchmark (www/bench.html): an f32 buffer of a given size.
+#[wasm_bindgen]
+pub struct StreamProbe(crate::bench::StreamProbe);
+
+#[wasm_bindgen]
+impl StreamProbe {
+    /// A probe over `bytes` bytes (64 ..= 2^30).
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: f64) -> Result<StreamProbe, JsError> {
+        if !(bytes.is_finite() && bytes >= 0.0 && bytes.fract() == 0.0) {
+            return Err(JsError::new(&format!(
+                "bytes: must be a whole number, got {bytes}"
+            )));
+        }
+        Ok(StreamProbe(
+            crate::bench::StreamProbe::new(bytes.min(1e12) as usize).map_err(js)?,
+        ))
+    }
+    /// Bytes per pass.
+    pub fn bytes(&self) -> usize {
+        self.0.bytes()
+    }
+    /// Reads the buffer `reps` times (returns the sum).
+    pub fn read(&self, reps: u32) -> f32 {
+        self.0.read(reps as usize)
+    }
+    /// Reads and writes the buffer `reps` times.
+    pub fn read_write(&mut self, reps: u32) -> f32 {
+        self.0.read_write(reps as usize)
+    }
+}
+
+/// Exact per-pattern HVPs and the exact spectrum for the benchmark (www/bench.html), on the first
+/// `count` training patterns of `data`, lambdas by Eq. 65 with the white layer (the page's default).
+#[wasm_bindgen]
+pub struct CurvatureBench(crate::bench::CurvatureWorkload);
+
+#[wasm_bindgen]
+impl CurvatureBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        sizes: Vec<usize>,
+        data: &Data,
+        count: u32,
+        seed: u32,
+    ) -> Result<CurvatureBench, JsError> {
+        let net = crate::network::Network::new(&sizes, 0.01, u64::from(seed)).map_err(js)?;
+        let policy = LambdaPolicy::Eq65 {
+            white: true,
+            eq68: false,
+        };
+        Ok(CurvatureBench(
+            crate::bench::CurvatureWorkload::new(
+                net,
+                policy,
+                &data.train,
+                count as usize,
+                u64::from(seed),
+            )
+            .map_err(js)?,
+        ))
+    }
+    /// `H_i v` for the next `n` patterns (forward, lambdas, adjoint, tetrad each); sum of `v . H_i v`.
+    pub fn hvps(&mut self, n: u32) -> Result<f64, JsError> {
+        self.0.hvps(n as usize).map_err(js)
+    }
+    /// The exact nonzero spectrum of pattern `i`: the number of nonzero eigenvalues.
+    pub fn spectrum(&self, i: u32) -> Result<usize, JsError> {
+        let s = self.0.spectrum(i as usize).map_err(js)?;
+        Ok(s.eigenvalues.len())
+    }
+}

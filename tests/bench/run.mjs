@@ -1,0 +1,146 @@
+// The benchmark, one command (`make bench`; `make bench-smoke` is CI's short run):
+//   1. natively: `target/release/sifrian bench` (patterns/s of every optimiser, HVPs/s, exact spectrum, streaming limit);
+//   2. in headless Chromium, one page load of www/bench.html: the same rows plus the peers (TensorFlow.js
+//      wasm backend, plain JS) and the in-browser streaming limit;
+//   3. size and start-up: the wasm's raw and gzip -9 size, page load to ready and to the first step of
+//      index.html, and (full run only) the time the small preset's SGD takes to 97 % validation accuracy.
+// Prints a table and writes target/bench/bench.json (target/bench/smoke.json for --smoke).
+// Flags: --smoke, --presets small,paper, --secs 1, --reps 5.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { serve, launch, close, openReady, text, ROOT } from '../e2e/harness.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const smoke = args.includes('--smoke');
+const presets = flag('presets', smoke ? 'small' : 'small,paper');
+const secs = flag('secs', smoke ? '0.2' : '1');
+const reps = flag('reps', smoke ? '1' : '5');
+const outDir = path.join(ROOT, 'target', 'bench');
+mkdirSync(outDir, { recursive: true });
+
+const sh = (cmd, a) => { try { return execFileSync(cmd, a, { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } };
+
+// 1. Native.
+console.log(`native: sifrian bench --presets ${presets} --secs ${secs} --reps ${reps}`);
+const nativePath = path.join(outDir, smoke ? 'native-smoke.json' : 'native.json');
+execFileSync(path.join(ROOT, 'target/release/sifrian'), ['bench', '--presets', presets, '--secs', secs, '--reps', reps,
+  '--data-dir', path.join(ROOT, 'data'), '--out', nativePath], { stdio: 'inherit' });
+const native = JSON.parse(readFileSync(nativePath, 'utf8'));
+
+// 2. Browser.
+const { server, base } = await serve();
+const result = { machine: {}, settings: { presets: presets.split(','), secs: Number(secs), reps: Number(reps), smoke } };
+try {
+  let b = await launch();
+  try {
+    console.log('chromium: www/bench.html …');
+    await b.page.goto(`${base}/www/bench.html?presets=${presets}&secs=${secs}&reps=${reps}`);
+    await b.page.waitForSelector('body[data-done]', { timeout: 20 * 60 * 1000 });
+    const err = await b.page.evaluate(() => window.__benchError);
+    if (err) throw new Error(`bench page: ${err}`);
+    const browser = await b.page.evaluate(() => window.__bench);
+    if (b.problems.length) throw new Error(`bench page errors: ${b.problems.join('; ')}`);
+    Object.assign(result, native, browser);
+    result.machine = {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      os: sh('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
+      rustc: sh('rustc', ['--version']),
+      node: process.version,
+      chromium: browser.environment.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'unknown',
+      date: new Date().toISOString(),
+    };
+    result.settings = { presets: presets.split(','), secs: Number(secs), reps: Number(reps), smoke };
+  } finally {
+    await close(b);
+  }
+
+  // 3. Size and start-up.
+  const wasm = readFileSync(path.join(ROOT, 'www/pkg/sifrian_bg.wasm'));
+  result.size = {
+    wasm_bytes: statSync(path.join(ROOT, 'www/pkg/sifrian_bg.wasm')).size,
+    wasm_gzip9_bytes: gzipSync(wasm, { level: 9 }).length,
+    js_glue_bytes: statSync(path.join(ROOT, 'www/pkg/sifrian.js')).size,
+  };
+  b = await launch();
+  try {
+    console.log('chromium: index.html start-up' + (smoke ? '' : ' and time to 97 %') + ' …');
+    await openReady(b.page, base);
+    const t0 = Date.now();
+    await b.page.click('[data-testid="play"]');
+    await b.page.waitForSelector('body[data-first-step-ms]', { timeout: 30000 });
+    result.startup = {
+      load_to_ready_ms: Number(await b.page.getAttribute('body', 'data-ready-ms')),
+      load_to_first_step_ms: Number(await b.page.getAttribute('body', 'data-first-step-ms')),
+    };
+    if (!smoke) {
+      // The small preset (the page's default), SGD at its default step, on the page's own clock.
+      let reached = null;
+      while (Date.now() - t0 < 90000) {
+        const v = Number(await text(b.page, 'validation-accuracy'));
+        if (v >= 97) { reached = { wall_s: (Date.now() - t0) / 1000, patterns: Number(await text(b.page, 'samples-seen')), shown: v }; break; }
+        await b.page.waitForTimeout(250);
+      }
+      await b.page.click('[data-testid="play"]'); // pause: the page validates on all 10,000 test images
+      await b.page.waitForFunction(() => /all 10,000/.test(document.getElementById('val-note').textContent), null, { timeout: 30000 });
+      result.accuracy = {
+        small_sgd_97_wall_s: reached ? reached.wall_s : null,
+        small_sgd_97_patterns: reached ? reached.patterns : null,
+        small_sgd_shown_validation: reached ? reached.shown : null,
+        small_sgd_full_validation_at_pause: Number(await text(b.page, 'validation-accuracy')),
+        small_sgd_patterns_at_pause: Number(await text(b.page, 'samples-seen')),
+      };
+    }
+  } finally {
+    await close(b);
+  }
+} finally {
+  server.close();
+}
+
+// Targets (issue 6): ratios from one run.
+const t = {};
+const get = (k) => result[k] || {};
+for (const p of result.settings.presets) {
+  const c = get(`${p}.chromium`), n = get(`${p}.native`);
+  t[p] = {
+    sgd_vs_roofline: c.sgd / c.roofline_sgd,
+    sgd_vs_tfjs: c.sgd / c.tfjs_wasm_sgd,
+    sgd_vs_plain_js: c.sgd / c.plain_js_sgd,
+    mk_vs_sgd: c.mk / c.sgd,
+    hvp_vs_sgd: c.hvp / c.sgd,
+    spectrum_ms: c.spectrum_ms,
+    wasm_vs_native_sgd: c.sgd / n.sgd,
+    wasm_vs_native_mk: c.mk / n.mk,
+  };
+}
+result.ratios = t;
+
+const file = path.join(outDir, smoke ? 'smoke.json' : 'bench.json');
+writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+
+// The table.
+const fmt = (v) => (v === undefined || v === null || Number.isNaN(v) ? '-' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));
+const cols = ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'hvp', 'spectrum_ms', 'tfjs_wasm_sgd', 'plain_js_sgd', 'roofline_sgd'];
+const lines = [`| target | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`];
+for (const p of result.settings.presets) {
+  for (const target of ['native', 'chromium']) {
+    const r = get(`${p}.${target}`);
+    lines.push(`| ${p}.${target} | ${cols.map((c) => fmt(r[c])).join(' | ')} |`);
+  }
+}
+console.log(`\n${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.chromium}, ${result.machine.rustc}`);
+console.log('patterns/s (hvp: products/s; spectrum: ms; peers and roofline in the same page load)\n');
+console.log(lines.join('\n'));
+console.log('\nratios:', JSON.stringify(t, (k, v) => (typeof v === 'number' ? Number(v.toPrecision(3)) : v), 1));
+console.log('size:', JSON.stringify(result.size), 'startup:', JSON.stringify(result.startup));
+if (result.accuracy) console.log('accuracy:', JSON.stringify(result.accuracy));
+console.log(`written: ${path.relative(ROOT, file)}`);
