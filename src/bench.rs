@@ -8,11 +8,13 @@
 //!   bandwidth `B_rw` over a buffer of the weights' size `W` bytes, no step can take less than
 //!   `W / B_r + 2 W / B_rw` ([`roofline_patterns_per_s`]).
 //! - [`CurvatureWorkload`]: exact per-pattern Hessian-vector products (forward pass, Eq. 65 lambdas,
-//!   adjoint of J_R, the Sifrian tetrad of Eq. 30-31) and the exact nonzero spectrum of one pattern.
+//!   adjoint of J_R, the Sifrian tetrad of Eq. 30-31), fused in f32 ([`FastHvp`]) and in the f64
+//!   reference, and the exact nonzero spectrum of one pattern.
 
 use crate::backprop::adjoint;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::fast_hvp::FastHvp;
 use crate::hvp::hvp;
 use crate::network::{dot, Network};
 use crate::regularisation::{plain_adjoint, LambdaPolicy};
@@ -136,6 +138,12 @@ pub struct CurvatureWorkload {
     /// A seeded unit direction in parameter space.
     v: Vec<f64>,
     next: usize,
+    /// The same in f32 for the fused product, and its output.
+    fast: FastHvp,
+    inputs32: Vec<Vec<f32>>,
+    labels: Vec<usize>,
+    v32: Vec<f32>,
+    out32: Vec<f32>,
 }
 
 impl CurvatureWorkload {
@@ -181,6 +189,14 @@ impl CurvatureWorkload {
         let mut v: Vec<f64> = (0..net.num_params()).map(|_| rng.normal()).collect();
         let norm = dot(&v, &v).sqrt();
         v.iter_mut().for_each(|x| *x /= norm);
+        let fast = FastHvp::from_network(&net, policy.clone())?;
+        let inputs32 = inputs
+            .iter()
+            .map(|x| x.iter().map(|&p| p as f32).collect())
+            .collect();
+        let labels = (0..count).map(|i| set.label(i)).collect();
+        let v32 = v.iter().map(|&p| p as f32).collect();
+        let out32 = vec![0.0; net.num_params()];
         Ok(CurvatureWorkload {
             net,
             policy,
@@ -188,11 +204,17 @@ impl CurvatureWorkload {
             targets,
             v,
             next: 0,
+            fast,
+            inputs32,
+            labels,
+            v32,
+            out32,
         })
     }
 
     /// `H_i v` for the next `n` patterns i (cycling), each from scratch: forward pass, lambdas,
-    /// adjoint `b` of J_R (Eq. 19-20), then the tetrad (Eq. 30-31). Returns the sum of `v . H_i v`.
+    /// adjoint `b` of J_R (Eq. 19-20), then the tetrad (Eq. 30-31). Returns the sum of the first
+    /// entry of each `H_i v`.
     pub fn hvps(&mut self, n: usize) -> Result<f64> {
         let mut total = 0.0;
         for _ in 0..n {
@@ -202,9 +224,27 @@ impl CurvatureWorkload {
             let b0 = plain_adjoint(&self.net, &fw, &self.targets[i]);
             let lambda = self.policy.lambdas(&fw, &b0)?;
             let b = adjoint(&self.net, &fw, &self.targets[i], &lambda);
-            total += dot(&self.v, &hvp(&self.net, &fw, &b, &lambda, &self.v));
+            total += hvp(&self.net, &fw, &b, &lambda, &self.v)[0];
         }
         Ok(total)
+    }
+
+    /// The same products with the fused f32 kernel ([`FastHvp`]); returns the sum of the first
+    /// entry of each `H_i v` (a cheap checksum: a full dot product would cost another pass).
+    pub fn fast_hvps(&mut self, n: usize) -> f64 {
+        let mut total = 0.0;
+        for _ in 0..n {
+            let i = self.next;
+            self.next = (self.next + 1) % self.inputs32.len();
+            self.fast.hvp(
+                &self.inputs32[i],
+                self.labels[i],
+                &self.v32,
+                &mut self.out32,
+            );
+            total += f64::from(self.out32[0]);
+        }
+        total
     }
 
     /// The exact nonzero spectrum of pattern `i`'s Hessian of J_R (`spectrum::exact_spectrum`),

@@ -20,6 +20,7 @@ pub mod data;
 pub mod directions;
 pub mod error;
 pub mod fast;
+pub mod fast_hvp;
 pub mod figure5;
 pub mod hvp;
 pub mod idx;

@@ -539,8 +539,12 @@ impl CurvatureBench {
             .map_err(js)?,
         ))
     }
-    /// `H_i v` for the next `n` patterns (forward, lambdas, adjoint, tetrad each); sum of `v . H_i v`.
-    pub fn hvps(&mut self, n: u32) -> Result<f64, JsError> {
+    /// `H_i v` for the next `n` patterns with the fused f32 kernel; sum of `v . H_i v`.
+    pub fn hvps(&mut self, n: u32) -> f64 {
+        self.0.fast_hvps(n as usize)
+    }
+    /// The same with the f64 reference (forward, lambdas, adjoint, tetrad in separate passes).
+    pub fn hvps_f64(&mut self, n: u32) -> Result<f64, JsError> {
         self.0.hvps(n as usize).map_err(js)
     }
     /// The exact nonzero spectrum of pattern `i`: the number of nonzero eigenvalues.

@@ -216,6 +216,7 @@ function rowsFor(preset, data, peers) {
   }
   const curvature = new CurvatureBench(Uint32Array.from(sizes), data, 64, 1);
   rows.push(['hvp', (n) => { curvature.hvps(n); return n; }, () => {}]);
+  rows.push(['hvp_f64', (n) => { curvature.hvps_f64(n); return n; }, () => {}]);
   const probe = new StreamProbe(4 * paramCount(sizes));
   rows.push(['read_bps', (n) => { probe.read(n); return n * probe.bytes(); }, () => {}]);
   rows.push(['read_write_bps', (n) => { probe.read_write(n); return 2 * n * probe.bytes(); }, () => probe.free()]);

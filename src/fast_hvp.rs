@@ -1,0 +1,337 @@
+//! The exact per-pattern Hessian-vector product of J_R in f32, fused: the Sifrian tetrad of
+//! [`crate::hvp`] (Eq. 30-31, F'' = 0) with every weight matrix `W_k` and direction block `N_k`
+//! streamed once forward and once backward, and the product written once, with no allocation.
+//!
+//! ```text
+//! forward, row i of layer k (one read of W_k[i,:] and N_k[i,:]):
+//!   a_k[i]    = W_k[i,:] x_{k-1} + beta_k[i]                      x_k = F(a_k), d_k = F'(a_k)   (Eq. 1)
+//!   zeta_k[i] = d_k[i] (W_k[i,:] zeta_{k-1} - N_k[i,:] x_{k-1} - eta_k[i])                (4th tetrad eq.)
+//! terminal:  b0_n = d - x_n,  b_n = lambda_n b0_n,  gamma_n = -lambda_n zeta_n
+//! backward, row i of layer k+1 (one read of W_{k+1}[i,:], N_{k+1}[i,:], one write of (Hv)_{W_{k+1}}[i,:]),
+//! with e0 = d .* b0, e = d .* b, g = d .* gamma at layer k+1:
+//!   b0_k  += W[i,:]^T e0[i]                                     (plain adjoint, for Eq. 65's lambda_k)
+//!   b_k   += W[i,:]^T e[i]                                      (Eq. 19)
+//!   gam_k += W[i,:]^T g[i] - N[i,:]^T e[i]                      (3rd tetrad eq.)
+//!   (Hv)_{W_{k+1}}[i,:] = g[i] x_k^T + e[i] zeta_k^T,  (Hv)_{beta_{k+1}}[i] = g[i]     (1st/2nd eqs.)
+//! then b_k -= lambda_k x_k, gam_k -= lambda_k zeta_k, with lambda_k by Eq. 65 (||d_{k+1} .* b0_{k+1}|| / ||d_k||_inf)
+//! or fixed. Layer 1's product has no zeta_0 term (zeta_0 = 0).
+//! ```
+//! Memory traffic per product: `W` and `N` read twice, the product written once (5 x the weights'
+//! bytes); the f64 reference reads them in separate passes. Checked against [`crate::hvp::hvp`].
+
+use crate::error::{Error, Result};
+use crate::network::Network;
+use crate::regularisation::LambdaPolicy;
+
+/// A leaky-ReLU MLP in f32 with the workspaces of one fused Hessian-vector product.
+#[derive(Debug, Clone)]
+pub struct FastHvp {
+    sizes: Vec<usize>,
+    alpha: f32,
+    params: Vec<f32>,
+    /// Offset of `W_k` (index k; `[0]` unused); `beta_k` follows it.
+    w_at: Vec<usize>,
+    policy: LambdaPolicy,
+    x: Vec<Vec<f32>>,
+    dv: Vec<Vec<f32>>,
+    zeta: Vec<Vec<f32>>,
+    /// Accumulators of b0_k, b_k, gamma_k (index k), then e0 = d .* b0, e = d .* b, g = d .* gamma.
+    b0: Vec<Vec<f32>>,
+    b: Vec<Vec<f32>>,
+    gam: Vec<Vec<f32>>,
+    lambda: Vec<f32>,
+}
+
+/// Four f32 lanes: wasm simd128, SSE on x86_64, plain arrays elsewhere (same lanes, same order,
+/// mul then add — no FMA — so every target computes the same bits).
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
+mod lanes {
+    #[derive(Clone, Copy)]
+    pub struct F4([f32; 4]);
+    impl F4 {
+        pub const ZERO: F4 = F4([0.0; 4]);
+        #[inline(always)]
+        pub fn load(c: &[f32]) -> F4 {
+            F4([c[0], c[1], c[2], c[3]])
+        }
+        /// `self + a * b`.
+        #[inline(always)]
+        pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            F4([0, 1, 2, 3].map(|l| self.0[l] + a.0[l] * b.0[l]))
+        }
+        pub fn lanes(self) -> [f32; 4] {
+            self.0
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod lanes {
+    use core::arch::wasm32::*;
+    #[derive(Clone, Copy)]
+    pub struct F4(v128);
+    impl F4 {
+        pub const ZERO: F4 = F4(f32x4(0.0, 0.0, 0.0, 0.0));
+        #[inline(always)]
+        pub fn load(c: &[f32]) -> F4 {
+            assert!(c.len() >= 4);
+            // SAFETY: c holds at least 4 f32; v128_load has no alignment requirement.
+            F4(unsafe { v128_load(c.as_ptr() as *const v128) })
+        }
+        #[inline(always)]
+        pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+        }
+        pub fn lanes(self) -> [f32; 4] {
+            [
+                f32x4_extract_lane::<0>(self.0),
+                f32x4_extract_lane::<1>(self.0),
+                f32x4_extract_lane::<2>(self.0),
+                f32x4_extract_lane::<3>(self.0),
+            ]
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod lanes {
+    use core::arch::x86_64::*;
+    #[derive(Clone, Copy)]
+    pub struct F4(__m128);
+    impl F4 {
+        // SAFETY: SSE is part of x86_64.
+        pub const ZERO: F4 = F4(unsafe { core::mem::transmute::<[f32; 4], __m128>([0.0; 4]) });
+        #[inline(always)]
+        pub fn load(c: &[f32]) -> F4 {
+            assert!(c.len() >= 4);
+            // SAFETY: SSE is part of x86_64; c holds at least 4 f32 (unaligned load).
+            F4(unsafe { _mm_loadu_ps(c.as_ptr()) })
+        }
+        #[inline(always)]
+        pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            // SAFETY: SSE is part of x86_64.
+            F4(unsafe { _mm_add_ps(self.0, _mm_mul_ps(a.0, b.0)) })
+        }
+        pub fn lanes(self) -> [f32; 4] {
+            let mut out = [0f32; 4];
+            // SAFETY: out holds 4 f32.
+            unsafe { _mm_storeu_ps(out.as_mut_ptr(), self.0) };
+            out
+        }
+    }
+}
+
+use lanes::F4;
+
+impl F4 {
+    /// `(l0 + l1) + (l2 + l3)`.
+    fn sum(self) -> f32 {
+        let l = self.lanes();
+        (l[0] + l[1]) + (l[2] + l[3])
+    }
+}
+
+/// `(w . x, n . x, w . z)` in one pass over the rows (`z` = None: `w . z` = 0): two f32x4
+/// accumulators per sum, then the lanes and the tail in order.
+fn dot3(w: &[f32], nn: &[f32], x: &[f32], z: Option<&[f32]>) -> (f32, f32, f32) {
+    let cols = x.len();
+    let q = cols / 8 * 8;
+    let (w, nn) = (&w[..cols], &nn[..cols]);
+    let mut acc = [F4::ZERO; 6];
+    let mut j = 0;
+    while j < q {
+        for h in [0, 4] {
+            let (wv, xv) = (F4::load(&w[j + h..]), F4::load(&x[j + h..]));
+            let r = h / 4;
+            acc[r] = acc[r].mul_add(wv, xv);
+            acc[2 + r] = acc[2 + r].mul_add(F4::load(&nn[j + h..]), xv);
+            if let Some(z) = z {
+                acc[4 + r] = acc[4 + r].mul_add(wv, F4::load(&z[j + h..]));
+            }
+        }
+        j += 8;
+    }
+    let (mut s, mut t, mut u) = (
+        acc[0].sum() + acc[1].sum(),
+        acc[2].sum() + acc[3].sum(),
+        acc[4].sum() + acc[5].sum(),
+    );
+    for j in q..cols {
+        s += w[j] * x[j];
+        t += nn[j] * x[j];
+        if let Some(z) = z {
+            u += w[j] * z[j];
+        }
+    }
+    (s, t, u)
+}
+
+impl FastHvp {
+    /// An f32 copy of `net` with lambdas by `policy` (lambda_0 plays no part: the white layer has no
+    /// parameters). Fails if a parameter is outside f32's finite range or the policy does not fit.
+    pub fn from_network(net: &Network, policy: LambdaPolicy) -> Result<FastHvp> {
+        let (sizes, n) = (net.sizes().to_vec(), net.n());
+        policy.validate(n)?;
+        if let Some(i) = net.params.iter().position(|p| !(*p as f32).is_finite()) {
+            return Err(Error::invalid(
+                format!("params[{i}]"),
+                "outside f32's finite range (the fast path)",
+            ));
+        }
+        let mut w_at = vec![0; n + 1];
+        for k in 1..=n {
+            w_at[k] = net.layer(k).w.start;
+        }
+        let zeros = || sizes.iter().map(|&s| vec![0f32; s]).collect::<Vec<_>>();
+        Ok(FastHvp {
+            alpha: net.alpha() as f32,
+            params: net.params.iter().map(|&p| p as f32).collect(),
+            w_at,
+            policy,
+            x: zeros(),
+            dv: zeros(),
+            zeta: zeros(),
+            b0: zeros(),
+            b: zeros(),
+            gam: zeros(),
+            lambda: vec![0.0; n + 1],
+            sizes,
+        })
+    }
+
+    /// Number of parameters (the length of `v` and `out`).
+    pub fn num_params(&self) -> usize {
+        self.params.len()
+    }
+
+    /// The lambdas of the last product (lambda_0 left at 0).
+    pub fn last_lambdas(&self) -> &[f32] {
+        &self.lambda
+    }
+
+    /// `out = H v` for the pattern `(x0, one-hot label)`. Panics on wrong lengths or label (the
+    /// caller checks them); non-finite inputs give non-finite outputs, never a panic.
+    pub fn hvp(&mut self, x0: &[f32], label: usize, v: &[f32], out: &mut [f32]) {
+        let n = self.sizes.len() - 1;
+        assert_eq!(x0.len(), self.sizes[0], "input length");
+        assert!(label < self.sizes[n], "label {label} >= {}", self.sizes[n]);
+        assert_eq!(v.len(), self.params.len(), "direction length");
+        assert_eq!(out.len(), self.params.len(), "output length");
+        self.forward(x0, v);
+        // Terminal conditions.
+        self.lambda[n] = match &self.policy {
+            LambdaPolicy::Fixed(l) => l.get(n) as f32,
+            LambdaPolicy::Eq65 { eq68: true, .. } => {
+                let r2: f32 = (0..self.sizes[n])
+                    .map(|i| (f32::from(u8::from(i == label)) - self.x[n][i]).powi(2))
+                    .sum();
+                let dmax = self.dv[n].iter().fold(0f32, |m, &d| m.max(d));
+                r2.sqrt() / dmax // Eq. 68
+            }
+            LambdaPolicy::Eq65 { .. } => 1.0,
+        };
+        let ln = self.lambda[n];
+        for i in 0..self.sizes[n] {
+            let (d, z) = (self.dv[n][i], self.zeta[n][i]);
+            let r = f32::from(u8::from(i == label)) - self.x[n][i];
+            self.b0[n][i] = d * r;
+            self.b[n][i] = d * ln * r;
+            self.gam[n][i] = -d * ln * z;
+        }
+        for k in (1..=n).rev() {
+            if k >= 2 {
+                self.lambda[k - 1] = match &self.policy {
+                    LambdaPolicy::Fixed(l) => l.get(k - 1) as f32,
+                    LambdaPolicy::Eq65 { .. } => {
+                        // Eq. 65: ||d_k .* b0_k|| / ||d_{k-1}||_inf (b0 here already holds d .* b0).
+                        let norm = self.b0[k].iter().map(|v| v * v).sum::<f32>().sqrt();
+                        norm / self.dv[k - 1].iter().fold(0f32, |m, &d| m.max(d))
+                    }
+                };
+            }
+            self.backward_layer(k, v, out);
+        }
+    }
+
+    /// Eq. 1 and the 4th tetrad equation, row by row.
+    fn forward(&mut self, x0: &[f32], v: &[f32]) {
+        self.x[0].copy_from_slice(x0);
+        for k in 1..self.sizes.len() {
+            let (rows, cols, w) = (self.sizes[k], self.sizes[k - 1], self.w_at[k]);
+            let bias = w + rows * cols;
+            let (xlo, xhi) = self.x.split_at_mut(k);
+            let (zlo, zhi) = self.zeta.split_at_mut(k);
+            let (xin, zin, xk, zk, dk) = (
+                &xlo[k - 1],
+                &zlo[k - 1],
+                &mut xhi[0],
+                &mut zhi[0],
+                &mut self.dv[k],
+            );
+            for i in 0..rows {
+                let row = w + i * cols..w + (i + 1) * cols;
+                let (wrow, nrow) = (&self.params[row.clone()], &v[row]);
+                // (W x, N x); W zeta is zero at k = 1.
+                let (a, nx, wz) = dot3(wrow, nrow, xin, (k > 1).then_some(&zin[..]));
+                let a = a + self.params[bias + i];
+                let d = if a > 0.0 { 1.0 } else { self.alpha };
+                xk[i] = d * a;
+                dk[i] = d;
+                zk[i] = d * (wz - nx - v[bias + i]);
+            }
+        }
+    }
+
+    /// Layer k's product rows and, for k >= 2, the accumulations into layer k-1 (module doc).
+    fn backward_layer(&mut self, k: usize, v: &[f32], out: &mut [f32]) {
+        let (rows, cols, w) = (self.sizes[k], self.sizes[k - 1], self.w_at[k]);
+        let bias = w + rows * cols;
+        let (b0lo, b0hi) = self.b0.split_at_mut(k);
+        let (blo, bhi) = self.b.split_at_mut(k);
+        let (glo, ghi) = self.gam.split_at_mut(k);
+        let (e0, e, g) = (&b0hi[0], &bhi[0], &ghi[0]);
+        let (xin, zin) = (&self.x[k - 1], &self.zeta[k - 1]);
+        if k == 1 {
+            for i in 0..rows {
+                let o = &mut out[w + i * cols..w + (i + 1) * cols];
+                for (oj, xj) in o.iter_mut().zip(xin) {
+                    *oj = g[i] * xj;
+                }
+                out[bias + i] = g[i];
+            }
+            return;
+        }
+        let (a0, a1, a2) = (&mut b0lo[k - 1], &mut blo[k - 1], &mut glo[k - 1]);
+        a0.fill(0.0);
+        a1.fill(0.0);
+        a2.fill(0.0);
+        let (a0, a1, a2) = (&mut a0[..cols], &mut a1[..cols], &mut a2[..cols]);
+        let (xin, zin) = (&xin[..cols], &zin[..cols]);
+        for i in 0..rows {
+            let row = w + i * cols..w + (i + 1) * cols;
+            let (wrow, nrow) = (&self.params[row.clone()], &v[row.clone()]);
+            let o = &mut out[row];
+            let (c0, c1, c2) = (e0[i], e[i], g[i]);
+            // Equal lengths by construction: LLVM drops the bounds checks and vectorises.
+            for j in 0..cols {
+                let (wv, nv) = (wrow[j], nrow[j]);
+                a0[j] += wv * c0;
+                a1[j] += wv * c1;
+                a2[j] += wv * c2 - nv * c1;
+                o[j] = c2 * xin[j] + c1 * zin[j];
+            }
+            out[bias + i] = c2;
+        }
+        // b_{k-1} -= lambda x, gamma_{k-1} -= lambda zeta, then scale by d_{k-1}.
+        let l = self.lambda[k - 1];
+        let d = &self.dv[k - 1];
+        for j in 0..cols {
+            a0[j] *= d[j];
+            a1[j] = d[j] * (a1[j] - l * xin[j]);
+            a2[j] = d[j] * (a2[j] - l * zin[j]);
+        }
+    }
+}
