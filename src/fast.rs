@@ -28,6 +28,14 @@
 //! the pass. Layer 1 needs no adjoint below it: its pass only writes. Cost (math.md section 8):
 //! forward `P_W` reads, backward `P_W` reads + writes, `P_W - s_1 s_0` of them with 1 or 2 columns.
 //!
+//! # Layer 1 touches only the pattern's nonzero pixels
+//! `W_1` is stored transposed (`s_0` rows of `s_1`). Column j of `W_1` enters `a_1` as
+//! `x_0[j] W_1[:,j]` and changes by `-step u_1 x_0[j]`: both are exactly zero when pixel j is 0,
+//! so the forward pass sums only the rows j of `W_1^T` with `x_0[j] != 0` (four at a time,
+//! contiguous) and the update writes only those rows. MNIST digits have about 19 % nonzero pixels,
+//! so layer 1 (74 % of the paper net's weights) streams about a fifth of its bytes; dense inputs
+//! cost what the dense kernel costs. [`FastNet::params`] gives the usual row-major layout.
+//!
 //! # Divergence guard: nothing is written if a parameter could become NaN/Inf
 //! The lower layers' `u_k` are known only after the upper layers' passes, which already wrote. So
 //! the step is checked before any write by bounds (like `Trainer::apply`: per layer, upper bounds
@@ -45,12 +53,12 @@
 //!
 //! # Same bits natively and in wasm
 //! Reductions over a row are 4 lanes (`j mod 4`), then `(l0 + l1) + (l2 + l3)`, then the tail in
-//! order, in the wasm simd128 path (f32x4), the x86_64 SSE path and the portable one alike;
+//! order, in the wasm simd128 path (f32x4), the x86_64 SSE path and the portable one alike; layer 1
+//! sums its nonzero columns in index order, four per block (`(p + q) + (r + s)`), element-wise;
 //! accumulations over rows go in row order; scalars (norms, lambdas, t_k, s_k) are f64 in a fixed
 //! order; Rust never fuses multiply-adds. So every target computes the same parameters, bit for
 //! bit (tests/fast.rs: golden hashes, measured equal natively and in wasm with and without simd128).
-//! Measured on the paper's net (one 2-core machine, best of 3): SGD ~10,100 patterns/s native,
-//! ~7,200 in Node's wasm simd128; MK (mu = 0, two passes) ~90 % of that.
+//! Measured throughput: `make bench` (README, "Performance").
 
 use crate::error::{Error, Result};
 use crate::network::{validate_architecture, Network};
@@ -135,6 +143,8 @@ pub struct FastNet {
     /// `||d - x_n||^2` of the current pattern.
     res2: f64,
     two_pass: bool,
+    /// The columns j with x_0[j] != 0 of the current pattern (layer 1 skips the others).
+    nz: Vec<usize>,
 }
 
 /// `v` in `[0, 255]` pixels to the input `x_0 = v / 255` (as [`crate::data::Dataset::input_into`]).
@@ -174,10 +184,17 @@ impl FastNet {
         let (sizes, n) = (net.sizes().to_vec(), net.n());
         let alpha = net.alpha() as f32;
         validate_architecture(&sizes, f64::from(alpha))?;
-        let params: Vec<f32> = net.params.iter().map(|&v| v as f32).collect();
+        let mut params: Vec<f32> = net.params.iter().map(|&v| v as f32).collect();
         if let Some(i) = params.iter().position(|v| !v.is_finite()) {
             let why = format!("{} does not fit in f32", net.params[i]);
             return Err(Error::invalid(format!("params[{i}]"), why));
+        }
+        // W_1 is kept transposed (s_0 rows of s_1): layer 1 then touches only the columns of the
+        // pattern's nonzero pixels, contiguously.
+        let l1 = net.layer(1);
+        for (idx, &v) in net.params[l1.w.clone()].iter().enumerate() {
+            let (i, j) = (idx / l1.cols, idx % l1.cols);
+            params[l1.w.start + j * l1.rows + i] = v as f32;
         }
         let per_state = || -> Vec<Vec<f32>> { sizes.iter().map(|&s| vec![0.0; s]).collect() };
         let mut fast = FastNet {
@@ -199,6 +216,7 @@ impl FastNet {
             lambda_used: false,
             res2: 0.0,
             two_pass: false,
+            nz: Vec::with_capacity(sizes[0]),
             sizes,
             alpha,
             params,
@@ -211,12 +229,45 @@ impl FastNet {
 
     /// An f64 [`Network`] with these parameters.
     pub fn to_network(&self) -> Network {
-        let p = self.params.iter().map(|&v| f64::from(v)).collect();
+        let mut p = vec![0.0; self.params.len()];
+        self.params_into(&mut p);
         Network::from_params(&self.sizes, f64::from(self.alpha), p)
             .expect("FastNet parameters are finite")
     }
-    pub fn params(&self) -> &[f32] {
-        &self.params
+    /// The parameters in [`Network`]'s layout (`W_1` row-major like every other layer).
+    pub fn params(&self) -> Vec<f32> {
+        let mut p = self.params.clone();
+        let (rows, cols, w) = (self.sizes[1], self.sizes[0], self.w_at[1]);
+        for i in 0..rows {
+            for j in 0..cols {
+                p[w + i * cols + j] = self.params[w + j * rows + i];
+            }
+        }
+        p
+    }
+    /// The parameters as f64 in [`Network`]'s layout, into `out` (no allocation).
+    pub fn params_into(&self, out: &mut [f64]) {
+        assert_eq!(out.len(), self.params.len(), "parameter count");
+        let l1 = self.w_at[1]..self.b_at(1);
+        for (o, &v) in out.iter_mut().zip(&self.params).skip(l1.end) {
+            *o = f64::from(v);
+        }
+        for (o, &v) in out.iter_mut().zip(&self.params).take(l1.start) {
+            *o = f64::from(v);
+        }
+        // W_1 back from its transposed store, in 16 x 16 tiles (cache-friendly: this runs after
+        // every chunk of steps).
+        let (rows, cols, w) = (self.sizes[1], self.sizes[0], self.w_at[1]);
+        const T: usize = 16;
+        for i0 in (0..rows).step_by(T) {
+            for j0 in (0..cols).step_by(T) {
+                for i in i0..(i0 + T).min(rows) {
+                    for j in j0..(j0 + T).min(cols) {
+                        out[w + i * cols + j] = f64::from(self.params[w + j * rows + i]);
+                    }
+                }
+            }
+        }
     }
     pub fn sizes(&self) -> &[usize] {
         &self.sizes
@@ -302,16 +353,26 @@ impl FastNet {
             let (lo, hi) = self.x.split_at_mut(k);
             let (xin, a) = (&lo[k - 1], &mut hi[0]);
             let (wk, beta) = (&self.params[w..b], &self.params[b..b + a.len()]);
-            let full = a.len() / 4 * 4;
-            for i in (0..full).step_by(4) {
-                let s = dot4(&wk[i * cols..(i + 4) * cols], cols, xin);
-                for l in 0..4 {
-                    a[i + l] = s[l] + beta[i + l];
+            if k == 1 {
+                // W_1^T stored: a_1 = sum over x_0[j] != 0 of x_0[j] W_1^T[j,:], plus beta_1.
+                self.nz.clear();
+                self.nz.extend((0..cols).filter(|&j| xin[j] != 0.0));
+                sparse_columns(wk, &self.nz, xin, a);
+                for (ai, bi) in a.iter_mut().zip(beta) {
+                    *ai += bi;
                 }
-            }
-            for i in full..a.len() {
-                let row = &wk[i * cols..(i + 1) * cols];
-                a[i] = finish([reduce_lanes(row, xin)], row, cols, xin)[0] + beta[i];
+            } else {
+                let full = a.len() / 4 * 4;
+                for i in (0..full).step_by(4) {
+                    let s = dot4(&wk[i * cols..(i + 4) * cols], cols, xin);
+                    for l in 0..4 {
+                        a[i + l] = s[l] + beta[i + l];
+                    }
+                }
+                for i in full..a.len() {
+                    let row = &wk[i * cols..(i + 1) * cols];
+                    a[i] = finish([reduce_lanes(row, xin)], row, cols, xin)[0] + beta[i];
+                }
             }
             let (alpha, d) = (self.alpha, &mut self.dv[k]);
             for (ai, di) in a.iter_mut().zip(d.iter_mut()) {
@@ -547,7 +608,10 @@ impl FastNet {
     /// `beta_k -= step eta_k` (and `W_k -= step u_k x_{k-1}^T` when `with_w`), bounds grown.
     fn write(&mut self, k: usize, with_w: bool) {
         let (w, b) = (self.w_at[k], self.b_at(k));
-        if with_w {
+        if with_w && k == 1 {
+            // W_1^T: only the rows j of nonzero x_0[j] change (W_1[i,j] -= r_i x_0[j]).
+            sparse_update(&mut self.params[w..b], &self.nz, &self.x[0], &self.r[1]);
+        } else if with_w {
             let cols = self.sizes[k - 1];
             sweep::<0, true>(
                 &mut self.params[w..b],
@@ -563,6 +627,40 @@ impl FastNet {
         }
         self.bounds[k].0 += self.growth[k].0;
         self.bounds[k].1 += self.growth[k].1;
+    }
+}
+
+/// `a = sum_{j in nz} x[j] wt[j,:]` for `wt` with rows of `a.len()`: four such rows at a time,
+/// `a += (x_p wt_p + x_q wt_q) + (x_r wt_r + x_s wt_s)`, then the rest one by one (element-wise,
+/// left to auto-vectorisation; the same order on every target).
+fn sparse_columns(wt: &[f32], nz: &[usize], x: &[f32], a: &mut [f32]) {
+    let rows = a.len();
+    a.fill(0.0);
+    let row = |j: usize| &wt[j * rows..(j + 1) * rows];
+    let mut blocks = nz.chunks_exact(4);
+    for q in blocks.by_ref() {
+        let (c0, c1, c2, c3) = (row(q[0]), row(q[1]), row(q[2]), row(q[3]));
+        let (x0, x1, x2, x3) = (x[q[0]], x[q[1]], x[q[2]], x[q[3]]);
+        for i in 0..rows {
+            a[i] += (x0 * c0[i] + x1 * c1[i]) + (x2 * c2[i] + x3 * c3[i]);
+        }
+    }
+    for &j in blocks.remainder() {
+        let (c, xj) = (row(j), x[j]);
+        for i in 0..rows {
+            a[i] += xj * c[i];
+        }
+    }
+}
+
+/// `wt[j,:] -= r x[j]` for j in `nz` (`W_1[i,j] -= r_i x_0[j]` on the transposed store).
+fn sparse_update(wt: &mut [f32], nz: &[usize], x: &[f32], r: &[f32]) {
+    let rows = r.len();
+    for &j in nz {
+        let xj = x[j];
+        for (w, &ri) in wt[j * rows..(j + 1) * rows].iter_mut().zip(r) {
+            *w -= ri * xj;
+        }
     }
 }
 

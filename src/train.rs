@@ -430,9 +430,7 @@ impl Trainer {
     /// Copies the f32 parameters into `net` (as f64: exactly the f32 model's values).
     fn sync_from_fast(&mut self) {
         if let Some(f) = &self.fast {
-            for (w, &v) in self.net.params.iter_mut().zip(f.net.params()) {
-                *w = f64::from(v);
-            }
+            f.net.params_into(&mut self.net.params);
         }
     }
 

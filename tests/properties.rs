@@ -1227,7 +1227,7 @@ fn settings_beyond_f32_are_rejected_on_the_fast_path() {
     );
     assert!(out.diverged, "an infinite mu must be rejected");
     assert!(
-        same_bits_f32(&before, fast.params()),
+        same_bits_f32(&before, &fast.params()),
         "a rejected step changed the parameters"
     );
 }
