@@ -121,6 +121,19 @@ fn read_write_pass(buf: &mut [f32]) {
     }
 }
 
+/// A copy of an IDX image file (16-byte header) with every 0 pixel set to 1 (1/255 in [0, 1]):
+/// no pixel is zero, so the kernel's layer 1 must stream all of `W_1` ([`crate::fast`] skips
+/// zero pixels). The benchmark's `*_dense` rows train on it, to compare with the dense roofline.
+pub fn without_zero_pixels(images_idx: &[u8]) -> Vec<u8> {
+    let mut out = images_idx.to_vec();
+    for p in out.iter_mut().skip(16) {
+        if *p == 0 {
+            *p = 1;
+        }
+    }
+    out
+}
+
 /// Patterns/s that the streaming limit allows a batch-1 step over `weight_bytes` of weights: the
 /// weights read once (at `read_bps` bytes/s) and read and written once (at `read_write_bps`,
 /// counting bytes read plus bytes written), i.e. `1 / (W / B_r + 2 W / B_rw)`.

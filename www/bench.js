@@ -1,6 +1,7 @@
 // The browser half of the benchmark (`make bench` drives it through tests/bench/run.mjs).
 // Everything runs on this tab's main thread, in one page load, so the ratios are fair:
 //   - the engine as the page trains: Session.step(n) with the page's default steps (f32 kernel),
+//     also on MNIST with every 0 pixel set to 1 (`*_dense`: the kernel skips zero pixels in layer 1),
 //     exact HVPs (CurvatureBench.hvps) and the time to one exact nonzero spectrum;
 //   - the peers on the same network, batch 1, leaky ReLU everywhere, loss 1/2||d - x||^2, step 0.01:
 //     TensorFlow.js 4.22 on its wasm backend (XNNPACK, SIMD; the fastest variant of
@@ -204,7 +205,7 @@ function paramCount(sizes) {
 }
 
 /** The rows of one preset: [key, unit(n) -> work done, cleanup]. */
-function rowsFor(preset, data, peers) {
+function rowsFor(preset, data, dense, peers) {
   const sizes = ARCHITECTURES[preset];
   if (!sizes) throw new Error(`presets: unknown "${preset}" (expected ${Object.keys(ARCHITECTURES).join(', ')})`);
   const rows = [];
@@ -212,6 +213,11 @@ function rowsFor(preset, data, peers) {
     const config = { sizes, optimizer: opt, step: OPTIMIZERS[opt].step, seed: 0 };
     if (OPTIMIZERS[opt].mu) config.mu = 1;
     const s = new Session(config, data);
+    rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
+  }
+  // The same on MNIST without zero pixels: layer 1 must then stream all its weights (roofline's case).
+  for (const [key, opt] of [['sgd_dense', 'sgd'], ['mk_dense', 'mk']]) {
+    const s = new Session({ sizes, optimizer: opt, step: OPTIMIZERS[opt].step, seed: 0 }, dense);
     rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
   }
   const curvature = new CurvatureBench(Uint32Array.from(sizes), data, 64, 1);
@@ -262,6 +268,9 @@ async function main() {
   await tf.ready();
   const { files } = await fetchDataset(new URL('./data/mnist/', import.meta.url), () => {});
   const data = new Data(files[0], files[1], files[2], files[3]);
+  const denseImages = files[0].slice();
+  for (let i = 16; i < denseImages.length; i++) if (denseImages[i] === 0) denseImages[i] = 1;
+  const dense = new Data(denseImages, files[1], files[2], files[3]);
   const peers = peerData(files[0], files[1]);
   const results = {
     environment: {
@@ -277,7 +286,7 @@ async function main() {
   };
   for (const preset of PRESETS) {
     status(`${preset}: setting up…`);
-    const { sizes, rows, curvature } = rowsFor(preset, data, peers);
+    const { sizes, rows, curvature } = rowsFor(preset, data, dense, peers);
     const agree = peersAgree(sizes, peers);
     const chunks = rows.map(([, unit]) => calibrate(unit));
     const samples = Object.fromEntries(rows.map(([key]) => [key, []]));

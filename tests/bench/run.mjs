@@ -113,6 +113,8 @@ for (const p of result.settings.presets) {
   const c = get(`${p}.chromium`), n = get(`${p}.native`);
   t[p] = {
     sgd_vs_roofline: c.sgd / c.roofline_sgd,
+    sgd_dense_vs_roofline: c.sgd_dense / c.roofline_sgd,
+    sgd_dense_vs_tfjs: c.sgd_dense / c.tfjs_wasm_sgd,
     sgd_vs_tfjs: c.sgd / c.tfjs_wasm_sgd,
     sgd_vs_plain_js: c.sgd / c.plain_js_sgd,
     mk_vs_sgd: c.mk / c.sgd,
@@ -129,7 +131,7 @@ writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
 
 // The table.
 const fmt = (v) => (v === undefined || v === null || Number.isNaN(v) ? '-' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));
-const cols = ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'hvp', 'spectrum_ms', 'tfjs_wasm_sgd', 'plain_js_sgd', 'roofline_sgd'];
+const cols = ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'sgd_dense', 'mk_dense', 'hvp', 'hvp_f64', 'spectrum_ms', 'tfjs_wasm_sgd', 'plain_js_sgd', 'roofline_sgd'];
 const lines = [`| target | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`];
 for (const p of result.settings.presets) {
   for (const target of ['native', 'chromium']) {
