@@ -344,6 +344,13 @@ impl FastNet {
         }
     }
 
+    /// The outputs `x_n` for input `x0` (s_0 values): the forward pass of a step, no update.
+    pub fn outputs(&mut self, x0: &[f32]) -> &[f32] {
+        assert_eq!(x0.len(), self.sizes[0], "input length");
+        self.forward(x0);
+        &self.x[self.n()]
+    }
+
     /// Eq. 1, rows four at a time; also max|x_k|, ||x_k||^2 and ||d_k||_inf.
     fn forward(&mut self, x0: &[f32]) {
         self.x[0].copy_from_slice(x0);

@@ -370,8 +370,10 @@ impl Trainer {
         self.samples_seen
     }
     /// Completed epochs.
+    /// Completed epochs: an epoch counts as soon as its last pattern is trained on (the next
+    /// epoch's order is drawn lazily, at its first pattern).
     pub fn epoch(&self) -> u64 {
-        self.epoch
+        self.epoch + u64::from(self.pos == self.order.len())
     }
     pub fn train_set(&self) -> &Dataset {
         &self.train
@@ -582,7 +584,7 @@ impl Trainer {
             }
         }
         self.sync_from_fast();
-        Ok(acc.stats(self.samples_seen, self.epoch))
+        Ok(acc.stats(self.samples_seen, self.epoch()))
     }
 
     /// One step of the configured method on a given pattern (pixels in [0, 1], s_0 of them) and
@@ -603,23 +605,38 @@ impl Trainer {
         let mut acc = Accumulator::default();
         acc.add(self.train_current(label));
         self.sync_from_fast();
-        Ok(acc.stats(self.samples_seen, self.epoch))
+        Ok(acc.stats(self.samples_seen, self.epoch()))
     }
 
     /// Accuracy and loss on test patterns `start..start + count` (clamped to the test set): the
-    /// paper's "validation". Callers keep the page responsive by asking for chunks.
-    pub fn evaluate(&self, start: usize, count: usize) -> Evaluation {
+    /// paper's "validation". Callers keep the page responsive by asking for chunks. A fast run
+    /// evaluates with the f32 kernel's forward pass (about as fast as its training steps).
+    pub fn evaluate(&mut self, start: usize, count: usize) -> Evaluation {
         let end = start.saturating_add(count).min(self.test.len());
         let mut x0 = vec![0.0; self.test.input_size()];
         let mut d = vec![0.0; Dataset::CLASSES];
         let mut e = Evaluation::default();
         for i in start.min(end)..end {
-            self.test.input_into(i, &mut x0);
             self.test.target_into(i, &mut d);
-            let fw = self.net.forward(&x0);
+            let (best, l) = if let Some(f) = &mut self.fast {
+                // The f32 kernel's forward pass (the model is exactly these f32 weights).
+                crate::fast::pixels_to_input(self.test.pixels(i), &mut f.x0);
+                let out = f.net.outputs(&f.x0);
+                let l: f64 = out
+                    .iter()
+                    .zip(&d)
+                    .map(|(&x, t)| (t - f64::from(x)).powi(2))
+                    .sum();
+                let best = (0..out.len()).fold(0, |b, j| if out[j] > out[b] { j } else { b });
+                (best, 0.5 * l)
+            } else {
+                self.test.input_into(i, &mut x0);
+                let fw = self.net.forward(&x0);
+                (argmax(fw.output()), loss(&fw, &d))
+            };
             e.count += 1;
-            e.correct += usize::from(argmax(fw.output()) == self.test.label(i));
-            e.loss_sum += loss(&fw, &d);
+            e.correct += usize::from(best == self.test.label(i));
+            e.loss_sum += l;
         }
         e
     }

@@ -228,7 +228,7 @@ impl Session {
     }
 
     /// Accuracy on test patterns `start..start + count`: `{count, correct, loss_sum}`.
-    pub fn validate(&self, start: u32, count: u32) -> Result<JsValue, JsError> {
+    pub fn validate(&mut self, start: u32, count: u32) -> Result<JsValue, JsError> {
         if start as usize >= self.trainer.test_set().len() {
             return Err(JsError::new(&format!(
                 "start: {start} is past the last test pattern ({})",

@@ -62,11 +62,7 @@ fn sgd_on_the_fixtures_lowers_the_cost_and_beats_chance() {
         before.accuracy(),
         after.accuracy()
     );
-    assert_eq!(
-        t.epoch(),
-        4,
-        "2500 patterns = 5 passes over 500, 4 completed epoch boundaries crossed"
-    );
+    assert_eq!(t.epoch(), 5, "2500 patterns = 5 complete passes over 500");
 }
 
 #[test]
@@ -345,6 +341,22 @@ fn the_fast_f32_trainer_follows_the_f64_reference() {
         assert!(
             (p - slow.evaluate(0, 100).accuracy()).abs() <= 0.02,
             "validation accuracy drifts"
+        );
+        // Same weights: the f32 kernel's validation (forward in f32) against the f64 forward pass.
+        slow.set_params(&fast.network().params).unwrap();
+        let (ef, es) = (fast.evaluate(0, 100), slow.evaluate(0, 100));
+        assert_eq!(
+            ef.correct,
+            es.correct,
+            "{}: correct f32 vs f64",
+            method.label()
+        );
+        assert!(
+            (ef.loss_sum - es.loss_sum).abs() <= 1e-5 * es.loss_sum,
+            "{}: validation loss f32 {} vs f64 {}",
+            method.label(),
+            ef.loss_sum,
+            es.loss_sum
         );
     }
 }

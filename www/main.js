@@ -1,9 +1,12 @@
 // The page: settings, the training worker, curves (drawn here with plotters: its text needs the
 // DOM), readouts, the draw pad. The engine runs in www/worker.js; this thread only draws.
+// The worker autosaves the run's model to IndexedDB; this thread reads only the small summary
+// (to offer it back after a reload or a crash) and never handles the model's bytes.
 
 import init, { draw_curves, draw_figure5, model_sizes, simd_enabled } from './pkg/sifrian.js';
 import {
   ARCHITECTURES, DEFAULTS, OPTIMIZERS, loadSettings, saveSettings, toHash, parseSizes, sizesOf, lambdaOf,
+  openAutosave, readAutosaveMeta, clearAutosave,
 } from './settings.js';
 import { createDrawPad, paintPreview } from './drawpad.js';
 import { createLab } from './lab.js';
@@ -21,11 +24,13 @@ const ui = {
   lambdaRow: $('lambda-row'), lambdaList: $('lambda-list'), lambdaError: $('lambda-error'), white: $('white'),
   raceSgdRow: $('race-sgd-row'), sgdStep: $('sgd-step'),
   play: $('play'), stepBtn: $('step'), reset: $('reset'), race: $('race'), xAxis: $('x-axis'), chart: $('chart'),
-  validateFull: $('validate-full'), csv: $('download-csv'), valNote: $('val-note'),
+  validateFull: $('validate-full'), csv: $('download-csv'), valNote: $('val-note'), valEvery: $('val-every'),
   pad: $('pad'), preview: $('preview'), clearPad: $('clear-pad'), testImage: $('test-image'), prediction: $('prediction'),
   predictionName: $('prediction-name'), predictionMk: $('prediction-mk'), predictionMkRow: $('prediction-mk-row'),
   bars: $('bars'), teachLabel: $('teach-label'), teach: $('teach'), save: $('save-model'), load: $('load-model'),
   engineInfo: $('engine-info'), timingInfo: $('timing-info'),
+  offer: $('autosave-offer'), offerText: $('autosave-offer-text'), offerRestore: $('autosave-restore'),
+  offerDiscard: $('autosave-discard'), autosaveStatus: $('autosave-status'),
 };
 
 const OPTIMIZER_NOTES = {
@@ -49,8 +54,10 @@ let notice = '';
 let lastHash = '';
 let hashSteps = false;
 let pendingImport = null;
-let pausedAt = null;
+let afterFull = null; // the status's first sentence when the full validation ends (a pause, a load)
 let taughtCount = 0; // steps taught on the current drawing
+let offered = null; // the autosave summary on offer (from an earlier visit), until restored or discarded
+let autosaveProblem = false; // an autosave failure was reported in the status line
 
 // ---------- status ----------
 function setStatus(text, state = 'ok', { retry = false } = {}) {
@@ -111,7 +118,7 @@ function reconfigure() {
   configured = false;
   lab.unconfigured();
   setButtons();
-  send({ type: 'configure', runners: specs });
+  send({ type: 'configure', runners: specs, valEvery: settings.valEvery });
 }
 
 function loadData(name) {
@@ -169,16 +176,26 @@ const handlers = {
     lab.configured(specs, sizesOf(settings));
     const what = specs.map((s) => s.label).join(' vs ');
     setStatus(`${loadedInfo}. Ready: ${what} on ${sizesOf(settings).join('-')}, seed ${settings.seed}. Press Play.`, 'ok');
+    const r0 = runners.find((r) => r.id === 'r0');
+    if (r0) showHash(r0.hash, 'configured');
     if (pendingImport) {
-      const { name, bytes } = pendingImport;
+      const { name, bytes, restore } = pendingImport;
       pendingImport = null;
+      if (restore) {
+        // The worker reads the model files from IndexedDB itself and imports them.
+        setStatus(`${loadedInfo}. Restoring the autosaved model…`, 'busy');
+        send({ type: 'restore', runs: restore.runs.map(({ id, samples }) => ({ id, samples })) });
+        return;
+      }
       send({ type: 'import', id: 'r0', name, bytes }, [bytes.buffer]);
       return;
     }
     repredict(true);
   },
-  stats({ runners, running: r }) {
+  stats({ runners, running: r, memory }) {
     running = r;
+    // The worker's wasm memory in bytes (for the soak test: it must stop growing).
+    if (memory && document.body.dataset.wasmMemory !== String(memory)) document.body.dataset.wasmMemory = String(memory);
     for (const s of runners) latest[s.id] = s;
     lab.stats(runners);
     if (timings.firstStep === null && runners.some((s) => s.samples > 0)) {
@@ -195,10 +212,10 @@ const handlers = {
   },
   validation({ id, samples, accuracy, count, kind }) {
     validation[id] = { accuracy, count, samples, kind };
-    if (kind === 'full' && !running && pausedAt !== null && specs.every((s) => validation[s.id] && validation[s.id].kind === 'full')) {
+    if (kind === 'full' && !running && afterFull !== null && specs.every((s) => validation[s.id] && validation[s.id].kind === 'full')) {
       const parts = specs.map((s) => `${s.label} ${fmtPct(validation[s.id].accuracy)} %`);
-      setStatus(`Paused at ${pausedAt} patterns. Validation accuracy on all ${count} test images: ${parts.join(', ')}.`, 'ok');
-      pausedAt = null;
+      setStatus(`${afterFull} Validation accuracy on all ${count} test images: ${parts.join(', ')}.`, 'ok');
+      afterFull = null;
     }
     const pts = curves[id] || [];
     for (let i = pts.length - 1; i >= 0 && pts[i].samples >= samples; i--) {
@@ -215,7 +232,8 @@ const handlers = {
     if (r && !was) {
       setStatus(`Training ${specs.map((s) => s.label).join(' vs ')} on ${sizesOf(settings).join('-')}…`, 'ok');
     } else if (!r && was && st !== 'notice' && st !== 'error') {
-      pausedAt = (latest.r0 && latest.r0.samples) || 0;
+      const pausedAt = (latest.r0 && latest.r0.samples) || 0;
+      afterFull = `Paused at ${pausedAt} patterns.`;
       setStatus(`Paused at ${pausedAt} patterns; validating on all 10,000 test images…`, 'busy');
     }
   },
@@ -243,7 +261,24 @@ const handlers = {
     setStatus(`Test image with label “${className(label)}”.`, 'ok');
   },
   lab(msg) { lab.report(msg); },
-  exported({ id, samples, bytes }) {
+  autosaved({ meta, exportMs, writeMs }) {
+    const r0 = meta.runs[0];
+    const bytes = meta.runs.reduce((a, r) => a + r.bytes, 0);
+    const el = ui.autosaveStatus;
+    el.textContent = `Autosaved in this browser at ${fmtCount(r0.samples)} patterns (${clock(meta.savedAt)}, ${(bytes / 1e6).toFixed(1)} MB); offered back if the page is reloaded or closed.`;
+    Object.assign(el.dataset, {
+      samples: String(r0.samples), hash: r0.hash, bytes: String(bytes),
+      exportMs: exportMs.toFixed(1), writeMs: writeMs.toFixed(1), savedAt: String(meta.savedAt),
+    });
+    if (offered) {
+      // One slot: this run's save replaced the one on offer.
+      hideOffer();
+      setNotice('The model autosaved on an earlier visit was replaced by this run\'s.');
+    }
+  },
+  autosaveFailed({ message }) { autosaveOff(`Autosave failed: ${message}.`); },
+  exported({ id, samples, bytes, hash }) {
+    if (id === 'r0') showHash(hash, 'exported');
     const spec = specs.find((s) => s.id === id);
     const opt = spec ? spec.config.optimizer : 'model';
     const name = `sifrian-${dataLoaded}-${opt}-${sizesOf(settings).join('-')}-${samples}.bin`;
@@ -257,7 +292,8 @@ const handlers = {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     setStatus(`Saved ${name} (${bytes.length} bytes).`, 'ok');
   },
-  imported({ id, name, samples }) {
+  imported({ id, name, samples, hash }) {
+    if (id === 'r0') showHash(hash, 'imported');
     curves[id] = [];
     delete validation[id];
     latest[id] = { ...(latest[id] || {}), samples, cost: null, accuracy: null };
@@ -265,7 +301,8 @@ const handlers = {
     setButtons();
     renderStats();
     scheduleChart();
-    setStatus(`Loaded ${name}${samples ? ` (${samples} patterns seen)` : ''}. Validating on the test set…`, 'ok');
+    afterFull = `Loaded ${name}${samples ? ` (${samples} patterns seen)` : ''}.`;
+    setStatus(`${afterFull} Validating on the test set…`, 'ok');
     repredict(true);
   },
   error({ where, message, dataset }) {
@@ -282,6 +319,8 @@ const handlers = {
       lab.error(message);
     } else if (where === 'import') {
       setStatus(`Could not load the model file: ${message}`, 'error');
+    } else if (where === 'restore') {
+      setStatus(`Could not restore the autosaved model: ${message}`, 'error');
     } else if (where === 'configure') {
       setStatus(`Could not start this run: ${message}`, 'error');
     } else {
@@ -538,6 +577,138 @@ pad = createDrawPad(ui.pad, {
   },
 });
 
+// ---------- the autosaved model ----------
+const fmtCount = (n) => Math.round(n).toLocaleString('en');
+/** "10:32" today, "27 Nov, 10:32" on another day (the reader's locale). */
+function clock(ms) {
+  const d = new Date(ms);
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
+}
+
+/** The parameters' fingerprint of the first run, as the worker last reported it (tests compare it). */
+function showHash(hash, from) {
+  if (typeof hash !== 'string') return;
+  document.body.dataset.paramsHash = hash;
+  document.body.dataset.paramsHashFrom = from;
+}
+
+/** Autosave cannot work here: said once in the status line; the page goes on without it. */
+function autosaveOff(text) {
+  ui.autosaveStatus.textContent = text;
+  ui.autosaveStatus.dataset.state = 'off';
+  if (autosaveProblem) return;
+  autosaveProblem = true;
+  setNotice(notice ? `${notice} ${text}` : text);
+}
+
+let dbPromise = null;
+const autosaveDb = () => (dbPromise ||= openAutosave().catch((e) => { dbPromise = null; throw e; }));
+
+/** A summary as this page wrote it (it comes from storage: checked before anything is shown). */
+function validSummary(m) {
+  return !!m && typeof m === 'object' && m.version === 1 && (m.dataset === 'mnist' || m.dataset === 'fashion')
+    && Number.isFinite(m.savedAt) && Array.isArray(m.runs) && m.runs.length >= 1 && m.runs.length <= 2
+    && m.runs.every((r, i) => !!r && r.id === `r${i}` && Number.isSafeInteger(r.samples) && r.samples >= 0
+      && !!r.config && Array.isArray(r.config.sizes) && Object.hasOwn(OPTIMIZERS, r.config.optimizer)
+      && Number.isFinite(r.config.step));
+}
+
+/** The page settings of a saved run, validated like the URL's; throws naming what is wrong. */
+function settingsFromAutosave(meta) {
+  const first = meta.runs[0].config;
+  const other = meta.runs[1] ? meta.runs[1].config : null; // a race: r0 is SGD, r1 the MK variant
+  const shown = other || first;
+  const sizes = first.sizes.map(Number);
+  const preset = Object.keys(ARCHITECTURES).find((k) => ARCHITECTURES[k].join(',') === sizes.join(','));
+  const wanted = {
+    ...settings,
+    dataset: meta.dataset,
+    arch: preset || 'custom',
+    sizes: preset ? settings.sizes : sizes.join(','),
+    alpha: first.alpha,
+    seed: first.seed,
+    white: first.white,
+    lambda: Array.isArray(first.lambda) ? first.lambda.join(',') : first.lambda,
+    optimizer: shown.optimizer,
+    step: shown.step,
+    mu: shown.mu ?? settings.mu,
+    race: !!other,
+    sgdStep: other ? first.step : settings.sgdStep,
+  };
+  const { settings: s, problems } = loadSettings(toHash(wanted), null);
+  if (problems.length) throw new Error(`its settings are not valid here (${problems.join('; ')})`);
+  return s;
+}
+
+function describeSummary(meta) {
+  const sizes = meta.runs[0].config.sizes.join('-');
+  const runs = meta.runs.map((r) => labelFor(r.config.optimizer, r.config.step, r.config.mu)).join(' vs ');
+  const counts = [...new Set(meta.runs.map((r) => fmtCount(r.samples)))].join(' / ');
+  const data = meta.dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST';
+  return `A model you trained earlier was saved: ${sizes}, ${runs}, ${counts} patterns on ${data}, saved ${clock(meta.savedAt)}.`;
+}
+
+/** At start: the summary of an earlier visit's autosave, offered back (text only, never HTML). */
+async function checkAutosave() {
+  let meta;
+  try {
+    meta = await readAutosaveMeta(await autosaveDb());
+  } catch (e) {
+    autosaveOff(`Autosave is off: ${e.message || e}. Training works without it.`);
+    send({ type: 'autosave', enabled: false });
+    return;
+  }
+  if (!validSummary(meta)) return;
+  // This page's own run may have saved already (then there is nothing earlier to offer).
+  if (ui.autosaveStatus.dataset.savedAt) return;
+  offered = meta;
+  ui.offer.hidden = false;
+  ui.offerText.textContent = describeSummary(meta);
+  ui.offer.dataset.samples = String(meta.runs[0].samples);
+}
+
+function hideOffer() {
+  offered = null;
+  ui.offer.hidden = true;
+}
+
+function restoreAutosave() {
+  const meta = offered;
+  if (!meta) return;
+  let next;
+  try {
+    next = settingsFromAutosave(meta);
+  } catch (e) {
+    setStatus(`Could not restore the autosaved model: ${e.message}`, 'error');
+    return;
+  }
+  hideOffer();
+  const datasetBefore = settings.dataset;
+  settings = next;
+  formFromSettings();
+  if (settings.dataset !== datasetBefore) { relabelBars(); pad.clear(); }
+  setNotice('');
+  pendingImport = { restore: meta }; // imported when the run is configured (after the data)
+  if (!engineReady) return; // boot loads the data set of these settings
+  if (settings.dataset !== dataLoaded && settings.dataset !== dataLoading) {
+    persist();
+    loadData(settings.dataset);
+  } else {
+    reconfigure();
+  }
+}
+
+async function discardAutosave() {
+  hideOffer();
+  try {
+    await clearAutosave(await autosaveDb());
+    setStatus('The autosaved model was discarded.', 'ok');
+  } catch (e) {
+    autosaveOff(`Autosave is off: ${e.message || e}. Training works without it.`);
+  }
+}
+
 // ---------- settings <-> form ----------
 function persist() {
   saveSettings(settings, localStorage);
@@ -572,6 +743,7 @@ function formFromSettings() {
   if (fixed) ui.lambdaList.value = settings.lambda;
   ui.white.checked = settings.white;
   ui.xAxis.value = settings.xAxis;
+  ui.valEvery.value = String(settings.valEvery);
   for (const el of [ui.sizes, ui.alpha, ui.seed, ui.step, ui.sgdStep, ui.mu, ui.lambdaList]) el.removeAttribute('aria-invalid');
   ui.sizesError.textContent = '';
   ui.lambdaError.textContent = '';
@@ -700,6 +872,11 @@ function wireForm() {
     ui.chart.setAttribute('aria-label', `Curves of cost, training accuracy and validation accuracy against ${settings.xAxis === 'seconds' ? 'seconds of compute' : 'patterns seen'}; the table below gives the latest values.`);
     scheduleChart();
   });
+  ui.valEvery.addEventListener('change', () => {
+    settings.valEvery = Number(ui.valEvery.value);
+    persist();
+    if (configured) send({ type: 'setValEvery', every: settings.valEvery });
+  });
   ui.race.addEventListener('click', () => {
     settings.race = !settings.race;
     if (settings.race && settings.optimizer === 'sgd') {
@@ -730,6 +907,13 @@ function wireForm() {
     send({ type: 'teach', req: ++predictReq, label: Number(ui.teachLabel.value), pixels: input });
   });
   ui.teachLabel.addEventListener('change', () => lab.drawnChanged());
+  ui.offerRestore.addEventListener('click', restoreAutosave);
+  ui.offerDiscard.addEventListener('click', discardAutosave);
+  // Leaving or hiding the page: one more save if the weights changed since the last (the worker
+  // decides; this thread only posts a message, so the page closes as fast as before).
+  const saveNow = () => { if (configured) send({ type: 'autosave' }); };
+  window.addEventListener('pagehide', saveNow);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') saveNow(); });
   ui.save.addEventListener('click', () => send({ type: 'export', id: 'r0' }));
   ui.load.addEventListener('change', async () => {
     const file = ui.load.files && ui.load.files[0];
@@ -784,6 +968,7 @@ async function boot() {
   formFromSettings();
   wireForm();
   persist();
+  checkAutosave();
   try {
     await Promise.all([init(), workerReady]);
   } catch (e) {

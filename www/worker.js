@@ -4,17 +4,24 @@
 // JavaScript owns the clock: throughput and the wall-clock axis are measured here.
 // The Sifrian lab (one exact spectrum per request) also runs here, between training chunks: while
 // it computes, training waits (one thread), then continues by itself.
+// Autosave: the worker exports the run's model(s) and writes them to IndexedDB itself, so that
+// the page's thread never copies megabytes; the page is told only what was saved.
 
 import init, { Data, Session } from './pkg/sifrian.js';
 import { fetchDataset } from './loader.js';
+import { openAutosave, readAutosaveModels, writeAutosave } from './settings.js';
 
 const CHUNK_MS = 35; // one training chunk (all runners together)
 const POINT_EVERY = 1000; // a curve point every this many patterns
-// Validation on a budget at these pattern counts, then every VAL_EVERY.
+// Validation on a budget at these pattern counts, then every `valEvery` (the page's setting; a
+// validated image costs about a training step with the f32 kernel, so a longer interval trains faster).
 const VAL_FIRST = [1000, 2000, 3000, 5000];
-const VAL_EVERY = 5000;
+let valEvery = 5000;
 // The budget: two windows from both halves of the test set (2,000 patterns).
 const VAL_WINDOWS = [[0, 1000], [5000, 1000]];
+// Autosave after a validation at most this often while training (the first one of a run at its
+// first validation), and at every pause or when the page is hidden; never twice the same weights.
+const AUTOSAVE_EVERY_MS = 30000;
 
 let data = null;
 let dataset = null;
@@ -23,6 +30,8 @@ let running = false;
 const valQueue = []; // jobs {runner, start, end, at, kind, acc}
 let loadToken = 0;
 let generation = 0; // bumped by every configure (a new run)
+let wasm = null; // the wasm exports (its memory's size goes into the stats)
+const autosave = { enabled: true, db: null, savedKey: null, lastAt: -Infinity, chain: Promise.resolve() };
 // Lab reports by (run, parameters version, pattern, layer, lambda, mu, step); oldest dropped first.
 const LAB_CACHE_SIZE = 32;
 const labCache = new Map();
@@ -40,7 +49,7 @@ function schedule() {
 
 function nextValAt(samples) {
   for (const v of VAL_FIRST) if (v > samples) return v;
-  return (Math.floor(samples / VAL_EVERY) + 1) * VAL_EVERY;
+  return (Math.floor(samples / valEvery) + 1) * valEvery;
 }
 
 function makeRunner({ id, label, config }) {
@@ -49,8 +58,10 @@ function makeRunner({ id, label, config }) {
   return {
     id, label, config, session,
     samples,
+    offset: 0, // patterns seen before this session (a restored autosave's count)
     epoch: 0,
     msPerSample: 1, // measured; the first chunk is small
+    msPerVal: null, // ms per validated image, measured (until then: as much as a step)
     computeMs: 0,
     agg: { n: 0, loss: 0, correct: 0 }, // since the last curve point
     ema: null, // {loss, acc} over about the last 1,000 patterns
@@ -71,7 +82,7 @@ function freeRunners() {
 
 function record(r, st, n, ms) {
   const steps = st.steps ?? n;
-  r.samples = typeof st.samples_seen === 'number' ? st.samples_seen : r.samples + steps;
+  r.samples = typeof st.samples_seen === 'number' ? r.offset + st.samples_seen : r.samples + steps;
   r.epoch = st.epoch ?? r.epoch;
   if (st.lambda) r.lambda = Array.from(st.lambda);
   if (steps > 0 && Number.isFinite(st.mean_loss)) {
@@ -106,6 +117,7 @@ function statsMessage() {
     type: 'stats',
     running,
     validating: valQueue.length > 0,
+    memory: wasm ? wasm.memory.buffer.byteLength : null, // bytes of the worker's wasm memory
     runners: runners.map((r) => ({
       id: r.id,
       samples: r.samples,
@@ -149,10 +161,14 @@ function queueValidation(r, kind) {
 function validateChunk() {
   const job = valQueue[0];
   const r = job.runner;
-  // Forward passes cost about a third of a step.
-  const n = Math.max(50, Math.min(1000, Math.round(CHUNK_MS / Math.max(1e-4, r.msPerSample / 3))));
+  // A chunk of about CHUNK_MS, like training (a pause or a click is answered between chunks).
+  const per = r.msPerVal ?? r.msPerSample;
+  const n = Math.max(20, Math.min(1000, Math.round(CHUNK_MS / Math.max(1e-4, per))));
   const count = Math.min(n, job.end - job.start);
+  const t0 = performance.now();
   const res = r.session.validate(job.start, count);
+  const m = (performance.now() - t0) / Math.max(1, count);
+  r.msPerVal = r.msPerVal === null ? m : r.msPerVal * 0.6 + m * 0.4;
   job.acc.count += res.count;
   job.acc.correct += res.correct;
   job.acc.loss += res.loss_sum;
@@ -165,6 +181,9 @@ function validateChunk() {
         count: job.acc.count, accuracy: job.acc.count ? job.acc.correct / job.acc.count : 0,
         loss: job.acc.count ? job.acc.loss / job.acc.count : 0,
       });
+      // A validated model: save it now and then (the first of a run at once).
+      if (autosave.savedKey === null || !autosave.savedKey.startsWith(`${generation}|`)
+        || performance.now() - autosave.lastAt >= AUTOSAVE_EVERY_MS) saveModels('validation');
     }
   }
 }
@@ -209,6 +228,10 @@ function tick() {
       if (!running) {
         post({ type: 'state', running: false });
         pauseValidation();
+        saveModels('stopped');
+      } else if (performance.now() - autosave.lastAt >= AUTOSAVE_EVERY_MS) {
+        // A backstop: validations (which save) come every few seconds at any speed seen so far.
+        saveModels('timer');
       }
     }
   } catch (e) {
@@ -264,10 +287,12 @@ const handlers = {
       post({ type: 'error', where: 'data', dataset: name, message: message(e) });
     }
   },
-  configure({ runners: specs }) {
+  configure({ runners: specs, valEvery: every }) {
     running = false;
+    if (Number.isSafeInteger(every) && every >= 1000) valEvery = every;
     freeRunners();
     generation++;
+    autosave.lastAt = performance.now(); // the first save of a run comes at its first validation
     labCache.clear();
     if (!data) throw new Error('no data set is loaded yet');
     try {
@@ -279,6 +304,12 @@ const handlers = {
     post({ type: 'configured', runners: runners.map((r) => ({ id: r.id, samples: r.samples, hash: r.session.params_hash() })) });
     post(statsMessage());
     post({ type: 'state', running: false });
+  },
+  /** Validation on a budget every `every` patterns from now on (after the first few). */
+  setValEvery({ every }) {
+    if (!Number.isSafeInteger(every) || every < 1000) throw new Error(`validation interval ${every}: expected a whole number >= 1000`);
+    valEvery = every;
+    for (const r of runners) r.nextVal = nextValAt(r.samples);
   },
   play() {
     if (!runners.length) throw new Error('no network: press Reset');
@@ -294,6 +325,7 @@ const handlers = {
     running = false;
     post({ type: 'state', running: false });
     pauseValidation();
+    saveModels('pause');
   },
   step({ n }) {
     if (!runners.length) throw new Error('no network: press Reset');
@@ -324,7 +356,7 @@ const handlers = {
       const st = r.session.teach(x, label);
       r.version++;
       results[r.id] = { loss: st.mean_loss, diverged: !!st.diverged };
-      r.samples = r.session.samples_seen();
+      r.samples = r.offset + r.session.samples_seen();
     }
     post({ type: 'taught', req, label, results, probs: predictAll(x) });
     post(statsMessage());
@@ -355,27 +387,83 @@ const handlers = {
     const r = runners.find((x) => x.id === id);
     if (!r) throw new Error(`no runner ${id}`);
     const bytes = r.session.export_model();
-    post({ type: 'exported', id, samples: r.samples, bytes }, [bytes.buffer]);
+    post({ type: 'exported', id, samples: r.samples, bytes, hash: r.session.params_hash() }, [bytes.buffer]);
   },
-  import({ id, bytes, name }) {
+  /** Loads a model file into a runner; `samples` (optional) is how many patterns it had seen. */
+  import({ id, bytes, name, samples }) {
     const r = runners.find((x) => x.id === id);
     if (!r) throw new Error('no network to load into: wait for the data set');
     running = false;
     r.session.import_model(new Uint8Array(bytes));
     r.version++;
-    r.samples = r.session.samples_seen();
+    if (Number.isSafeInteger(samples) && samples >= 0) r.offset = samples - r.session.samples_seen();
+    r.samples = r.offset + r.session.samples_seen();
     r.agg = { n: 0, loss: 0, correct: 0 };
     r.ema = null;
     r.nextPoint = (Math.floor(r.samples / POINT_EVERY) + 1) * POINT_EVERY;
     r.nextVal = nextValAt(r.samples);
     r.diverged = false;
-    valQueue.length = 0;
+    // Only this runner's validations are stale (a restored race imports both sides in turn).
+    for (let i = valQueue.length - 1; i >= 0; i--) if (valQueue[i].runner === r) valQueue.splice(i, 1);
     post({ type: 'imported', id, name, samples: r.samples, hash: r.session.params_hash() });
     post({ type: 'state', running: false });
     queueValidation(r, 'full');
     schedule();
   },
+  /** Imports the autosaved model(s) into the freshly configured run (the page matched its settings). */
+  async restore({ runs }) {
+    const db = await autosaveDb();
+    const models = await readAutosaveModels(db, runs.map((x) => x.id));
+    const missing = runs.filter((x) => !models[x.id]).map((x) => x.id);
+    if (missing.length) throw new Error(`the autosave has no model for ${missing.join(', ')}`);
+    for (const x of runs) handlers.import({ id: x.id, bytes: models[x.id], name: 'the autosaved model', samples: x.samples });
+  },
+  /** The page asks for a save (it is being hidden or closed), or turns autosave off. */
+  autosave({ enabled }) {
+    if (enabled === false) { autosave.enabled = false; return; }
+    saveModels('hidden');
+  },
 };
+
+/** The autosave database, opened once (reopened after a failure). */
+function autosaveDb() {
+  if (!autosave.db) autosave.db = openAutosave().catch((e) => { autosave.db = null; throw e; });
+  return autosave.db;
+}
+
+/**
+ * Exports every runner's model (synchronous: the weights of this moment) and writes them, with a
+ * summary, to IndexedDB (asynchronous; writes are chained, so the last export is the one kept).
+ * Nothing happens for a run that has not trained or when the same weights were saved already.
+ */
+function saveModels(reason) {
+  if (!autosave.enabled || !runners.length || !dataset || runners.every((r) => r.samples === 0)) return;
+  const key = `${generation}|${runners.map((r) => `${r.id}:${r.version}`).join(',')}`;
+  if (key === autosave.savedKey) return;
+  autosave.savedKey = key;
+  autosave.lastAt = performance.now();
+  const t0 = performance.now();
+  const models = {};
+  const runs = runners.map((r) => {
+    models[r.id] = r.session.export_model();
+    return { id: r.id, label: r.label, config: r.config, samples: r.samples, hash: r.session.params_hash(), bytes: models[r.id].length };
+  });
+  const exportMs = performance.now() - t0;
+  const meta = { version: 1, dataset, savedAt: Date.now(), reason, runs };
+  autosave.chain = autosave.chain.then(async () => {
+    const t1 = performance.now();
+    try {
+      await writeAutosave(await autosaveDb(), meta, models);
+      post({ type: 'autosaved', meta, exportMs, writeMs: performance.now() - t1 });
+    } catch (e) {
+      // Tried again at the next pause or in AUTOSAVE_EVERY_MS (it may be transient); the page
+      // says so once.
+      autosave.db = null;
+      if (autosave.savedKey === key) autosave.savedKey = `${generation}|failed`;
+      post({ type: 'autosaveFailed', message: message(e) });
+    }
+  });
+}
 
 /** FNV-1a over the bits of the drawn pixels (cache key of a drawn digit). */
 function pixelsHash(pixels) {
@@ -393,7 +481,7 @@ function labKey(r, q) {
 }
 
 const ready = init().then(
-  () => post({ type: 'ready' }),
+  (w) => { wasm = w; post({ type: 'ready' }); },
   (e) => { post({ type: 'error', where: 'wasm', message: message(e) }); throw e; },
 );
 

@@ -228,7 +228,7 @@ test('save then load restores the predictions', () => withPage(async ({ page }) 
 }));
 
 test('the URL hash restores the settings; a malformed hash shows a notice and keeps defaults', () => withPage(async ({ page }) => {
-  await openReady(page, base, '#dataset=mnist&arch=medium&opt=mk-unreg&step=0.02&mu=0.5&seed=7&race=1&sgdstep=0.005&x=seconds&lambda=eq65+eq68');
+  await openReady(page, base, '#dataset=mnist&arch=medium&opt=mk-unreg&step=0.02&mu=0.5&seed=7&race=1&sgdstep=0.005&x=seconds&lambda=eq65+eq68&val=20000');
   assert.equal(await page.inputValue('[data-testid="architecture"]'), 'medium');
   assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'mk-unreg');
   assert.equal(await page.inputValue('[data-testid="step-size"]'), '0.02');
@@ -237,6 +237,7 @@ test('the URL hash restores the settings; a malformed hash shows a notice and ke
   assert.equal(await page.inputValue('[data-testid="step-size-sgd"]'), '0.005');
   assert.equal(await page.inputValue('[data-testid="x-axis"]'), 'seconds');
   assert.equal(await page.inputValue('[data-testid="lambda"]'), 'eq65+eq68');
+  assert.equal(await page.inputValue('[data-testid="val-every"]'), '20000');
   assert.equal(await page.getAttribute('[data-testid="race"]', 'aria-pressed'), 'true');
   assert.ok(await page.isVisible('[data-testid="samples-seen-mk"]'));
   assert.match(await text(page, 'status'), /784-128-64-10, seed 7/);
@@ -248,10 +249,11 @@ test('the URL hash restores the settings; a malformed hash shows a notice and ke
   // Malformed values: a notice, the defaults kept (a fresh storage first).
   await page.evaluate(() => localStorage.clear());
   await page.goto('about:blank');
-  await openReady(page, base, '#step=abc&seed=-3&opt=adam&arch=huge&bogus=1');
+  await openReady(page, base, '#step=abc&seed=-3&opt=adam&arch=huge&bogus=1&val=7');
   const status = await text(page, 'status');
   assert.match(status, /Ignored in the address: /);
-  for (const bad of ['step=abc', 'seed=-3', 'opt=adam', 'arch=huge', 'bogus']) assert.ok(status.includes(bad), `notice names ${bad}`);
+  for (const bad of ['step=abc', 'seed=-3', 'opt=adam', 'arch=huge', 'bogus', 'val=7']) assert.ok(status.includes(bad), `notice names ${bad}`);
+  assert.equal(await page.inputValue('[data-testid="val-every"]'), '5000');
   assert.equal(await page.inputValue('[data-testid="step-size"]'), '0.01');
   assert.equal(await page.inputValue('[data-testid="seed"]'), '0');
   assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'sgd');
