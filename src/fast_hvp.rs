@@ -20,6 +20,7 @@
 //! bytes); the f64 reference reads them in separate passes. Checked against [`crate::hvp::hvp`].
 
 use crate::error::{Error, Result};
+use crate::fast_kernels::F4;
 use crate::network::Network;
 use crate::regularisation::LambdaPolicy;
 
@@ -40,98 +41,6 @@ pub struct FastHvp {
     b: Vec<Vec<f32>>,
     gam: Vec<Vec<f32>>,
     lambda: Vec<f32>,
-}
-
-/// Four f32 lanes: wasm simd128, SSE on x86_64, plain arrays elsewhere (same lanes, same order,
-/// mul then add — no FMA — so every target computes the same bits).
-#[cfg(not(any(
-    target_arch = "x86_64",
-    all(target_arch = "wasm32", target_feature = "simd128")
-)))]
-mod lanes {
-    #[derive(Clone, Copy)]
-    pub struct F4([f32; 4]);
-    impl F4 {
-        pub const ZERO: F4 = F4([0.0; 4]);
-        #[inline(always)]
-        pub fn load(c: &[f32]) -> F4 {
-            F4([c[0], c[1], c[2], c[3]])
-        }
-        /// `self + a * b`.
-        #[inline(always)]
-        pub fn mul_add(self, a: F4, b: F4) -> F4 {
-            F4([0, 1, 2, 3].map(|l| self.0[l] + a.0[l] * b.0[l]))
-        }
-        pub fn lanes(self) -> [f32; 4] {
-            self.0
-        }
-    }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod lanes {
-    use core::arch::wasm32::*;
-    #[derive(Clone, Copy)]
-    pub struct F4(v128);
-    impl F4 {
-        pub const ZERO: F4 = F4(f32x4(0.0, 0.0, 0.0, 0.0));
-        #[inline(always)]
-        pub fn load(c: &[f32]) -> F4 {
-            assert!(c.len() >= 4);
-            // SAFETY: c holds at least 4 f32; v128_load has no alignment requirement.
-            F4(unsafe { v128_load(c.as_ptr() as *const v128) })
-        }
-        #[inline(always)]
-        pub fn mul_add(self, a: F4, b: F4) -> F4 {
-            F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
-        }
-        pub fn lanes(self) -> [f32; 4] {
-            [
-                f32x4_extract_lane::<0>(self.0),
-                f32x4_extract_lane::<1>(self.0),
-                f32x4_extract_lane::<2>(self.0),
-                f32x4_extract_lane::<3>(self.0),
-            ]
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod lanes {
-    use core::arch::x86_64::*;
-    #[derive(Clone, Copy)]
-    pub struct F4(__m128);
-    impl F4 {
-        // SAFETY: SSE is part of x86_64.
-        pub const ZERO: F4 = F4(unsafe { core::mem::transmute::<[f32; 4], __m128>([0.0; 4]) });
-        #[inline(always)]
-        pub fn load(c: &[f32]) -> F4 {
-            assert!(c.len() >= 4);
-            // SAFETY: SSE is part of x86_64; c holds at least 4 f32 (unaligned load).
-            F4(unsafe { _mm_loadu_ps(c.as_ptr()) })
-        }
-        #[inline(always)]
-        pub fn mul_add(self, a: F4, b: F4) -> F4 {
-            // SAFETY: SSE is part of x86_64.
-            F4(unsafe { _mm_add_ps(self.0, _mm_mul_ps(a.0, b.0)) })
-        }
-        pub fn lanes(self) -> [f32; 4] {
-            let mut out = [0f32; 4];
-            // SAFETY: out holds 4 f32.
-            unsafe { _mm_storeu_ps(out.as_mut_ptr(), self.0) };
-            out
-        }
-    }
-}
-
-use lanes::F4;
-
-impl F4 {
-    /// `(l0 + l1) + (l2 + l3)`.
-    fn sum(self) -> f32 {
-        let l = self.lanes();
-        (l[0] + l[1]) + (l[2] + l[3])
-    }
 }
 
 /// `(w . x, n . x, w . z)` in one pass over the rows (`z` = None: `w . z` = 0): two f32x4

@@ -21,6 +21,7 @@ pub mod directions;
 pub mod error;
 pub mod fast;
 pub mod fast_hvp;
+mod fast_kernels;
 pub mod figure5;
 pub mod hvp;
 pub mod idx;

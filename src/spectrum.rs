@@ -31,6 +31,10 @@ use crate::error::{Error, Result};
 use crate::network::{hadamard, norm2_sq, Forward, Network};
 use nalgebra::DMatrix;
 
+/// Largest order `2S - s_n` of the dense matrix T the exact spectrum accepts: T then takes
+/// 134 MB (f64) and its eigensolve tens of seconds in the page. The paper's net has 1,610.
+pub const MAX_SPECTRUM_ORDER: usize = 4096;
+
 /// All nonzero eigenvalues of one pattern's Hessian, its inertia and its spectral radius.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExactSpectrum {
@@ -81,6 +85,15 @@ pub fn exact_spectrum(
     let s = off[n + 1];
     let s_n = net.sizes()[n];
     let m = 2 * s - s_n;
+    if m > MAX_SPECTRUM_ORDER {
+        return Err(Error::invalid(
+            "sizes",
+            format!(
+                "the exact spectrum needs a dense matrix of order 2S - s_n = {m} (S = {s} neurons); \
+                 at most {MAX_SPECTRUM_ORDER} is supported"
+            ),
+        ));
+    }
     let l = inverse_a(net, fw, &off);
 
     // E = A^{-T} Lambda A^{-1} = sum_k lambda_k L_k^T L_k over block rows L_k (columns < off[k+1]).

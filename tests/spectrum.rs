@@ -243,3 +243,21 @@ fn paper_radius_bounds_underestimate_the_exact_radius() {
         "a paper radius was not exceeded: ratio {smallest}"
     );
 }
+
+#[test]
+fn a_network_too_wide_for_the_dense_reduction_is_refused_with_its_order() {
+    // S = 3000 + 1100 + 2 = 4102 neurons: order 2S - s_n = 8202 > 4096 (few parameters though).
+    let net = Network::new(&[2, 3000, 1100, 2], 0.01, 0).unwrap();
+    let x0 = [0.5, -0.25];
+    let d = [1.0, 0.0];
+    let fw = net.forward(&x0);
+    let lambda = Lambdas::uniform(0.5, net.n()).unwrap();
+    let b = adjoint(&net, &fw, &d, &lambda);
+    let e = exact_spectrum(&net, &fw, &b, &lambda)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("8202") && e.contains("4096"),
+        "error should name the order 8202 and the cap 4096: {e}"
+    );
+}

@@ -14,7 +14,7 @@ import { openAutosave, readAutosaveModels, writeAutosave } from './settings.js';
 const CHUNK_MS = 35; // one training chunk (all runners together)
 const POINT_EVERY = 1000; // a curve point every this many patterns
 // Validation on a budget at these pattern counts, then every `valEvery` (the page's setting; a
-// validated image costs about a training step with the f32 kernel, so a longer interval trains faster).
+// validated image costs a forward pass of the f32 kernel, so a longer interval trains faster).
 const VAL_FIRST = [1000, 2000, 3000, 5000];
 let valEvery = 5000;
 // The budget: two windows from both halves of the test set (2,000 patterns).
