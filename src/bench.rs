@@ -151,11 +151,10 @@ pub struct CurvatureWorkload {
     /// A seeded unit direction in parameter space.
     v: Vec<f64>,
     next: usize,
-    /// The same in f32 for the fused product, and its output.
+    /// The same in f32 for the fused product (direction set in it), and its output.
     fast: FastHvp,
     inputs32: Vec<Vec<f32>>,
     labels: Vec<usize>,
-    v32: Vec<f32>,
     out32: Vec<f32>,
 }
 
@@ -202,13 +201,14 @@ impl CurvatureWorkload {
         let mut v: Vec<f64> = (0..net.num_params()).map(|_| rng.normal()).collect();
         let norm = dot(&v, &v).sqrt();
         v.iter_mut().for_each(|x| *x /= norm);
-        let fast = FastHvp::from_network(&net, policy.clone())?;
+        let mut fast = FastHvp::from_network(&net, policy.clone())?;
         let inputs32 = inputs
             .iter()
             .map(|x| x.iter().map(|&p| p as f32).collect())
             .collect();
         let labels = (0..count).map(|i| set.label(i)).collect();
-        let v32 = v.iter().map(|&p| p as f32).collect();
+        let v32: Vec<f32> = v.iter().map(|&p| p as f32).collect();
+        fast.set_direction(&v32);
         let out32 = vec![0.0; net.num_params()];
         Ok(CurvatureWorkload {
             net,
@@ -220,7 +220,6 @@ impl CurvatureWorkload {
             fast,
             inputs32,
             labels,
-            v32,
             out32,
         })
     }
@@ -249,12 +248,8 @@ impl CurvatureWorkload {
         for _ in 0..n {
             let i = self.next;
             self.next = (self.next + 1) % self.inputs32.len();
-            self.fast.hvp(
-                &self.inputs32[i],
-                self.labels[i],
-                &self.v32,
-                &mut self.out32,
-            );
+            self.fast
+                .hvp(&self.inputs32[i], self.labels[i], &mut self.out32);
             total += f64::from(self.out32[0]);
         }
         total

@@ -17,10 +17,13 @@
 //! or fixed. Layer 1's product has no zeta_0 term (zeta_0 = 0).
 //! ```
 //! Memory traffic per product: `W` and `N` read twice, the product written once (5 x the weights'
-//! bytes); the f64 reference reads them in separate passes. Checked against [`crate::hvp::hvp`].
+//! bytes); the f64 reference reads them in separate passes. Layer 1 needs neither in the backward
+//! sweep, and its forward sums only the rows of `W_1^T` and `N_1^T` (kept transposed; the direction
+//! is set once by [`FastHvp::set_direction`]) of the pattern's nonzero pixels, like [`crate::fast`].
+//! Checked against [`crate::hvp::hvp`] (tests/fast_hvp.rs).
 
 use crate::error::{Error, Result};
-use crate::fast_kernels::F4;
+use crate::fast_kernels::{sparse_columns, F4};
 use crate::network::Network;
 use crate::regularisation::LambdaPolicy;
 
@@ -33,6 +36,13 @@ pub struct FastHvp {
     /// Offset of `W_k` (index k; `[0]` unused); `beta_k` follows it.
     w_at: Vec<usize>,
     policy: LambdaPolicy,
+    /// `W_1` transposed (s_0 rows of s_1): layer 1's forward sums only the nonzero pixels' rows.
+    w1t: Vec<f32>,
+    /// The direction v (network layout) and its `N_1` block transposed ([`FastHvp::set_direction`]).
+    v: Vec<f32>,
+    n1t: Vec<f32>,
+    /// The pixels j with x_0[j] != 0.
+    nz: Vec<usize>,
     x: Vec<Vec<f32>>,
     dv: Vec<Vec<f32>>,
     zeta: Vec<Vec<f32>>,
@@ -95,7 +105,19 @@ impl FastHvp {
             w_at[k] = net.layer(k).w.start;
         }
         let zeros = || sizes.iter().map(|&s| vec![0f32; s]).collect::<Vec<_>>();
+        let l1 = net.layer(1);
+        let transpose = |m: &[f64]| {
+            let mut t = vec![0f32; m.len()];
+            for (idx, &v) in m.iter().enumerate() {
+                t[(idx % l1.cols) * l1.rows + idx / l1.cols] = v as f32;
+            }
+            t
+        };
         Ok(FastHvp {
+            w1t: transpose(&net.params[l1.w.clone()]),
+            v: vec![0.0; net.num_params()],
+            n1t: vec![0.0; l1.w.len()],
+            nz: Vec::with_capacity(sizes[0]),
             alpha: net.alpha() as f32,
             params: net.params.iter().map(|&p| p as f32).collect(),
             w_at,
@@ -121,15 +143,28 @@ impl FastHvp {
         &self.lambda
     }
 
-    /// `out = H v` for the pattern `(x0, one-hot label)`. Panics on wrong lengths or label (the
-    /// caller checks them); non-finite inputs give non-finite outputs, never a panic.
-    pub fn hvp(&mut self, x0: &[f32], label: usize, v: &[f32], out: &mut [f32]) {
+    /// Sets the direction v (the network's flat layout) of the next products. Panics on a wrong length.
+    pub fn set_direction(&mut self, v: &[f32]) {
+        assert_eq!(v.len(), self.params.len(), "direction length");
+        self.v.copy_from_slice(v);
+        let (rows, cols, w) = (self.sizes[1], self.sizes[0], self.w_at[1]);
+        for i in 0..rows {
+            for j in 0..cols {
+                self.n1t[j * rows + i] = v[w + i * cols + j];
+            }
+        }
+    }
+
+    /// `out = H v` for the pattern `(x0, one-hot label)` and the direction of
+    /// [`FastHvp::set_direction`] (zero until set). Panics on wrong lengths or label (the caller
+    /// checks them); non-finite inputs give non-finite outputs, never a panic.
+    pub fn hvp(&mut self, x0: &[f32], label: usize, out: &mut [f32]) {
         let n = self.sizes.len() - 1;
         assert_eq!(x0.len(), self.sizes[0], "input length");
         assert!(label < self.sizes[n], "label {label} >= {}", self.sizes[n]);
-        assert_eq!(v.len(), self.params.len(), "direction length");
         assert_eq!(out.len(), self.params.len(), "output length");
-        self.forward(x0, v);
+        let v = std::mem::take(&mut self.v);
+        self.forward(x0, &v);
         // Terminal conditions.
         self.lambda[n] = match &self.policy {
             LambdaPolicy::Fixed(l) => l.get(n) as f32,
@@ -161,8 +196,9 @@ impl FastHvp {
                     }
                 };
             }
-            self.backward_layer(k, v, out);
+            self.backward_layer(k, &v, out);
         }
+        self.v = v;
     }
 
     /// Eq. 1 and the 4th tetrad equation, row by row.
@@ -180,11 +216,25 @@ impl FastHvp {
                 &mut zhi[0],
                 &mut self.dv[k],
             );
+            if k == 1 {
+                // Only the nonzero pixels' rows of W_1^T and N_1^T (zeta_0 = 0): a = W x, zeta's N x.
+                self.nz.clear();
+                self.nz.extend((0..cols).filter(|&j| xin[j] != 0.0));
+                sparse_columns(&self.w1t, &self.nz, xin, xk);
+                sparse_columns(&self.n1t, &self.nz, xin, zk);
+                for i in 0..rows {
+                    let a = xk[i] + self.params[bias + i];
+                    let d = if a > 0.0 { 1.0 } else { self.alpha };
+                    xk[i] = d * a;
+                    dk[i] = d;
+                    zk[i] = d * (-zk[i] - v[bias + i]);
+                }
+                continue;
+            }
             for i in 0..rows {
                 let row = w + i * cols..w + (i + 1) * cols;
                 let (wrow, nrow) = (&self.params[row.clone()], &v[row]);
-                // (W x, N x); W zeta is zero at k = 1.
-                let (a, nx, wz) = dot3(wrow, nrow, xin, (k > 1).then_some(&zin[..]));
+                let (a, nx, wz) = dot3(wrow, nrow, xin, Some(&zin[..]));
                 let a = a + self.params[bias + i];
                 let d = if a > 0.0 { 1.0 } else { self.alpha };
                 xk[i] = d * a;

@@ -44,7 +44,8 @@ fn check(net: &Network, x0: &[f64], label: usize, policy: LambdaPolicy, seed: u6
     let x32: Vec<f32> = x0.iter().map(|&v| v as f32).collect();
     let v32: Vec<f32> = v.iter().map(|&v| v as f32).collect();
     let mut out = vec![0f32; net.num_params()];
-    fast.hvp(&x32, label, &v32, &mut out);
+    fast.set_direction(&v32);
+    fast.hvp(&x32, label, &mut out);
     let got: Vec<f64> = out.iter().map(|&v| f64::from(v)).collect();
     for k in 1..=net.n() {
         let (a, b) = (f64::from(fast.last_lambdas()[k]), lambda.get(k));
@@ -122,9 +123,12 @@ fn fused_f32_hvp_is_linear_in_the_direction() {
     );
     let sum: Vec<f32> = u.iter().zip(&w).map(|(a, b)| a + 2.0 * b).collect();
     let (mut hu, mut hw, mut hs) = (vec![0f32; p], vec![0f32; p], vec![0f32; p]);
-    fast.hvp(&x32, train.label(0), &u, &mut hu);
-    fast.hvp(&x32, train.label(0), &w, &mut hw);
-    fast.hvp(&x32, train.label(0), &sum, &mut hs);
+    fast.set_direction(&u);
+    fast.hvp(&x32, train.label(0), &mut hu);
+    fast.set_direction(&w);
+    fast.hvp(&x32, train.label(0), &mut hw);
+    fast.set_direction(&sum);
+    fast.hvp(&x32, train.label(0), &mut hs);
     let expect: Vec<f64> = hu
         .iter()
         .zip(&hw)
