@@ -74,29 +74,41 @@ try {
   try {
     console.log('chromium: index.html start-up' + (smoke ? '' : ' and time to 97 %') + ' …');
     await openReady(b.page, base);
-    const t0 = Date.now();
     await b.page.click('[data-testid="play"]');
+    const t0 = Date.now();
     await b.page.waitForSelector('body[data-first-step-ms]', { timeout: 30000 });
     result.startup = {
       load_to_ready_ms: Number(await b.page.getAttribute('body', 'data-ready-ms')),
       load_to_first_step_ms: Number(await b.page.getAttribute('body', 'data-first-step-ms')),
     };
     if (!smoke) {
-      // The small preset (the page's default), SGD at its default step, on the page's own clock.
+      // The small preset (the page's default), SGD at its default step. While training the page
+      // validates on 2,000 test images; when that reads >= 97 % the run is paused, which validates
+      // on all 10,000: that is the number that counts. Below 97 % it plays on (wall clock includes
+      // the pauses' validations).
+      const full = () => b.page.waitForFunction(() => /all 10,000/.test(document.getElementById('val-note').textContent), null, { timeout: 30000 });
+      const tries = [];
       let reached = null;
-      while (Date.now() - t0 < 90000) {
+      while (!reached && Date.now() - t0 < 120000) {
         const v = Number(await text(b.page, 'validation-accuracy'));
-        if (v >= 97) { reached = { wall_s: (Date.now() - t0) / 1000, patterns: Number(await text(b.page, 'samples-seen')), shown: v }; break; }
-        await b.page.waitForTimeout(250);
+        if (v >= 97) {
+          await b.page.click('[data-testid="play"]'); // pause
+          await full();
+          const at = { wall_s: (Date.now() - t0) / 1000, patterns: Number(await text(b.page, 'samples-seen')), budget: v,
+            full: Number(await text(b.page, 'validation-accuracy')) };
+          tries.push(at);
+          if (at.full >= 97) { reached = at; break; }
+          await b.page.click('[data-testid="play"]');
+          await b.page.waitForFunction(() => !/all 10,000/.test(document.getElementById('val-note').textContent), null, { timeout: 30000 });
+          await b.page.waitForTimeout(1000); // past the next budget validation
+        }
+        await b.page.waitForTimeout(200);
       }
-      await b.page.click('[data-testid="play"]'); // pause: the page validates on all 10,000 test images
-      await b.page.waitForFunction(() => /all 10,000/.test(document.getElementById('val-note').textContent), null, { timeout: 30000 });
       result.accuracy = {
-        small_sgd_97_wall_s: reached ? reached.wall_s : null,
-        small_sgd_97_patterns: reached ? reached.patterns : null,
-        small_sgd_shown_validation: reached ? reached.shown : null,
-        small_sgd_full_validation_at_pause: Number(await text(b.page, 'validation-accuracy')),
-        small_sgd_patterns_at_pause: Number(await text(b.page, 'samples-seen')),
+        small_sgd_97_full_wall_s: reached ? reached.wall_s : null,
+        small_sgd_97_full_patterns: reached ? reached.patterns : null,
+        small_sgd_97_full_validation: reached ? reached.full : null,
+        pauses: tries,
       };
     }
   } finally {
