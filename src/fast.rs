@@ -474,7 +474,8 @@ impl FastNet {
             }
         }
         if !fused {
-            (1..=n).for_each(|k| self.write(k, true));
+            // W_2 first: the check pass ended on it, so it is still in cache; layer 1 last.
+            (2..=n).chain([1]).for_each(|k| self.write(k, true));
         }
         true
     }
