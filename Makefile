@@ -49,11 +49,12 @@ serve: build data
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
-# The wasm-bindgen CLI of exactly the Cargo.lock version, npm packages (playwright-core, binaryen),
+# The wasm-bindgen CLI of exactly the Cargo.lock version, npm packages (playwright-core, binaryen,
+# TensorFlow.js for the benchmark),
 # Debian's Chromium and ChromeDriver.
 tools: setup
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WBG_VERSION)" ] || cargo install wasm-bindgen-cli --version $(WBG_VERSION)
-	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] && [ -d node_modules/@tensorflow/tfjs-backend-wasm ] || npm ci --no-audit --no-fund
 	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 # The full MNIST and Fashion-MNIST splits, checksum-verified (raw IDX in data/, gzip for the page in www/data/).

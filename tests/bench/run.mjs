@@ -158,3 +158,22 @@ console.log('\nratios:', JSON.stringify(t, (k, v) => (typeof v === 'number' ? Nu
 console.log('size:', JSON.stringify(result.size), 'startup:', JSON.stringify(result.startup));
 if (result.accuracy) console.log('accuracy:', JSON.stringify(result.accuracy));
 console.log(`written: ${path.relative(ROOT, file)}`);
+
+// The smoke is a test: every key of issue 6 is there, finite and positive, and the two peers
+// computed the same training (their loss traces agree).
+const bad = [];
+for (const p of result.settings.presets) {
+  for (const target of ['native', 'chromium']) {
+    const r = get(`${p}.${target}`);
+    const keys = ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'hvp', 'spectrum_ms']
+      .concat(target === 'chromium' ? ['tfjs_wasm_sgd', 'plain_js_sgd', 'roofline_sgd'] : []);
+    for (const k of keys) if (!(Number.isFinite(r[k]) && r[k] > 0)) bad.push(`${p}.${target}.${k} = ${r[k]}`);
+  }
+  const agree = get(`${p}.chromium`).peers_max_rel_loss_diff;
+  if (!(agree < 1e-4)) bad.push(`${p}: TF.js and plain-JS loss traces differ by ${agree}`);
+}
+if (!(result.size.wasm_gzip9_bytes > 0 && result.startup.load_to_first_step_ms > 0)) bad.push('size or start-up missing');
+if (bad.length) {
+  console.error(`benchmark check failed:\n  ${bad.join('\n  ')}`);
+  process.exitCode = 1;
+}
