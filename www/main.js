@@ -61,6 +61,9 @@ let autosaveProblem = false; // an autosave failure was reported in the status l
 
 // ---------- status ----------
 function setStatus(text, state = 'ok', { retry = false } = {}) {
+  // An error cancels a pending "…, validation accuracy" sentence: a late validation of an earlier
+  // load or pause must not hide it.
+  if (state === 'error') afterFull = null;
   ui.statusMsg.textContent = text;
   ui.status.dataset.state = state;
   ui.retry.hidden = !retry;

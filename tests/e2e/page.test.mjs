@@ -185,12 +185,16 @@ test('drawing shows a prediction and 10 probabilities summing to 1; teach change
   assert.ok(diff > 1e-4, `one teach step moved the probabilities by ${diff}`);
   assert.match(await text(page, 'status'), /cost before \d+\.\d+/);
   await page.waitForFunction(() => document.querySelector('[data-testid="samples-seen"]').textContent === '1');
-  // After training, the drawn 7 gets a confident answer.
+  // After two epochs the drawn 7 gets a confident answer (after a third of an epoch a quick mouse
+  // "7" can still be split between classes; measured: 0.39 at 38,000 patterns).
   await page.click('[data-testid="play"]');
-  await waitFor(async () => (await number(page, 'samples-seen')) >= 20000, 30000, '20,000 patterns');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 120000, 30000, '120,000 patterns');
   await page.click('[data-testid="play"]');
-  await waitFor(async () => { const v = await probs(page); return Math.max(...v) > 0.5 ? v : null; }, 5000, 'a confident prediction');
-  metrics.drawnSevenPredictionAfter20k = await text(page, 'prediction');
+  const samplesAtPause = await number(page, 'samples-seen');
+  let last = null;
+  await waitFor(async () => { const v = await probs(page); last = v; return Math.max(...v) > 0.5 ? v : null; }, 5000, 'a confident prediction')
+    .catch((e) => { throw new Error(`${e.message}; last probabilities ${JSON.stringify(last)} at ${samplesAtPause} patterns`); });
+  metrics.drawnSevenPredictionAfter120k = await text(page, 'prediction');
   const r = await probs(page);
   assert.ok(Math.abs(r.reduce((a, b) => a + b, 0) - 1) < 1e-3);
   await page.screenshot({ path: path.join(OUT, 'draw.png'), fullPage: true });
