@@ -553,3 +553,20 @@ impl CurvatureBench {
         Ok(s.eigenvalues.len())
     }
 }
+
+/// Computes one exact spectrum of a small fixed network (order 458) and returns its number of
+/// nonzero eigenvalues. V8 runs wasm first in a baseline tier and a running call never switches
+/// tiers, so the page's first exact spectrum of a big net would run entirely in the slow tier; the
+/// worker calls this once while the data downloads, so that the hot loops are optimised by then.
+#[wasm_bindgen]
+pub fn warm_up() -> Result<usize, JsError> {
+    let net = crate::network::Network::new(&[64, 128, 96, 10], 0.01, 1).map_err(js)?;
+    let x0: Vec<f64> = (0..64).map(|i| f64::from((i * 37) % 101) / 100.0).collect();
+    let mut d = vec![0.0; 10];
+    d[3] = 1.0;
+    let lambda = crate::cost::Lambdas::new(vec![0.5, 0.5, 0.5, 1.0], 3).map_err(js)?;
+    let fw = net.forward(&x0);
+    let b = crate::backprop::adjoint(&net, &fw, &d, &lambda);
+    let s = crate::spectrum::exact_spectrum(&net, &fw, &b, &lambda).map_err(js)?;
+    Ok(s.eigenvalues.len())
+}

@@ -338,3 +338,9 @@ fn the_lab_names_the_pattern_it_used() {
     );
     assert!(get(&r, &["pattern", "index"]).as_f64().is_some());
 }
+
+/// The worker's warm-up computes a real exact spectrum: all 2S - s_n = 458 eigenvalues nonzero.
+#[wasm_bindgen_test]
+fn warm_up_computes_the_small_exact_spectrum() {
+    assert_eq!(sifrian::wasm::warm_up().unwrap(), 2 * (128 + 96 + 10) - 10);
+}
