@@ -6,17 +6,15 @@
 // Run: node --test tests/e2e/autosave.test.mjs   (needs `make build` and `bash data/fetch.sh`)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, close, openReady, text, number, drawSeven, probs, ROOT, OUT } from './harness.mjs';
+import { serve, launch, close, openReady, text, number, drawSeven, probs, OUT, assertBuilt, waitFor, outsideRequests } from './harness.mjs';
 
 const metrics = {};
 let server, base;
 
 before(async () => {
-  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
-    assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
-  }
+  assertBuilt();
   ({ server, base } = await serve());
 });
 
@@ -37,22 +35,13 @@ async function withBrowser(fn) {
   try {
     await fn(b);
     assert.deepEqual(b.problems, [], 'page errors or console errors');
-    const outside = b.requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+    const outside = outsideRequests(b, base);
     assert.deepEqual(outside, [], 'requests left 127.0.0.1');
   } finally {
     await close(b);
   }
 }
 
-async function waitFor(fn, timeoutMs, what, everyMs = 100) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** What the autosave marker says: {samples, hash, bytes, exportMs, writeMs, savedAt} (strings). */
 const saved = (page) => page.evaluate(() => ({ ...document.querySelector('[data-testid="autosave-status"]').dataset }));

@@ -1,7 +1,8 @@
 // Shared by the e2e tests: a static server of the repository root on 127.0.0.1 (ephemeral port)
 // and Debian's Chromium through playwright-core (never a downloaded browser).
 import { createServer } from 'node:http';
-import { createReadStream, mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { createReadStream, existsSync, mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,4 +99,25 @@ export async function drawSeven(page) {
 export async function probs(page, suffix = '') {
   // One evaluate: the ten values of the same prediction.
   return page.evaluate((sfx) => Array.from({ length: 10 }, (_, i) => Number(document.querySelector(`[data-testid="prob-${i}${sfx}"]`).dataset.value)), suffix);
+}
+
+/** The build and the data every e2e file needs; a clear failure naming the missing one. */
+export function assertBuilt() {
+  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
+    assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
+  }
+}
+
+/** The requests of a browser `b` that left the server at `base` (data: and blob: are local). */
+export const outsideRequests = (b, base) => b.requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+
+/** Polls `fn` until it returns a truthy value (returned), or throws after `timeoutMs` naming `what`. */
+export async function waitFor(fn, timeoutMs, what, everyMs = 200) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

@@ -4,17 +4,15 @@
 // Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, close, openReady, text, number, drawSeven, ROOT, OUT } from './harness.mjs';
+import { serve, launch, close, openReady, text, number, drawSeven, OUT, assertBuilt, outsideRequests } from './harness.mjs';
 
 const metrics = {};
 let server, base;
 
 before(async () => {
-  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
-    assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
-  }
+  assertBuilt();
   ({ server, base } = await serve());
 });
 
@@ -29,7 +27,7 @@ async function withPage(fn, opts = {}) {
   try {
     await fn(b);
     assert.deepEqual(b.problems, [], 'page errors or console errors');
-    const outside = b.requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+    const outside = outsideRequests(b, base);
     assert.deepEqual(outside, [], 'requests left 127.0.0.1');
   } finally {
     await close(b);

@@ -3,18 +3,16 @@
 // Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, close, openReady, text, number, drawSeven, probs, ROOT, OUT } from './harness.mjs';
+import { serve, launch, close, openReady, text, number, drawSeven, probs, OUT, assertBuilt, waitFor, outsideRequests } from './harness.mjs';
 
 const metrics = {};
 let server, base;
 let failData = false; // the data-failure test turns this on
 
 before(async () => {
-  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
-    assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
-  }
+  assertBuilt();
   ({ server, base } = await serve({ fail: (p) => (failData && p.endsWith('/mnist/train-labels-idx1-ubyte.gz') ? 404 : 0) }));
 });
 
@@ -26,7 +24,7 @@ after(() => {
 
 /** Every request of the page stays on this server (or is data:/blob:). */
 function assertLocal(b) {
-  const outside = b.requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+  const outside = outsideRequests(b, base);
   assert.deepEqual(outside, [], 'requests left 127.0.0.1');
   assert.ok(b.requests.length > 5, 'requests were recorded');
 }
@@ -43,15 +41,6 @@ async function withPage(fn, opts = {}) {
   }
 }
 
-async function waitFor(fn, timeoutMs, what, everyMs = 200) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** Registers a long-task observer in the page (test only). */
 const observeLongTasks = (page) => page.evaluate(() => {

@@ -9,9 +9,9 @@
 // Run: node --test tests/e2e/soak.test.mjs   (needs `make build` and `bash data/fetch.sh`)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, close, openReady, text, number, ROOT, OUT } from './harness.mjs';
+import { serve, launch, close, openReady, text, number, OUT, assertBuilt, waitFor } from './harness.mjs';
 
 const PATTERNS = 600_000; // 10 epochs of the 60,000 training images
 const EPOCH = 60_000;
@@ -22,9 +22,7 @@ const metrics = {};
 let server, base;
 
 before(async () => {
-  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
-    assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
-  }
+  assertBuilt();
   ({ server, base } = await serve());
 });
 
@@ -34,15 +32,6 @@ after(() => {
   console.log('metrics', JSON.stringify(metrics));
 });
 
-async function waitFor(fn, timeoutMs, what, everyMs = 250) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 const memory = (page) => page.getAttribute('body', 'data-wasm-memory').then(Number);
 const hashOf = (page) => page.evaluate(() => ({ hash: document.body.dataset.paramsHash, from: document.body.dataset.paramsHashFrom }));
