@@ -61,7 +61,9 @@
 //! Measured throughput: `make bench` (README, "Performance").
 
 use crate::error::{Error, Result};
-use crate::fast_kernels::{dot4, finish, reduce_lanes, sparse_columns, sparse_update, sweep};
+use crate::fast_kernels::{
+    dot4, finish, reduce_lanes, sparse_columns, sparse_update, sweep, transpose_map,
+};
 use crate::network::{validate_architecture, Network};
 use crate::regularisation::LambdaPolicy;
 
@@ -193,10 +195,13 @@ impl FastNet {
         // W_1 is kept transposed (s_0 rows of s_1): layer 1 then touches only the columns of the
         // pattern's nonzero pixels, contiguously.
         let l1 = net.layer(1);
-        for (idx, &v) in net.params[l1.w.clone()].iter().enumerate() {
-            let (i, j) = (idx / l1.cols, idx % l1.cols);
-            params[l1.w.start + j * l1.rows + i] = v as f32;
-        }
+        transpose_map(
+            &net.params[l1.w.clone()],
+            l1.rows,
+            l1.cols,
+            &mut params[l1.w.clone()],
+            |v| v as f32,
+        );
         let per_state = || -> Vec<Vec<f32>> { sizes.iter().map(|&s| vec![0.0; s]).collect() };
         let mut fast = FastNet {
             w_at: (0..=n)
@@ -238,12 +243,9 @@ impl FastNet {
     /// The parameters in [`Network`]'s layout (`W_1` row-major like every other layer).
     pub fn params(&self) -> Vec<f32> {
         let mut p = self.params.clone();
-        let (rows, cols, w) = (self.sizes[1], self.sizes[0], self.w_at[1]);
-        for i in 0..rows {
-            for j in 0..cols {
-                p[w + i * cols + j] = self.params[w + j * rows + i];
-            }
-        }
+        let l1 = self.w_at[1]..self.b_at(1);
+        let (rows, cols) = (self.sizes[1], self.sizes[0]);
+        transpose_map(&self.params[l1.clone()], cols, rows, &mut p[l1], |v| v);
         p
     }
     /// The parameters as f64 in [`Network`]'s layout, into `out` (no allocation).
@@ -256,19 +258,15 @@ impl FastNet {
         for (o, &v) in out.iter_mut().zip(&self.params).take(l1.start) {
             *o = f64::from(v);
         }
-        // W_1 back from its transposed store, in 16 x 16 tiles (cache-friendly: this runs after
-        // every chunk of steps).
-        let (rows, cols, w) = (self.sizes[1], self.sizes[0], self.w_at[1]);
-        const T: usize = 16;
-        for i0 in (0..rows).step_by(T) {
-            for j0 in (0..cols).step_by(T) {
-                for i in i0..(i0 + T).min(rows) {
-                    for j in j0..(j0 + T).min(cols) {
-                        out[w + i * cols + j] = f64::from(self.params[w + j * rows + i]);
-                    }
-                }
-            }
-        }
+        // W_1 back from its transposed store (this runs after every chunk of steps).
+        let (rows, cols) = (self.sizes[1], self.sizes[0]);
+        transpose_map(
+            &self.params[l1.clone()],
+            cols,
+            rows,
+            &mut out[l1],
+            f64::from,
+        );
     }
     pub fn sizes(&self) -> &[usize] {
         &self.sizes

@@ -23,7 +23,7 @@
 //! Checked against [`crate::hvp::hvp`] (tests/fast_hvp.rs).
 
 use crate::error::{Error, Result};
-use crate::fast_kernels::{sparse_columns, F4};
+use crate::fast_kernels::{sparse_columns, transpose_map, F4};
 use crate::network::Network;
 use crate::regularisation::LambdaPolicy;
 
@@ -106,15 +106,12 @@ impl FastHvp {
         }
         let zeros = || sizes.iter().map(|&s| vec![0f32; s]).collect::<Vec<_>>();
         let l1 = net.layer(1);
-        let transpose = |m: &[f64]| {
-            let mut t = vec![0f32; m.len()];
-            for (idx, &v) in m.iter().enumerate() {
-                t[(idx % l1.cols) * l1.rows + idx / l1.cols] = v as f32;
-            }
-            t
-        };
+        let mut w1t = vec![0f32; l1.w.len()];
+        transpose_map(&net.params[l1.w.clone()], l1.rows, l1.cols, &mut w1t, |v| {
+            v as f32
+        });
         Ok(FastHvp {
-            w1t: transpose(&net.params[l1.w.clone()]),
+            w1t,
             v: vec![0.0; net.num_params()],
             n1t: vec![0.0; l1.w.len()],
             nz: Vec::with_capacity(sizes[0]),
@@ -148,11 +145,7 @@ impl FastHvp {
         assert_eq!(v.len(), self.params.len(), "direction length");
         self.v.copy_from_slice(v);
         let (rows, cols, w) = (self.sizes[1], self.sizes[0], self.w_at[1]);
-        for i in 0..rows {
-            for j in 0..cols {
-                self.n1t[j * rows + i] = v[w + i * cols + j];
-            }
-        }
+        transpose_map(&v[w..w + rows * cols], rows, cols, &mut self.n1t, |x| x);
     }
 
     /// `out = H v` for the pattern `(x0, one-hot label)` and the direction of

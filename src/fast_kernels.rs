@@ -297,3 +297,28 @@ pub(crate) fn dot4(w: &[f32], cols: usize, x: &[f32]) -> [f32; 4] {
     }
     finish(lanes, w, cols, x)
 }
+
+/// `dst[j * rows + i] = f(src[i * cols + j])`: the row-major `rows x cols` matrix `src`, transposed
+/// into `dst`, in 16 x 16 tiles (cache-friendly both ways). Layer 1's weights are kept transposed.
+pub(crate) fn transpose_map<S: Copy, D>(
+    src: &[S],
+    rows: usize,
+    cols: usize,
+    dst: &mut [D],
+    f: impl Fn(S) -> D,
+) {
+    assert!(
+        src.len() == rows * cols && dst.len() == rows * cols,
+        "matrix sizes"
+    );
+    const T: usize = 16;
+    for i0 in (0..rows).step_by(T) {
+        for j0 in (0..cols).step_by(T) {
+            for i in i0..(i0 + T).min(rows) {
+                for j in j0..(j0 + T).min(cols) {
+                    dst[j * rows + i] = f(src[i * cols + j]);
+                }
+            }
+        }
+    }
+}

@@ -4,25 +4,12 @@
 // deletes it; without IndexedDB the page says so once and trains anyway.
 // The profile is persistent (harness launch()), so IndexedDB outlives the page as in a browser.
 // Run: node --test tests/e2e/autosave.test.mjs   (needs `make build` and `bash data/fetch.sh`)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { serve, launch, close, openReady, text, number, drawSeven, probs, OUT, assertBuilt, waitFor, outsideRequests } from './harness.mjs';
+import { launch, close, openReady, text, number, drawSeven, probs, waitFor, outsideRequests, e2eSuite } from './harness.mjs';
 
-const metrics = {};
-let server, base;
-
-before(async () => {
-  assertBuilt();
-  ({ server, base } = await serve());
-});
-
-after(() => {
-  server.close();
-  writeFileSync(path.join(OUT, 'e2e-metrics-autosave.json'), JSON.stringify(metrics, null, 2) + '\n');
-  console.log('metrics', JSON.stringify(metrics));
-});
+let base;
+const metrics = e2eSuite('e2e-metrics-autosave.json', (b) => { base = b; });
 
 /** Page errors and console errors of `page` go into `problems`. */
 function watch(page, problems) {

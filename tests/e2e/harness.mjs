@@ -1,8 +1,9 @@
 // Shared by the e2e tests: a static server of the repository root on 127.0.0.1 (ephemeral port)
 // and Debian's Chromium through playwright-core (never a downloaded browser).
 import { createServer } from 'node:http';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,4 +121,26 @@ export async function waitFor(fn, timeoutMs, what, everyMs = 200) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * The set-up of an e2e file: before its tests, checks the build and serves ROOT (`opts` as for
+ * `serve`) and hands the server's URL to `onBase`; after them, stops the server and writes the
+ * returned metrics object to test-output/`file` (and prints it).
+ */
+export function e2eSuite(file, onBase, opts = {}) {
+  const metrics = {};
+  let server;
+  before(async () => {
+    assertBuilt();
+    let base;
+    ({ server, base } = await serve(opts));
+    onBase(base);
+  });
+  after(() => {
+    server.close();
+    writeFileSync(path.join(OUT, file), JSON.stringify(metrics, null, 2) + '\n');
+    console.log('metrics', JSON.stringify(metrics));
+  });
+  return metrics;
 }

@@ -2,25 +2,13 @@
 // Eq. 62, inertia and radius both ways, the directions table, the slider, the cache, responsiveness
 // on the paper's net, 360 px. Times to the exact spectrum go to test-output/e2e-metrics-lab.json.
 // Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, close, openReady, text, number, drawSeven, OUT, assertBuilt, outsideRequests } from './harness.mjs';
+import { launch, close, openReady, text, number, drawSeven, OUT, outsideRequests, e2eSuite } from './harness.mjs';
 
-const metrics = {};
-let server, base;
-
-before(async () => {
-  assertBuilt();
-  ({ server, base } = await serve());
-});
-
-after(() => {
-  server.close();
-  writeFileSync(path.join(OUT, 'e2e-metrics-lab.json'), JSON.stringify(metrics, null, 2) + '\n');
-  console.log('metrics', JSON.stringify(metrics));
-});
+let base;
+const metrics = e2eSuite('e2e-metrics-lab.json', (b) => { base = b; });
 
 async function withPage(fn, opts = {}) {
   const b = await launch(opts);

@@ -1,25 +1,16 @@
 // End-to-end tests of the page in Debian's Chromium: data, training, race, draw pad, teach,
 // save/load, URL settings, long tasks, and that no request leaves 127.0.0.1.
 // Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, close, openReady, text, number, drawSeven, probs, OUT, assertBuilt, waitFor, outsideRequests } from './harness.mjs';
+import { launch, close, openReady, text, number, drawSeven, probs, OUT, waitFor, outsideRequests, e2eSuite } from './harness.mjs';
 
-const metrics = {};
-let server, base;
+let base;
 let failData = false; // the data-failure test turns this on
-
-before(async () => {
-  assertBuilt();
-  ({ server, base } = await serve({ fail: (p) => (failData && p.endsWith('/mnist/train-labels-idx1-ubyte.gz') ? 404 : 0) }));
-});
-
-after(() => {
-  server.close();
-  writeFileSync(path.join(OUT, 'e2e-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-  console.log('metrics', JSON.stringify(metrics));
+const metrics = e2eSuite('e2e-metrics.json', (b) => { base = b; }, {
+  fail: (p) => (failData && p.endsWith('/mnist/train-labels-idx1-ubyte.gz') ? 404 : 0),
 });
 
 /** Every request of the page stays on this server (or is data:/blob:). */

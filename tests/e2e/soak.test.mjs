@@ -7,30 +7,19 @@
 // accuracy; a save/load round trip with the same parameters; the tab answers a click within 1 s.
 // The numbers are printed and written to test-output/e2e-metrics-soak.json.
 // Run: node --test tests/e2e/soak.test.mjs   (needs `make build` and `bash data/fetch.sh`)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve, launch, close, openReady, text, number, OUT, assertBuilt, waitFor } from './harness.mjs';
+import { launch, close, openReady, text, number, OUT, waitFor, e2eSuite } from './harness.mjs';
 
 const PATTERNS = 600_000; // 10 epochs of the 60,000 training images
 const EPOCH = 60_000;
 const POINT_EVERY = 1000; // www/worker.js: a curve point every 1,000 patterns
 const VAL_EVERY = 60_000; // the page's setting (#val=60000): a budget validation every epoch
 
-const metrics = {};
-let server, base;
-
-before(async () => {
-  assertBuilt();
-  ({ server, base } = await serve());
-});
-
-after(() => {
-  server.close();
-  writeFileSync(path.join(OUT, 'e2e-metrics-soak.json'), JSON.stringify(metrics, null, 2) + '\n');
-  console.log('metrics', JSON.stringify(metrics));
-});
+let base;
+const metrics = e2eSuite('e2e-metrics-soak.json', (b) => { base = b; });
 
 
 const memory = (page) => page.getAttribute('body', 'data-wasm-memory').then(Number);
