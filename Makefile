@@ -1,6 +1,6 @@
 # The two commands of README.md: `make serve` and `make test`. Every step installs what is
 # missing first and skips itself when it is already done.
-.PHONY: test serve setup tools data build unit wasm-test e2e lint fuzz-smoke bench bench-smoke
+.PHONY: test serve setup tools data build unit wasm-test e2e lint fuzz-smoke bench bench-smoke explore-properties
 
 PORT ?= 8000
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p}' Cargo.lock)
@@ -24,6 +24,10 @@ wasm-test: tools
 # The page end to end in headless Chromium, on the real data.
 e2e: build data
 	npm run test:e2e
+
+# The property tests with SEEDS (default 100) seeds besides CI's fixed one (minutes; not in `test`).
+explore-properties:
+	bash tests/explore_properties.sh
 
 # The fuzz targets (model file, IDX, inspect case) for 20 s each from their seeds; fails on any crash.
 fuzz-smoke:

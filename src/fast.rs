@@ -43,7 +43,10 @@
 //! a non-finite input or state shows in `x` after the forward pass (an Inf/NaN in x_k makes every
 //! entry of a_{k+1} non-finite, so it reaches x_n); with finite x, `|b_{k-1}|_inf <=
 //! s_k B_k |d_k .* b_k|_inf + lambda_{k-1}|x_{k-1}|_inf` bounds every adjoint (and every partial
-//! sum of its accumulation) from the top one, lambda_{k-1} <= sqrt(s_k)|d_k .* b0_k|_inf/||d_{k-1}||_inf;
+//! sum of its accumulation) from the top one, lambda_{k-1} <= sqrt(s_k)|d_k .* b0_k|_inf/||d_{k-1}||_inf
+//! (the sums before `.* d_{k-1}` are bounded too: `||d_{k-1}||_inf` may be tiny; when lambda_{k-1}
+//! itself would leave f32's range, as with a leak slope near f32's smallest normal, the adjoint
+//! forms `d_{k-1} .* lambda_{k-1}` in f64 first, which is at most `||d_k .* b0_k||`);
 //! and `|u_k|, |eta_k| <= |g_k| / mu` for MK with mu > 0 (t_k, s_k <= 1/mu), `= |g_k|` for SGD.
 //! When these bounds keep every update below LIMIT the single fused sweep runs: no check inside it
 //! can fail. MK with mu = 0 and Newton divide by `ng_k` of a lower layer, which no bound
@@ -509,12 +512,14 @@ impl FastNet {
                     FastLambdas::Fixed(l) => f64::from(l[k - 1]),
                     FastLambdas::Eq65 { .. } => s.sqrt() * e0b / dm,
                 };
+                // The sums over rows, before `.* d_{k-1}`, stay below LIMIT too (dm may be tiny).
+                let (sum0, sum) = (SAFE * s * wb * e0b, SAFE * s * wb * eb);
                 (e0b, eb) = (
                     SAFE * dm * s * wb * e0b,
                     SAFE * dm * (s * wb * eb + lam * self.xmax[k - 1]),
                 );
                 let fits = |v: f64, on: bool| !on || v <= LIMIT; // NaN fails
-                if !(fits(e0b, need0) && fits(eb, reg)) {
+                if !(fits(e0b.max(sum0), need0) && fits(eb.max(sum), reg)) {
                     return false;
                 }
             }
@@ -600,14 +605,21 @@ impl FastNet {
             (false, true) => sweep::<1, true>(wk, cols, e, acc, r, x),
             (false, false) => sweep::<1, false>(wk, cols, e, acc, r, x),
         }
-        let lam = self.lambda[k - 1] as f32;
+        // lambda_{k-1} of Eq. 65 grows like 1/alpha when every unit of layer k-1 leaks, so
+        // `lambda x` can leave f32's range where `d .* (lambda x)` does not (d_j lambda <=
+        // ||d_k .* b0_k||): then d_j lambda is formed first, in f64. Otherwise the usual order.
+        let lam = self.lambda[k - 1];
+        let small = lam <= LIMIT && lam * self.xmax[k - 1] <= LIMIT;
         let (d, x) = (&self.dv[k - 1], &self.x[k - 1]);
         for j in 0..cols {
             if need0 {
                 e0lo[k - 1][j] *= d[j]; // d_{k-1} .* b0_{k-1}
             }
-            if reg {
-                elo[k - 1][j] = d[j] * (elo[k - 1][j] - lam * x[j]); // d_{k-1} .* b_{k-1}
+            if reg && small {
+                elo[k - 1][j] = d[j] * (elo[k - 1][j] - lam as f32 * x[j]); // d_{k-1} .* b_{k-1}
+            } else if reg {
+                let dl = (f64::from(d[j]) * lam) as f32;
+                elo[k - 1][j] = d[j] * elo[k - 1][j] - dl * x[j];
             }
         }
     }

@@ -451,3 +451,47 @@ fn layer_one_skips_zero_pixels_without_changing_the_step() {
     let back = FastNet::from_network(&fast.to_network()).unwrap();
     assert_eq!(back.params(), fast.params(), "params -> network -> params");
 }
+
+/// A leak slope in f32's subnormal range with every unit of layer 1 leaking: lambda_1 of Eq. 65
+/// (`||d_2 .* b0_2|| / alpha`) exceeds f32's range while `d_1 .* lambda_1 x_1` does not. The
+/// fused step once formed `lambda_1 x_1` in f32 (Inf) after writing layers 3 and 2; now it
+/// agrees with the f64 reference.
+#[test]
+fn a_leak_slope_below_f32_normals_still_trains_like_the_reference() {
+    let (train, test) = fixtures();
+    let alpha = f64::from(1e-40f32);
+    let runs: Vec<Trainer> = [false, true]
+        .into_iter()
+        .map(|fast| {
+            let config = TrainConfig {
+                sizes: vec![784, 8, 6, 10],
+                alpha,
+                seed: 2,
+                method: mk(0.5, GradientSource::Regularised),
+                step: 0.05,
+                lambda: EQ65,
+                fast,
+            };
+            let mut t = Trainer::new(config, Rc::clone(&train), Rc::clone(&test)).unwrap();
+            let mut p = t.network().params.clone();
+            let beta1 = t.network().layer(1).b.clone();
+            p[beta1].fill(-100.0); // a_1 < 0 for every pixel pattern: d_1 = alpha everywhere
+            t.set_params(&p).unwrap();
+            t
+        })
+        .collect();
+    let [mut reference, mut fast] = <[Trainer; 2]>::try_from(runs).ok().unwrap();
+    assert!(fast.config().fast && !reference.config().fast);
+    for s in 0..20 {
+        let (r, f) = (reference.step(1).unwrap(), fast.step(1).unwrap());
+        assert!(!r.diverged, "reference step {s} diverged");
+        assert!(
+            !f.diverged,
+            "f32 step {s} rejected (lambda_1 = {:?})",
+            f.lambda
+        );
+    }
+    let p32: Vec<f32> = fast.network().params.iter().map(|&v| v as f32).collect();
+    let rel = rel_diff(&p32, &reference.network().params);
+    assert!(rel < 1e-4, "relative parameter difference {rel:e}");
+}
