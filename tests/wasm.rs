@@ -344,3 +344,59 @@ fn the_lab_names_the_pattern_it_used() {
 fn warm_up_computes_the_small_exact_spectrum() {
     assert_eq!(sifrian::wasm::warm_up().unwrap(), 2 * (128 + 96 + 10) - 10);
 }
+
+/// Not a check: the profile behind the MK-vs-SGD ratio of README "Performance", in Chromium.
+/// `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm -- --include-ignored --nocapture profile`
+/// prints patterns/s of the paper's net (500 MNIST patterns) for SGD and MK in the fused and
+/// the two-pass schedule: the second adjoint column (b0 for Eq. 65's lambdas beside b) costs
+/// 2 of the 6 flops per weight of W_2..W_n, the two-pass schedule one more read of them.
+#[wasm_bindgen_test]
+#[ignore]
+fn profile_of_the_fused_schedules() {
+    use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
+    let ds = sifrian::data::Dataset::from_idx(
+        include_bytes!("fixtures/mnist-train-images-500-idx3-ubyte"),
+        include_bytes!("fixtures/mnist-train-labels-500-idx1-ubyte"),
+    )
+    .unwrap();
+    let inputs: Vec<Vec<f32>> = (0..ds.len())
+        .map(|i| {
+            let mut x = vec![0f32; 784];
+            pixels_to_input(ds.pixels(i), &mut x);
+            x
+        })
+        .collect();
+    let net = sifrian::network::Network::new(&[784, 512, 256, 32, 10], 0.01, 1).unwrap();
+    let eq65 = FastLambdas::Eq65 {
+        white: true,
+        eq68: false,
+    };
+    let mk = |mu, unregularised| FastMethod::Mk { mu, unregularised };
+    let cases = [
+        ("SGD (1 column), fused", FastMethod::Sgd, false),
+        ("SGD, two-pass", FastMethod::Sgd, true),
+        ("unreg. MK mu=1 (1 column), fused", mk(1.0, true), false),
+        ("damped MK mu=1 (2 columns), fused", mk(1.0, false), false),
+        ("damped MK mu=1, two-pass", mk(1.0, false), true),
+        (
+            "MK as printed mu=0 (2 columns, two-pass)",
+            mk(0.0, false),
+            false,
+        ),
+    ];
+    for rep in 0..3 {
+        for (name, method, two_pass) in &cases {
+            let mut fast = FastNet::from_network(&net).unwrap();
+            fast.set_two_pass(*two_pass);
+            const STEPS: usize = 3000;
+            let start = js_sys::Date::now();
+            for s in 0..STEPS {
+                let i = s % inputs.len();
+                let out = fast.train_step(&inputs[i], ds.label(i), method, &eq65, 1e-5);
+                assert!(!out.diverged, "{name}: step {s} rejected");
+            }
+            let rate = STEPS as f64 / (js_sys::Date::now() - start) * 1000.0;
+            console_log!("rep {rep} {name:42} {rate:8.0} patterns/s");
+        }
+    }
+}
