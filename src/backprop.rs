@@ -10,7 +10,8 @@
 //! `b(k-1)` must read k = 2..n, and the single lambda of the paper becomes lambda_k per layer.
 
 use crate::cost::Lambdas;
-use crate::network::{hadamard, transpose_times, Forward, Network};
+use crate::linalg::{hadamard, transpose_times};
+use crate::network::{Forward, Network};
 
 /// The adjoint `b[k]`, k = 1..n (`b[0]` is empty: b_0 is never needed).
 pub fn adjoint(net: &Network, fw: &Forward, d: &[f64], lambda: &Lambdas) -> Vec<Vec<f64>> {
@@ -24,7 +25,7 @@ pub fn adjoint(net: &Network, fw: &Forward, d: &[f64], lambda: &Lambdas) -> Vec<
         .collect();
     // Eq. 19, second line, k = n-1..1.
     for k in (1..n).rev() {
-        let db = hadamard(&fw.d[k + 1], &b[k + 1]);
+        let db = hadamard(&fw.fprime[k + 1], &b[k + 1]);
         let mut bk = transpose_times(net.w(k + 1), &db, net.layer(k + 1).cols);
         for (v, x) in bk.iter_mut().zip(&fw.x[k]) {
             *v -= lambda.get(k) * x;
@@ -36,7 +37,11 @@ pub fn adjoint(net: &Network, fw: &Forward, d: &[f64], lambda: &Lambdas) -> Vec<
 
 /// `g_k = -(d_k .* b_k)` for one layer k >= 1: the bias gradient, Eq. 20.
 pub fn bias_gradient(fw: &Forward, b: &[Vec<f64>], k: usize) -> Vec<f64> {
-    fw.d[k].iter().zip(&b[k]).map(|(dk, bk)| -dk * bk).collect()
+    fw.fprime[k]
+        .iter()
+        .zip(&b[k])
+        .map(|(dk, bk)| -dk * bk)
+        .collect()
 }
 
 /// The flat gradient of J_R (Eq. 20): `G_k = g_k x_{k-1}^T`, `g_k`, in the network's layout.

@@ -12,11 +12,12 @@
 //!   reference, and the exact nonzero spectrum of one pattern.
 
 use crate::backprop::adjoint;
-use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::fast_hvp::FastHvp;
+use crate::fast::hvp::FastHvp;
 use crate::hvp::hvp;
-use crate::network::{dot, Network};
+use crate::io::data::Dataset;
+use crate::linalg::dot;
+use crate::network::Network;
 use crate::regularisation::{plain_adjoint, LambdaPolicy};
 use crate::rng::Rng;
 use crate::spectrum::{exact_spectrum, ExactSpectrum};

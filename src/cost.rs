@@ -9,7 +9,8 @@
 //! (Newton, MK). Without a white layer set lambda_0 = 0.
 
 use crate::error::{Error, Result};
-use crate::network::{norm2_sq, Forward};
+use crate::linalg::norm2_sq;
+use crate::network::Forward;
 
 /// The regularisation weights `lambda_0..lambda_n`, all finite and >= 0.
 #[derive(Debug, Clone, PartialEq)]

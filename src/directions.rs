@@ -20,7 +20,8 @@
 use crate::backprop::{bias_gradient, outer_into};
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
-use crate::network::{norm2_sq, Forward, Network};
+use crate::linalg::{norm2_sq, ratio};
+use crate::network::{Forward, Network};
 
 /// The sign of the output-bias term of Eq. 35.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,15 +40,6 @@ pub enum GradientSource {
     /// The gradient of the plain loss `1/2||d - x_n||^2` (non-regularised adjoint b0), rescaled by the
     /// same formulas with ng_k from b0: the **unregularised-gradient variant**, not the paper's formula.
     Unregularised,
-}
-
-/// `num / den`, with 0 for `den == 0` (then the layer's gradient is zero and so is its direction).
-fn ratio(num: f64, den: f64) -> f64 {
-    if den == 0.0 {
-        0.0
-    } else {
-        num / den
-    }
 }
 
 /// Layer k's part of a direction. Every direction here is rank one per layer:
@@ -103,7 +95,7 @@ pub fn newton_factors(
                 NewtonSign::Printed => 1.0,
             };
             for (i, e) in eta.iter_mut().enumerate() {
-                *e += s * (d[i] - fw.x[n][i]) / fw.d[n][i];
+                *e += s * (d[i] - fw.x[n][i]) / fw.fprime[n][i];
             }
         }
         let u = g.iter().map(|gi| scale * gi).collect();

@@ -16,7 +16,8 @@
 
 use crate::backprop::outer_into;
 use crate::cost::Lambdas;
-use crate::network::{hadamard, matvec, transpose_times, Forward, Network};
+use crate::linalg::{hadamard, matvec, transpose_times};
+use crate::network::{Forward, Network};
 
 /// `H v` for one pattern, given its forward pass and the adjoint `b` of J_R at the same lambdas.
 /// `v` has the network's flat layout (its length is the caller's responsibility).
@@ -31,7 +32,7 @@ pub fn hvp(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas, v: &[f
         let wz = matvec(net.w(k), &zeta[k - 1]);
         let nx = matvec(nk(k), &fw.x[k - 1]);
         let zk = (0..wz.len())
-            .map(|i| fw.d[k][i] * (wz[i] - nx[i] - etak(k)[i]))
+            .map(|i| fw.fprime[k][i] * (wz[i] - nx[i] - etak(k)[i]))
             .collect();
         zeta.push(zk);
     }
@@ -41,8 +42,8 @@ pub fn hvp(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas, v: &[f
     gamma[n] = zeta[n].iter().map(|z| -lambda.get(n) * z).collect();
     for k in (1..n).rev() {
         let cols = net.layer(k + 1).cols;
-        let dg = hadamard(&fw.d[k + 1], &gamma[k + 1]);
-        let db = hadamard(&fw.d[k + 1], &b[k + 1]);
+        let dg = hadamard(&fw.fprime[k + 1], &gamma[k + 1]);
+        let db = hadamard(&fw.fprime[k + 1], &b[k + 1]);
         let wt = transpose_times(net.w(k + 1), &dg, cols);
         let nt = transpose_times(nk(k + 1), &db, cols);
         gamma[k] = (0..cols)
@@ -54,11 +55,11 @@ pub fn hvp(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas, v: &[f
     let mut out = vec![0.0; net.num_params()];
     for k in 1..=n {
         let layer = net.layer(k);
-        let dg = hadamard(&fw.d[k], &gamma[k]);
+        let dg = hadamard(&fw.fprime[k], &gamma[k]);
         let hw = &mut out[layer.w.clone()];
         outer_into(hw, &dg, &fw.x[k - 1]);
         if k >= 2 {
-            let db = hadamard(&fw.d[k], &b[k]);
+            let db = hadamard(&fw.fprime[k], &b[k]);
             for (row, &dbi) in hw.chunks_exact_mut(layer.cols).zip(&db) {
                 for (h, &z) in row.iter_mut().zip(&zeta[k - 1]) {
                     *h += dbi * z;

@@ -13,28 +13,29 @@
 //! Layers, bottom up: [`network`] → [`cost`], [`backprop`] → [`hvp`], [`regularisation`],
 //! [`directions`] → [`paper_spectrum`], [`spectrum`] → [`inspect`] (the CLI's JSON case).
 
+// The paper's mathematics, in f64, one module per formula.
 pub mod backprop;
-pub mod bench;
 pub mod cost;
-pub mod data;
 pub mod directions;
-pub mod error;
-pub mod fast;
-pub mod fast_hvp;
-mod fast_kernels;
-pub mod figure5;
 pub mod hvp;
-pub mod idx;
-pub mod inspect;
-pub mod lab;
-pub mod model_file;
+pub mod linalg;
 pub mod network;
 pub mod paper_spectrum;
-pub mod plot;
 pub mod regularisation;
-pub mod rng;
 pub mod spectrum;
+
+// Around it: the fast f32 path, files and data, the trainer, the lab's reports, charts.
+pub mod bench;
+pub mod catalog;
+pub mod error;
+pub mod fast;
+pub mod io;
+pub mod lab;
+pub mod plot;
+pub mod rng;
 pub mod train;
+
+// The page's face (the command line's is src/cli/).
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

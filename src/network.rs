@@ -16,6 +16,7 @@
 //! lambdas ([`crate::cost::Lambdas`]) and in the direction options, not in the network.
 
 use crate::error::{check_finite, Error, Result};
+use crate::linalg::matvec;
 use crate::rng::Rng;
 use std::ops::Range;
 
@@ -43,12 +44,12 @@ pub struct Network {
 }
 
 /// The states of one forward pass, indexed as in the paper: `x[k]` for k = 0..n, `a[k]` and
-/// `d[k] = F'(a_k)` for k = 1..n (`a[0]` and `d[0]` are empty).
+/// `fprime[k] = F'(a_k)` for k = 1..n (`a[0]` and `fprime[0]` are empty).
 #[derive(Debug, Clone)]
 pub struct Forward {
     pub a: Vec<Vec<f64>>,
     pub x: Vec<Vec<f64>>,
-    pub d: Vec<Vec<f64>>,
+    pub fprime: Vec<Vec<f64>>,
 }
 
 impl Forward {
@@ -231,13 +232,13 @@ impl Network {
         let mut fw = Forward {
             a: vec![Vec::new(); n + 1],
             x: Vec::with_capacity(n + 1),
-            d: vec![Vec::new(); n + 1],
+            fprime: vec![Vec::new(); n + 1],
         };
         fw.x.push(x0.to_vec());
         for k in 1..=n {
             let a = affine(self.w(k), self.beta(k), &fw.x[k - 1]);
             fw.x.push(a.iter().map(|&v| self.activation(v)).collect());
-            fw.d[k] = a.iter().map(|&v| self.derivative(v)).collect();
+            fw.fprime[k] = a.iter().map(|&v| self.derivative(v)).collect();
             fw.a[k] = a;
         }
         fw
@@ -251,54 +252,4 @@ pub fn affine(w: &[f64], beta: &[f64], v: &[f64]) -> Vec<f64> {
         *o += b;
     }
     out
-}
-
-/// `W v` for row-major W with `v.len()` columns.
-pub fn matvec(w: &[f64], v: &[f64]) -> Vec<f64> {
-    w.chunks_exact(v.len()).map(|row| dot(row, v)).collect()
-}
-
-/// `W^T u` for row-major W with `u.len()` rows of `cols` columns.
-pub fn transpose_times(w: &[f64], u: &[f64], cols: usize) -> Vec<f64> {
-    let mut out = vec![0.0; cols];
-    for (i, &ui) in u.iter().enumerate() {
-        for (o, &wij) in out.iter_mut().zip(&w[i * cols..(i + 1) * cols]) {
-            *o += wij * ui;
-        }
-    }
-    out
-}
-
-/// `a . b` with four interleaved partial sums (lanes i mod 4), added as `(s0 + s1) + (s2 + s3)`,
-/// then the tail: a fixed order, so the same bits on every target, and it lets the compiler use
-/// SIMD registers.
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a4, b4) = (a[..n].chunks_exact(4), b[..n].chunks_exact(4));
-    let (ta, tb) = (a4.remainder(), b4.remainder());
-    let mut s = [0.0f64; 4];
-    for (x, y) in a4.zip(b4) {
-        for l in 0..4 {
-            s[l] += x[l] * y[l];
-        }
-    }
-    let mut total = (s[0] + s[1]) + (s[2] + s[3]);
-    for (x, y) in ta.iter().zip(tb) {
-        total += x * y;
-    }
-    total
-}
-
-pub fn norm2_sq(a: &[f64]) -> f64 {
-    dot(a, a)
-}
-
-/// `||a||_inf`.
-pub fn norm_inf(a: &[f64]) -> f64 {
-    a.iter().fold(0.0, |m, v| m.max(v.abs()))
-}
-
-/// Element-wise product `u .* v`.
-pub fn hadamard(u: &[f64], v: &[f64]) -> Vec<f64> {
-    u.iter().zip(v).map(|(a, b)| a * b).collect()
 }

@@ -14,7 +14,8 @@
 
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
-use crate::network::{hadamard, norm2_sq, norm_inf, Forward};
+use crate::linalg::{hadamard, norm2_sq, norm_inf};
+use crate::network::Forward;
 use crate::regularisation::scaled_adjoint_norms;
 
 /// The two families of Eq. 62, each ascending.
@@ -31,7 +32,7 @@ pub struct Eq62Families {
 pub fn eq62_families(fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<Eq62Families> {
     let n = fw.n();
     let mut family1: Vec<f64> = (1..=n)
-        .flat_map(|k| fw.d[k].iter().map(move |dk| lambda.get(k) * dk * dk))
+        .flat_map(|k| fw.fprime[k].iter().map(move |dk| lambda.get(k) * dk * dk))
         .collect();
     let mut family2 = Vec::new();
     for k in 2..=n {
@@ -42,7 +43,7 @@ pub fn eq62_families(fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<E
                 "Eq. 62's second family divides by the hidden lambdas; it is undefined for lambda = 0",
             ));
         }
-        let v = -norm2_sq(&hadamard(&fw.d[k], &b[k])) / l;
+        let v = -norm2_sq(&hadamard(&fw.fprime[k], &b[k])) / l;
         family2.extend(std::iter::repeat_n(v, fw.x[k - 1].len()));
     }
     family1.sort_by(f64::total_cmp);
@@ -72,10 +73,10 @@ impl Figure5Curves {
                 ),
             ));
         }
-        let dk = norm_inf(&fw.d[k]);
+        let dk = norm_inf(&fw.fprime[k]);
         Ok(Figure5Curves {
             slope: dk * dk,
-            numerator: norm2_sq(&hadamard(&fw.d[k + 1], &b0[k + 1])),
+            numerator: norm2_sq(&hadamard(&fw.fprime[k + 1], &b0[k + 1])),
         })
     }
 
@@ -111,9 +112,9 @@ pub fn paper_radius(fw: &Forward, b0: &[Vec<f64>]) -> PaperRadius {
     let n = fw.n();
     let db = scaled_adjoint_norms(fw, b0);
     let hidden = (1..n)
-        .map(|k| db[k + 1] * norm_inf(&fw.d[k]))
+        .map(|k| db[k + 1] * norm_inf(&fw.fprime[k]))
         .fold(0.0, f64::max);
-    let dn = norm_inf(&fw.d[n]);
+    let dn = norm_inf(&fw.fprime[n]);
     PaperRadius {
         eq66: hidden.max(dn * dn),
         eq69: hidden.max(norm2_sq(&b0[n]).sqrt() * dn),

@@ -1,7 +1,7 @@
 //! Charts drawn with plotters, generic over the drawing backend: SVG strings natively (the CLI), a
-//! canvas in the page. Nothing here computes; it draws what the trainer and [`crate::figure5`] give.
+//! canvas in the page. Nothing here computes; it draws what the trainer and [`crate::lab::figure5`] give.
 
-use crate::figure5::{log_grid, ExactPoint, Figure5};
+use crate::lab::figure5::{log_grid, ExactPoint, Figure5};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

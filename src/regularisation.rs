@@ -10,7 +10,8 @@
 use crate::backprop::adjoint;
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
-use crate::network::{hadamard, norm2_sq, norm_inf, Forward, Network};
+use crate::linalg::{hadamard, norm2_sq, norm_inf};
+use crate::network::{Forward, Network};
 
 /// Where the lambdas of a step come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +81,7 @@ pub fn scaled_adjoint_norms(fw: &Forward, b: &[Vec<f64>]) -> Vec<f64> {
             if k == 0 {
                 0.0
             } else {
-                norm2_sq(&hadamard(&fw.d[k], &b[k])).sqrt()
+                norm2_sq(&hadamard(&fw.fprime[k], &b[k])).sqrt()
             }
         })
         .collect()
@@ -96,10 +97,10 @@ pub fn optimal_lambdas(fw: &Forward, b0: &[Vec<f64>], white: bool, eq68: bool) -
         l[0] = db[1]; // Eq. 65 for the white layer: ||F'||_inf = 1 (identity)
     }
     for k in 1..n {
-        l[k] = db[k + 1] / norm_inf(&fw.d[k]); // Eq. 65
+        l[k] = db[k + 1] / norm_inf(&fw.fprime[k]); // Eq. 65
     }
     l[n] = if eq68 {
-        norm2_sq(&b0[n]).sqrt() / norm_inf(&fw.d[n]) // Eq. 68
+        norm2_sq(&b0[n]).sqrt() / norm_inf(&fw.fprime[n]) // Eq. 68
     } else {
         1.0
     };

@@ -28,7 +28,8 @@
 
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
-use crate::network::{hadamard, norm2_sq, Forward, Network};
+use crate::linalg::{hadamard, norm2_sq};
+use crate::network::{Forward, Network};
 use nalgebra::DMatrix;
 
 /// Largest order `2S - s_n` of the dense matrix T the exact spectrum accepts: T then takes
@@ -64,7 +65,7 @@ fn inverse_a(net: &Network, fw: &Forward, off: &[usize]) -> DMatrix<f64> {
     for k in 2..=net.n() {
         let (rows, cols) = (net.sizes()[k], net.sizes()[k - 1]);
         // D_k W_k as an s_k x s_{k-1} matrix.
-        let dw = DMatrix::from_fn(rows, cols, |i, j| fw.d[k][i] * net.w(k)[i * cols + j]);
+        let dw = DMatrix::from_fn(rows, cols, |i, j| fw.fprime[k][i] * net.w(k)[i * cols + j]);
         let prev = l.view((off[k - 1], 0), (cols, off[k])).into_owned();
         let block = dw * prev;
         l.view_mut((off[k], 0), (rows, off[k])).copy_from(&block);
@@ -110,7 +111,7 @@ pub fn exact_spectrum(
     let mut r = vec![0.0; s];
     for k in 1..=n {
         let q = (1.0 + norm2_sq(&fw.x[k - 1])).sqrt();
-        for (i, dk) in fw.d[k].iter().enumerate() {
+        for (i, dk) in fw.fprime[k].iter().enumerate() {
             r[off[k] + i] = dk * q;
         }
     }
@@ -126,7 +127,7 @@ pub fn exact_spectrum(
         let x = &fw.x[k - 1];
         let xx = norm2_sq(x);
         let q = (1.0 + xx).sqrt();
-        let db = hadamard(&fw.d[k], &b[k]);
+        let db = hadamard(&fw.fprime[k], &b[k]);
         let p: Vec<f64> = db.iter().map(|v| v / q).collect();
         let beta = norm2_sq(&db);
         let lprev = l.view((off[k - 1], 0), (x.len(), s)); // block row k-1 of A^{-1}

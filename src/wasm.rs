@@ -2,9 +2,9 @@
 //! library, and turns every error into a JS `Error` whose message names the bad value. JS owns
 //! the clock and the loop; everything here does a bounded amount of work.
 
-use crate::data::Dataset;
 use crate::error::Error;
-use crate::model_file;
+use crate::io::data::Dataset;
+use crate::io::model_file;
 use crate::plot::{draw_curves as draw, CurvePoint, Series, XAxis};
 use crate::regularisation::LambdaPolicy;
 use crate::train::{probabilities, Method, TrainConfig, Trainer};
@@ -167,7 +167,7 @@ impl JsConfig {
             alpha: self.alpha,
             seed: u64::from(self.seed),
             method,
-            step: self.step,
+            step_size: self.step,
             lambda,
             fast: self.fast,
         })
@@ -277,7 +277,7 @@ impl Session {
     }
 
     pub fn set_step(&mut self, step: f64) -> Result<(), JsError> {
-        self.trainer.set_step(step).map_err(js)
+        self.trainer.set_step_size(step).map_err(js)
     }
 
     pub fn samples_seen(&self) -> f64 {
@@ -315,7 +315,7 @@ struct LabRequest {
 #[wasm_bindgen]
 impl Session {
     /// The Sifrian lab for one pattern: Figure 5's curves, the exact spectrum, Eq. 62's counts and
-    /// values, the radius formulas, a verdict and the directions table (see `lab::LabReport`).
+    /// values, the radius formulas, a verdict and the directions table (see `lab::report::LabReport`).
     /// Costs one exact spectrum: run it in a worker for big nets.
     pub fn lab(&self, request: JsValue) -> Result<JsValue, JsError> {
         let r: LabRequest = serde_wasm_bindgen::from_value(request)
@@ -373,7 +373,7 @@ impl Session {
         let base = t.lambdas_for(&x0, &d).map_err(js)?;
         let eq68 = matches!(t.config().lambda, LambdaPolicy::Eq65 { eq68: true, .. });
         let mu = r.mu.unwrap_or(1.0);
-        let step = r.step.unwrap_or(t.config().step);
+        let step = r.step.unwrap_or(t.config().step_size);
         if let Some(l) = r.lambda {
             if !(l.is_finite() && l > 0.0) {
                 return Err(JsError::new(&format!(
@@ -381,7 +381,7 @@ impl Session {
                 )));
             }
         }
-        let report = crate::lab::lab_report(
+        let report = crate::lab::report::lab_report(
             t.network(),
             &x0,
             &d,
@@ -417,14 +417,14 @@ struct PatternInfo {
 #[derive(serde::Serialize)]
 struct LabAnswer {
     #[serde(flatten)]
-    report: crate::lab::LabReport,
+    report: crate::lab::report::LabReport,
     pattern: PatternInfo,
 }
 
 /// Draws Figure 5 (the `figure5` object of a lab report) on a canvas. Main thread only.
 #[wasm_bindgen]
 pub fn draw_figure5(canvas: web_sys::HtmlCanvasElement, figure5: JsValue) -> Result<(), JsError> {
-    let fig: crate::figure5::Figure5 = serde_wasm_bindgen::from_value(figure5)
+    let fig: crate::lab::figure5::Figure5 = serde_wasm_bindgen::from_value(figure5)
         .map_err(|e| JsError::new(&format!("figure5: {e}")))?;
     let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| JsError::new("canvas: no 2D context"))?;

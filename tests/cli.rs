@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use sifrian::inspect::{flatten, Case as CaseFile};
+use sifrian::lab::inspect::{flatten, Case as CaseFile};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -35,7 +35,8 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 }
 
 fn flat(v: &Value, sizes: &[usize]) -> Vec<f64> {
-    let layers: Vec<sifrian::inspect::LayerParams> = serde_json::from_value(v.clone()).unwrap();
+    let layers: Vec<sifrian::lab::inspect::LayerParams> =
+        serde_json::from_value(v.clone()).unwrap();
     flatten("output", sizes, &layers).unwrap()
 }
 

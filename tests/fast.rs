@@ -1,9 +1,9 @@
 //! The fast f32 step (`src/fast.rs`) against the f64 reference `Trainer`, its bits, its guard.
 mod common;
 use common::mnist_fixtures;
-use sifrian::data::Dataset;
 use sifrian::directions::GradientSource;
 use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
+use sifrian::io::data::Dataset;
 use sifrian::network::Network;
 use sifrian::regularisation::LambdaPolicy;
 use sifrian::rng::Rng;
@@ -59,7 +59,7 @@ fn against_reference(
         alpha: 0.01,
         seed: 5,
         method: method.clone(),
-        step,
+        step_size: step,
         lambda: lambda.clone(),
         fast: false,
     };
@@ -342,7 +342,7 @@ fn bench_fast_paper_net() {
                 alpha: 0.01,
                 seed: 1,
                 method: method.clone(),
-                step,
+                step_size: step,
                 lambda: EQ65,
                 fast: false,
             };
@@ -468,7 +468,7 @@ fn a_leak_slope_below_f32_normals_still_trains_like_the_reference() {
                 alpha,
                 seed: 2,
                 method: mk(0.5, GradientSource::Regularised),
-                step: 0.05,
+                step_size: 0.05,
                 lambda: EQ65,
                 fast,
             };

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use sifrian::backprop::adjoint;
 use sifrian::cost::Lambdas;
-use sifrian::fast_hvp::FastHvp;
+use sifrian::fast::hvp::FastHvp;
 use sifrian::hvp::hvp;
 use sifrian::network::Network;
 use sifrian::regularisation::{plain_adjoint, LambdaPolicy};

@@ -1,8 +1,8 @@
 //! The IDX reader and the data set on the committed fixtures (tests/fixtures/README.md), on
 //! corrupted copies of them, and, when `make data` has run, on the full official files.
 
-use sifrian::data::Dataset;
-use sifrian::idx;
+use sifrian::io::data::Dataset;
+use sifrian::io::idx;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> Vec<u8> {

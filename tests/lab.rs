@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 use sifrian::backprop::adjoint;
-use sifrian::lab::{compare_directions, paper_radius_for, verdict};
+use sifrian::lab::report::{compare_directions, paper_radius_for, verdict};
 use sifrian::paper_spectrum::{eq62_families, paper_radius};
 use sifrian::regularisation::plain_adjoint;
 use sifrian::spectrum::exact_spectrum;

@@ -27,11 +27,11 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::Value;
-use sifrian::data::Dataset;
 use sifrian::directions::GradientSource;
-use sifrian::idx;
-use sifrian::inspect::{inspect_json, Case};
-use sifrian::model_file::{export, fnv1a64, import, read_header, MAGIC, VERSION};
+use sifrian::io::data::Dataset;
+use sifrian::io::idx;
+use sifrian::io::model_file::{export, fnv1a64, import, read_header, MAGIC, VERSION};
+use sifrian::lab::inspect::{inspect_json, Case};
 use sifrian::network::{param_count, Network};
 use sifrian::regularisation::LambdaPolicy;
 use sifrian::train::{Method, TrainConfig, Trainer};
@@ -984,7 +984,7 @@ fn run_trainer(case: &TrainCase, cov: &mut Coverage) -> Result<(), TestCaseError
         alpha: case.alpha,
         seed: case.seed,
         method,
-        step: case.step,
+        step_size: case.step,
         lambda,
         fast: case.fast,
     };
@@ -1079,8 +1079,8 @@ fn run_trainer(case: &TrainCase, cov: &mut Coverage) -> Result<(), TestCaseError
                 }
             },
             Op::SetStep(step) => {
-                let r = main.set_step(*step);
-                let rt = twin.set_step(*step);
+                let r = main.set_step_size(*step);
+                let rt = twin.set_step_size(*step);
                 let in_range = !main.config().fast || (*step as f32).is_finite();
                 prop_assert_eq!(r.is_ok(), step.is_finite() && *step > 0.0 && in_range);
                 prop_assert_eq!(r.is_ok(), rt.is_ok());
@@ -1141,7 +1141,7 @@ fn a_huge_step_diverges_and_leaves_the_parameters_alone() {
             alpha: 0.01,
             seed: 3,
             method: Method::Sgd,
-            step: if fast { 1e36 } else { 1e300 }, // f32 holds at most 3.4e38
+            step_size: if fast { 1e36 } else { 1e300 }, // f32 holds at most 3.4e38
             lambda: LambdaPolicy::Eq65 {
                 white: true,
                 eq68: false,
@@ -1226,7 +1226,7 @@ fn settings_beyond_f32_are_rejected_on_the_fast_path() {
             alpha: 0.001,
             seed: 0,
             method,
-            step,
+            step_size: step,
             lambda,
             fast: true,
         };

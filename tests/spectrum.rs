@@ -94,7 +94,10 @@ fn one_layer_net_has_eigenvalues_fprime_squared_times_one_plus_input_norm() {
     let c = Case::random(&[4, 3], 0.1, 5, 1.0, 0.8);
     let fw = c.net.forward(&c.x0);
     let xx = dot(&c.x0, &c.x0);
-    let mut expected: Vec<f64> = fw.d[1].iter().map(|d| 0.8 * d * d * (1.0 + xx)).collect();
+    let mut expected: Vec<f64> = fw.fprime[1]
+        .iter()
+        .map(|d| 0.8 * d * d * (1.0 + xx))
+        .collect();
     expected.sort_by(f64::total_cmp);
     assert_close(
         "n = 1 eigenvalues",

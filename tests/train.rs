@@ -2,8 +2,8 @@
 mod common;
 use common::*;
 use sifrian::backprop::adjoint;
-use sifrian::data::Dataset;
 use sifrian::directions::{mk, GradientSource};
+use sifrian::io::data::Dataset;
 use sifrian::regularisation::{plain_adjoint, LambdaPolicy};
 use sifrian::train::{Method, TrainConfig, Trainer};
 use std::rc::Rc;
@@ -19,7 +19,7 @@ fn config(method: Method, step: f64) -> TrainConfig {
         alpha: 0.01,
         seed: 7,
         method,
-        step,
+        step_size: step,
         lambda: LambdaPolicy::Eq65 {
             white: true,
             eq68: false,
@@ -210,7 +210,7 @@ fn a_step_that_would_diverge_is_rejected_and_the_parameters_are_kept() {
         "parameters unchanged after the rejected step"
     );
     // A sane step size afterwards trains again.
-    t.set_step(0.01).unwrap();
+    t.set_step_size(0.01).unwrap();
     let ok = t.step(10).unwrap();
     assert!(!ok.diverged && ok.steps == 10);
     assert_ne!(t.network().params, before);

@@ -266,7 +266,7 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
 #[wasm_bindgen_test]
 fn the_f32_path_gives_the_native_bits_in_the_browser() {
     use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
-    let train = sifrian::data::Dataset::from_idx(
+    let train = sifrian::io::data::Dataset::from_idx(
         include_bytes!("fixtures/mnist-train-images-500-idx3-ubyte"),
         include_bytes!("fixtures/mnist-train-labels-500-idx1-ubyte"),
     )
@@ -288,7 +288,7 @@ fn the_f32_path_gives_the_native_bits_in_the_browser() {
             );
         }
         let bytes: Vec<u8> = fast.params().iter().flat_map(|p| p.to_le_bytes()).collect();
-        sifrian::model_file::fnv1a64(&bytes)
+        sifrian::io::model_file::fnv1a64(&bytes)
     };
     assert_eq!(run(FastMethod::Sgd, 0.01), 0xf8d3_4343_e521_17d9, "SGD");
     assert_eq!(
@@ -354,7 +354,7 @@ fn warm_up_computes_the_small_exact_spectrum() {
 #[ignore]
 fn profile_of_the_fused_schedules() {
     use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
-    let ds = sifrian::data::Dataset::from_idx(
+    let ds = sifrian::io::data::Dataset::from_idx(
         include_bytes!("fixtures/mnist-train-images-500-idx3-ubyte"),
         include_bytes!("fixtures/mnist-train-labels-500-idx1-ubyte"),
     )

@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sifrian::data::Dataset;
-use sifrian::idx;
+use sifrian::io::data::Dataset;
+use sifrian::io::idx;
 
 fn one_line(e: &sifrian::Error) {
     let msg = e.to_string();

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sifrian::model_file::{export, fnv1a64, import, read_header};
+use sifrian::io::model_file::{export, fnv1a64, import, read_header};
 
 fn one_line(e: &sifrian::Error) {
     let msg = e.to_string();

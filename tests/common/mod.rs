@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use sifrian::cost::Lambdas;
-use sifrian::data::Dataset;
+use sifrian::io::data::Dataset;
 use sifrian::network::Network;
 use sifrian::rng::Rng;
 use std::ops::{Add, Mul, Sub};

@@ -12,14 +12,15 @@
 
 use crate::backprop::adjoint;
 use crate::cost::loss;
-use crate::data::Dataset;
 use crate::directions::{
     check_damping, gradient_factors, mk_factors, newton_factors, GradientSource, NewtonSign,
     RankOne,
 };
 use crate::error::{Error, Result};
 use crate::fast::{FastLambdas, FastMethod, FastNet};
-use crate::network::{norm_inf, validate_architecture, Forward, Network};
+use crate::io::data::Dataset;
+use crate::linalg::{argmax, norm_inf};
+use crate::network::{validate_architecture, Forward, Network};
 use crate::regularisation::{plain_adjoint, LambdaPolicy};
 use crate::rng::Rng;
 use std::rc::Rc;
@@ -119,8 +120,8 @@ pub struct TrainConfig {
     pub alpha: f64,
     pub seed: u64,
     pub method: Method,
-    /// The constant step (learning rate), > 0.
-    pub step: f64,
+    /// The constant step size (learning rate), > 0.
+    pub step_size: f64,
     /// Where MK's and Newton's lambdas come from (SGD ignores it).
     pub lambda: LambdaPolicy,
     /// Train with the fused f32 kernel ([`crate::fast`]) instead of the f64 reference path.
@@ -150,10 +151,10 @@ impl TrainConfig {
                 ),
             ));
         }
-        if !(self.step.is_finite() && self.step > 0.0) {
+        if !(self.step_size.is_finite() && self.step_size > 0.0) {
             return Err(Error::invalid(
                 "step",
-                format!("must be a finite number > 0, got {}", self.step),
+                format!("must be a finite number > 0, got {}", self.step_size),
             ));
         }
         if let Method::Mk { mu, .. } = self.method {
@@ -162,10 +163,10 @@ impl TrainConfig {
         if self.fast {
             // The f32 path needs every setting representable in f32.
             let f32_ok = |v: f64| (v as f32).is_finite();
-            if !f32_ok(self.step) {
+            if !f32_ok(self.step_size) {
                 return Err(Error::invalid(
                     "step",
-                    format!("{} is beyond f32's range (the fast path)", self.step),
+                    format!("{} is beyond f32's range (the fast path)", self.step_size),
                 ));
             }
             if let Method::Mk { mu, .. } = self.method {
@@ -279,13 +280,6 @@ impl Accumulator {
             lambda: self.lambda,
         }
     }
-}
-
-/// Index of the largest entry (first one on ties).
-pub fn argmax(v: &[f64]) -> usize {
-    v.iter()
-        .enumerate()
-        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
 }
 
 /// Largest parameter magnitude a step may produce; beyond it a later step could overflow.
@@ -405,9 +399,9 @@ impl Trainer {
     }
 
     /// Changes the step size of the following steps.
-    pub fn set_step(&mut self, step: f64) -> Result<()> {
+    pub fn set_step_size(&mut self, step_size: f64) -> Result<()> {
         let mut c = self.config.clone();
-        c.step = step;
+        c.step_size = step_size;
         c.validate(self.train.input_size())?;
         self.config = c;
         Ok(())
@@ -485,7 +479,7 @@ impl Trainer {
     /// `params -= step * direction`, unless some parameter could become NaN/Inf: then nothing is
     /// written and `false` is returned.
     fn apply(&mut self, fw: &Forward, layers: &[RankOne]) -> bool {
-        let step = self.config.step;
+        let step = self.config.step_size;
         let n = self.net.n();
         let mut growth = vec![(0.0, 0.0); n + 1];
         for k in 1..=n {
@@ -540,9 +534,13 @@ impl Trainer {
             for (o, &v) in f.x0.iter_mut().zip(&self.x0) {
                 *o = v as f32;
             }
-            let out =
-                f.net
-                    .train_step(&f.x0, label, &f.method, &f.lambdas, self.config.step as f32);
+            let out = f.net.train_step(
+                &f.x0,
+                label,
+                &f.method,
+                &f.lambdas,
+                self.config.step_size as f32,
+            );
             if out.diverged {
                 return None;
             }
@@ -627,7 +625,7 @@ impl Trainer {
                     .zip(&d)
                     .map(|(&x, t)| (t - f64::from(x)).powi(2))
                     .sum();
-                let best = (0..out.len()).fold(0, |b, j| if out[j] > out[b] { j } else { b });
+                let best = argmax(out);
                 (best, 0.5 * l)
             } else {
                 self.test.input_into(i, &mut x0);

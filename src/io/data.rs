@@ -1,6 +1,6 @@
 //! Labelled image data sets in the MNIST layout (MNIST, Fashion-MNIST): an IDX3 file of images
 //! (`count x rows x cols` unsigned bytes) and an IDX1 file of labels (`count` bytes, each 0..9),
-//! see [`crate::idx`].
+//! see [`crate::io::idx`].
 //!
 //! The pixels stay bytes (a 60,000-image set is 47 MB, not 376 MB of f64); a pattern is turned into
 //! the network's input only when it is used: `x_0 = pixel / 255` in [0, 1], and the target `d` is
@@ -10,7 +10,7 @@
 //! [`Dataset::load`] reads the files `data/fetch.sh` writes, on native targets only.
 
 use crate::error::{Error, Result};
-use crate::idx;
+use crate::io::idx;
 use crate::network::MAX_PARAMS;
 
 /// Images and their labels, checked: equal counts, every label below [`Dataset::CLASSES`].
@@ -38,7 +38,7 @@ fn within(ctx: &str, e: Error) -> Error {
 
 impl Dataset {
     /// Number of classes: labels are 0..9 and targets have this length.
-    pub const CLASSES: usize = 10;
+    pub const CLASSES: usize = crate::catalog::CLASSES;
 
     /// From the bytes of an IDX3 images file and an IDX1 labels file. Checks the dimensions
     /// (images 3-D with rows, cols >= 1 and at most [`MAX_PARAMS`] pixels; labels 1-D), that both

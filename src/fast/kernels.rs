@@ -1,4 +1,4 @@
-//! The inner loops of the f32 kernels ([`crate::fast`], [`crate::fast_hvp`]): row sweeps,
+//! The inner loops of the f32 kernels ([`crate::fast`], [`crate::fast::hvp`]): row sweeps,
 //! dot products and the sparse layer-1 passes, with explicit wasm simd128 / SSE paths where
 //! LLVM's auto-vectorisation falls short. Every path keeps the same lanes and the same order of
 //! operations, and never fuses a multiply-add, so native and wasm builds give the same bits.

@@ -11,7 +11,8 @@ use crate::cost::{cost, loss, Lambdas};
 use crate::directions::{flatten, gradient_factors, mk, newton, relative_residual, NewtonSign};
 use crate::error::Result;
 use crate::hvp::hvp;
-use crate::network::{dot, norm2_sq, Network};
+use crate::linalg::{dot, norm2_sq};
+use crate::network::Network;
 use crate::paper_spectrum::{Eq62Families, PaperRadius};
 use crate::regularisation::plain_adjoint;
 use crate::spectrum::ExactSpectrum;
@@ -173,7 +174,7 @@ pub fn verdict(
             String::new()
         }
     };
-    let values_match = crate::network::norm_inf(&[max_exact - max_fam, min_exact - min_fam])
+    let values_match = crate::linalg::norm_inf(&[max_exact - max_fam, min_exact - min_fam])
         <= 1e-9 * exact.radius.max(f64::MIN_POSITIVE);
     if values_match {
         out.push_str(&format!(
@@ -221,7 +222,7 @@ pub fn paper_radius_for(radius: &PaperRadius, eq68: bool) -> (f64, &'static str)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LabReport {
     /// Figure 5's curves, the current lambda_k and the exact spectrum there (no sweep).
-    pub figure5: crate::figure5::Figure5,
+    pub figure5: crate::lab::figure5::Figure5,
     /// lambda_0..lambda_n used (the base with lambda_k replaced by the current value).
     pub lambdas: Vec<f64>,
     pub families: Eq62Families,
@@ -248,7 +249,7 @@ pub fn lab_report(
     step: f64,
 ) -> Result<LabReport> {
     let now = lambda_now.unwrap_or_else(|| base.get(layer.min(base.n())));
-    let figure5 = crate::figure5::figure5(net, x0, d, layer, base, now, &[])?;
+    let figure5 = crate::lab::figure5::figure5(net, x0, d, layer, base, now, &[])?;
     let mut l = base.as_slice().to_vec();
     l[layer] = now;
     let lambda = Lambdas::new(l, net.n())?;

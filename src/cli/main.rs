@@ -10,16 +10,16 @@ fn main() -> std::process::ExitCode {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
-mod bench_cli;
+mod bench;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
 
     use clap::{Args, Parser, Subcommand, ValueEnum};
     use indicatif::{ProgressBar, ProgressStyle};
-    use sifrian::data::Dataset;
-    use sifrian::figure5::{figure5, log_grid};
-    use sifrian::inspect::{inspect_json, Case};
+    use sifrian::io::data::Dataset;
+    use sifrian::lab::figure5::{figure5, log_grid};
+    use sifrian::lab::inspect::{inspect_json, Case};
     use sifrian::plot::{curves_svg, figure5_svg, CurvePoint, Series};
     use sifrian::regularisation::{optimal_lambdas, plain_adjoint, LambdaPolicy};
     use sifrian::train::{Method, TrainConfig, Trainer};
@@ -44,7 +44,7 @@ mod cli {
     enum Command {
         /// Measure patterns/s of every optimiser, HVPs/s, the exact spectrum's time and the
         /// memory-streaming limit on real MNIST (the native half of `make bench`).
-        Bench(crate::bench_cli::BenchArgs),
+        Bench(crate::bench::BenchArgs),
         /// Read one case (JSON) and print the paper's quantities and the exact spectrum as one JSON object.
         Inspect {
             /// The case file (format in README.md); `-` reads standard input.
@@ -262,7 +262,7 @@ mod cli {
             alpha: common.net.alpha,
             seed: common.net.seed,
             method,
-            step,
+            step_size: step,
             lambda: opt.policy(n.max(1))?,
             fast: common.f32,
         })
@@ -443,7 +443,7 @@ mod cli {
 
     fn cli(cli: Cli) -> Result<String, String> {
         match cli.command {
-            Command::Bench(args) => crate::bench_cli::run(&args),
+            Command::Bench(args) => crate::bench::run(&args),
             Command::Inspect { case } => {
                 let text = if case == "-" {
                     std::io::read_to_string(std::io::stdin())
@@ -578,7 +578,7 @@ mod cli {
                     alpha,
                     seed,
                     method: Method::Sgd,
-                    step: 0.01,
+                    step_size: 0.01,
                     lambda: LambdaPolicy::Eq65 {
                         white: true,
                         eq68: false,

@@ -63,12 +63,14 @@
 //! bit (tests/fast.rs: golden hashes, measured equal natively and in wasm with and without simd128).
 //! Measured throughput: `make bench` (README, "Performance").
 
+pub mod hvp;
+mod kernels;
+
 use crate::error::{Error, Result};
-use crate::fast_kernels::{
-    dot4, finish, reduce_lanes, sparse_columns, sparse_update, sweep, transpose_map,
-};
+use crate::linalg::{argmax, ratio};
 use crate::network::{validate_architecture, Network};
 use crate::regularisation::LambdaPolicy;
+use kernels::{dot4, finish, reduce_lanes, sparse_columns, sparse_update, sweep, transpose_map};
 
 /// Largest parameter magnitude a step may produce (f32 overflows at 3.4e38).
 pub const LIMIT: f64 = 1e30;
@@ -153,7 +155,7 @@ pub struct FastNet {
     nz: Vec<usize>,
 }
 
-/// `v` in `[0, 255]` pixels to the input `x_0 = v / 255` (as [`crate::data::Dataset::input_into`]).
+/// `v` in `[0, 255]` pixels to the input `x_0 = v / 255` (as [`crate::io::data::Dataset::input_into`]).
 pub fn pixels_to_input(pixels: &[u8], out: &mut [f32]) {
     for (o, &p) in out.iter_mut().zip(pixels) {
         *o = f32::from(p) / 255.0;
@@ -174,14 +176,6 @@ fn max_abs(v: &[f32]) -> f64 {
 
 fn sum_sq(v: &[f32]) -> f64 {
     v.iter().map(|&a| f64::from(a) * f64::from(a)).sum()
-}
-
-fn ratio(num: f64, den: f64) -> f64 {
-    if den == 0.0 {
-        0.0
-    } else {
-        num / den
-    }
 }
 
 impl FastNet {
@@ -333,7 +327,7 @@ impl FastNet {
         }
         self.forward(x0);
         let out = &self.x[n];
-        let best = (0..out.len()).fold(0, |b, i| if out[i] > out[b] { i } else { b });
+        let best = argmax(out);
         for i in 0..out.len() {
             self.e0[n][i] = f32::from(u8::from(i == label)) - out[i]; // b0_n = d - x_n
         }

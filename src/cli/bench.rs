@@ -13,7 +13,7 @@ use clap::Args;
 use sifrian::bench::{
     roofline_patterns_per_s, without_zero_pixels, CurvatureWorkload, StreamProbe,
 };
-use sifrian::data::Dataset;
+use sifrian::io::data::Dataset;
 use sifrian::network::{param_count, Network};
 use sifrian::regularisation::LambdaPolicy;
 use sifrian::train::{Method, TrainConfig, Trainer};
@@ -162,7 +162,7 @@ fn preset(
             alpha: 0.01,
             seed: 0,
             method: Method::from_name(opt, None).map_err(|e| e.to_string())?,
-            step,
+            step_size: step,
             lambda: policy.clone(),
             fast: true,
         };

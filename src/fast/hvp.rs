@@ -22,8 +22,8 @@
 //! is set once by [`FastHvp::set_direction`]) of the pattern's nonzero pixels, like [`crate::fast`].
 //! Checked against [`crate::hvp::hvp`] (tests/fast_hvp.rs).
 
+use super::kernels::{sparse_columns, transpose_map, F4};
 use crate::error::{Error, Result};
-use crate::fast_kernels::{sparse_columns, transpose_map, F4};
 use crate::network::Network;
 use crate::regularisation::LambdaPolicy;
 

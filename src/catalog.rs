@@ -1,0 +1,162 @@
+//! The facts the page and the command line share, written once: the architecture presets, the
+//! optimizer table (name, labels, default step size, whether the damping mu applies) and the size
+//! limits. The command line reads them directly; the page reads them from the wasm export
+//! `catalog()` (src/wasm.rs), so neither keeps a copy.
+
+use crate::network::MAX_PARAMS;
+use crate::spectrum::MAX_SPECTRUM_ORDER;
+use serde::Serialize;
+
+/// A named architecture s_0..s_n.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Preset {
+    /// The key the page's URL and `sifrian bench --presets` use.
+    pub name: &'static str,
+    pub sizes: &'static [usize],
+}
+
+/// The page's architecture presets, smallest first; `paper` is the paper's MNIST network (section 6).
+pub const PRESETS: [Preset; 3] = [
+    Preset {
+        name: "small",
+        sizes: &[784, 64, 10],
+    },
+    Preset {
+        name: "medium",
+        sizes: &[784, 128, 64, 10],
+    },
+    Preset {
+        name: "paper",
+        sizes: &[784, 512, 256, 32, 10],
+    },
+];
+
+/// The preset called `name`.
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+/// One optimizer as the page and the command line offer it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OptimizerInfo {
+    /// The name `train::Method::from_name`, `--optimizer` and the page use.
+    pub name: &'static str,
+    /// Its label in the page's menu.
+    pub label: &'static str,
+    /// Its short label in legends and readouts.
+    pub short: &'static str,
+    /// The step size the page starts it with (and `sifrian bench` measures it at).
+    pub default_step_size: f64,
+    /// Whether the damping mu of Eq. 42 applies (default 1).
+    pub uses_mu: bool,
+}
+
+/// Every optimizer, in the order the page lists them.
+pub const OPTIMIZERS: [OptimizerInfo; 5] = [
+    OptimizerInfo {
+        name: "sgd",
+        label: "SGD",
+        short: "SGD",
+        default_step_size: 0.01,
+        uses_mu: false,
+    },
+    OptimizerInfo {
+        name: "mk",
+        label: "MK as printed (Eq. 40)",
+        short: "MK",
+        default_step_size: 0.001,
+        uses_mu: false,
+    },
+    OptimizerInfo {
+        name: "mk-damped",
+        label: "damped MK (Eq. 42)",
+        short: "MK damped",
+        default_step_size: 0.03,
+        uses_mu: true,
+    },
+    OptimizerInfo {
+        name: "mk-unreg",
+        label: "MK, unregularised-gradient variant",
+        short: "MK unreg. variant",
+        default_step_size: 0.03,
+        uses_mu: true,
+    },
+    OptimizerInfo {
+        name: "newton",
+        label: "Newton (Eq. 35)",
+        short: "Newton",
+        default_step_size: 0.001,
+        uses_mu: false,
+    },
+];
+
+/// The optimizer called `name`.
+pub fn optimizer(name: &str) -> Option<&'static OptimizerInfo> {
+    OPTIMIZERS.iter().find(|o| o.name == name)
+}
+
+/// The default damping mu of Eq. 42 for the optimizers that use it.
+pub const DEFAULT_MU: f64 = 1.0;
+
+/// The number of classes (s_n) of both data sets; labels are 0..CLASSES-1.
+pub const CLASSES: usize = 10;
+
+/// Pixels per image (s_0) of both data sets: 28 x 28.
+pub const INPUT_SIZE: usize = 784;
+
+/// The largest layer the page's custom sizes accept (the engine itself limits only the
+/// parameter count, [`MAX_PARAMS`]).
+pub const MAX_LAYER_SIZE: usize = 4096;
+
+/// Everything above as one value, for the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Catalog {
+    pub presets: &'static [Preset],
+    pub optimizers: &'static [OptimizerInfo],
+    pub default_mu: f64,
+    pub classes: usize,
+    pub input_size: usize,
+    pub max_layer_size: usize,
+    pub max_params: usize,
+    pub max_spectrum_order: usize,
+}
+
+/// The catalog the page reads at start-up.
+pub fn catalog() -> Catalog {
+    Catalog {
+        presets: &PRESETS,
+        optimizers: &OPTIMIZERS,
+        default_mu: DEFAULT_MU,
+        classes: CLASSES,
+        input_size: INPUT_SIZE,
+        max_layer_size: MAX_LAYER_SIZE,
+        max_params: MAX_PARAMS,
+        max_spectrum_order: MAX_SPECTRUM_ORDER,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::Method;
+
+    #[test]
+    fn every_optimizer_name_parses_as_a_method() {
+        for o in OPTIMIZERS {
+            let mu = o.uses_mu.then_some(DEFAULT_MU);
+            assert!(
+                Method::from_name(o.name, mu).is_ok(),
+                "{} does not parse",
+                o.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_preset_has_the_data_sets_input_and_output_sizes() {
+        for p in PRESETS {
+            assert_eq!(p.sizes[0], INPUT_SIZE, "{}: s_0", p.name);
+            assert_eq!(p.sizes[p.sizes.len() - 1], CLASSES, "{}: s_n", p.name);
+        }
+    }
+}
