@@ -218,6 +218,13 @@ pub fn paper_radius_for(radius: &PaperRadius, eq68: bool) -> (f64, &'static str)
     }
 }
 
+/// The paper's radius formula the verdict compares against, by name (`"Eq. 66"` or `"Eq. 69"`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RadiusClaim {
+    pub formula: &'static str,
+    pub value: f64,
+}
+
 /// Everything the lab panel shows for one pattern and hidden layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LabReport {
@@ -229,6 +236,10 @@ pub struct LabReport {
     /// `[positive, negative, zero]` as Eq. 62 counts them (zero = P - the two families).
     pub inertia_paper: [usize; 3],
     pub paper_radius: PaperRadius,
+    /// The lambda_k where Figure 5's two curves cross: Eq. 65's choice for this layer.
+    pub crossing: f64,
+    /// The radius formula that goes with the lambda_n choice ([`paper_radius_for`]) and its value.
+    pub radius_claim: RadiusClaim,
     pub verdict: String,
     pub directions: DirectionsReport,
 }
@@ -268,6 +279,11 @@ pub fn lab_report(
         ],
         directions: compare_directions(net, x0, d, &lambda, mu, step)?,
         lambdas: lambda.as_slice().to_vec(),
+        crossing: figure5.curves.crossing(),
+        radius_claim: RadiusClaim {
+            formula: name,
+            value: r,
+        },
         figure5,
         families,
         paper_radius: radius,
