@@ -1,6 +1,6 @@
 //! The facts the page and the command line share, written once: the architecture presets, the
-//! optimizer table (name, labels, default step size, whether the damping mu applies) and the size
-//! limits. The command line reads them directly; the page reads them from the wasm export
+//! optimizer table (name, labels, default step size, whether the damping mu applies), the data
+//! sets (key and display name) and the size limits. The command line reads them directly; the page reads them from the wasm export
 //! `catalog()` (src/wasm.rs), so neither keeps a copy.
 
 use crate::network::MAX_PARAMS;
@@ -49,6 +49,8 @@ pub struct OptimizerInfo {
     pub default_step_size: f64,
     /// Whether the damping mu of Eq. 42 applies (default 1).
     pub uses_mu: bool,
+    /// One sentence on what it does (`sifrian train --help` lists it).
+    pub about: &'static str,
 }
 
 /// Every optimizer, in the order the page lists them.
@@ -59,6 +61,7 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         short: "SGD",
         default_step_size: 0.01,
         uses_mu: false,
+        about: "Plain SGD on 1/2 ||d - x_n||^2",
     },
     OptimizerInfo {
         name: "mk",
@@ -66,6 +69,7 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         short: "MK",
         default_step_size: 0.001,
         uses_mu: false,
+        about: "MK as printed (Eq. 40, mu = 0), regularised gradient",
     },
     OptimizerInfo {
         name: "mk-damped",
@@ -73,6 +77,7 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         short: "MK damped",
         default_step_size: 0.03,
         uses_mu: true,
+        about: "Damped MK (Eq. 42), regularised gradient",
     },
     OptimizerInfo {
         name: "mk-unreg",
@@ -80,6 +85,7 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         short: "MK unreg. variant",
         default_step_size: 0.03,
         uses_mu: true,
+        about: "The unregularised-gradient variant of (damped) MK: not the paper's formula",
     },
     OptimizerInfo {
         name: "newton",
@@ -87,12 +93,40 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         short: "Newton",
         default_step_size: 0.001,
         uses_mu: false,
+        about: "The closed-form Newton step (Eq. 35, sign corrected)",
     },
 ];
 
 /// The optimizer called `name`.
 pub fn optimizer(name: &str) -> Option<&'static OptimizerInfo> {
     OPTIMIZERS.iter().find(|o| o.name == name)
+}
+
+/// A data set the page and the command line offer (both in the MNIST layout, see
+/// [`crate::io::data`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DatasetInfo {
+    /// The key `--dataset` and the page's URL use, and the folder under `data/` (`make data`).
+    pub name: &'static str,
+    /// Its display name.
+    pub label: &'static str,
+}
+
+/// Every data set, in the order the page lists them.
+pub const DATASETS: [DatasetInfo; 2] = [
+    DatasetInfo {
+        name: "mnist",
+        label: "MNIST",
+    },
+    DatasetInfo {
+        name: "fashion",
+        label: "Fashion-MNIST",
+    },
+];
+
+/// The data set called `name`.
+pub fn dataset(name: &str) -> Option<&'static DatasetInfo> {
+    DATASETS.iter().find(|d| d.name == name)
 }
 
 /// The default damping mu of Eq. 42 for the optimizers that use it.
@@ -113,6 +147,7 @@ pub const MAX_LAYER_SIZE: usize = 4096;
 pub struct Catalog {
     pub presets: &'static [Preset],
     pub optimizers: &'static [OptimizerInfo],
+    pub datasets: &'static [DatasetInfo],
     pub default_mu: f64,
     pub classes: usize,
     pub input_size: usize,
@@ -126,6 +161,7 @@ pub fn catalog() -> Catalog {
     Catalog {
         presets: &PRESETS,
         optimizers: &OPTIMIZERS,
+        datasets: &DATASETS,
         default_mu: DEFAULT_MU,
         classes: CLASSES,
         input_size: INPUT_SIZE,

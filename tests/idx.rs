@@ -213,6 +213,84 @@ fn load_names_the_missing_path() {
     );
 }
 
+/// A folder holding `train-*` files: the fixture's 100 test images and `labels`.
+#[cfg(not(target_arch = "wasm32"))]
+fn folder_with(name: &str, images: &[u8], labels: &[u8]) -> (PathBuf, String, String) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ip, lp) = (
+        dir.join("train-images-idx3-ubyte"),
+        dir.join("train-labels-idx1-ubyte"),
+    );
+    std::fs::write(&ip, images).unwrap();
+    std::fs::write(&lp, labels).unwrap();
+    let shown = (ip.display().to_string(), lp.display().to_string());
+    (dir, shown.0, shown.1)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn load_names_the_file_each_problem_is_in() {
+    let (im, lb) = mnist_test();
+    let mut lb10 = lb.clone();
+    lb10[8 + 42] = 10;
+    let (dir, _, lp) = folder_with("idx-bad-label", &im, &lb10);
+    assert_eq!(
+        err(Dataset::load(&dir, "train")),
+        format!("{lp}: labels[42]: label 10 is not a class: labels must be 0..9"),
+        "a bad label names the labels file"
+    );
+    let (dir, ip, _) = folder_with("idx-truncated-images", &im[..1000], &lb);
+    assert_eq!(
+        err(Dataset::load(&dir, "train")),
+        format!(
+            "{ip}: images: IDX data: truncated data: sizes [100, 28, 28] need 78400 bytes \
+             after the 16-byte header, found 984 bytes"
+        ),
+        "a truncated images file names the images file"
+    );
+    let (dir, ip, _) = folder_with("idx-swapped", &lb, &lb);
+    assert_eq!(
+        err(Dataset::load(&dir, "train")),
+        format!(
+            "{ip}: images: expected a 3-D IDX file (count x rows x cols), found 1 dimensions [100]"
+        ),
+        "1-D images name the images file"
+    );
+    let mut lb99 = lb[..lb.len() - 1].to_vec();
+    lb99[7] = 99;
+    let (dir, ip, lp) = folder_with("idx-count-mismatch", &im, &lb99);
+    assert_eq!(
+        err(Dataset::load(&dir, "train")),
+        format!(
+            "{ip} and {lp}: count mismatch: the images file holds 100 images, \
+             the labels file 99 labels"
+        ),
+        "a count mismatch names both files"
+    );
+}
+
+#[test]
+fn check_index_and_check_label_name_the_value() {
+    let (im, lb) = mnist_test();
+    let set = Dataset::from_idx(&im, &lb).unwrap();
+    assert_eq!(set.check_index("--pattern", 99, "test").ok(), Some(99));
+    assert_eq!(
+        err(set.check_index("--pattern", 100, "test")),
+        "--pattern: 100 is past the last test pattern (99)"
+    );
+    let empty = set.head(0);
+    assert_eq!(
+        err(empty.check_index("index", 0, "training")),
+        "index: 0 is past the end of the training set, which is empty"
+    );
+    assert_eq!(Dataset::check_label(9).ok(), Some(9));
+    assert_eq!(
+        err(Dataset::check_label(10)),
+        "label: must be 0..9, got 10"
+    );
+}
+
 /// The full official files (`make data`); skipped, not failed, when they are absent.
 #[test]
 fn full_data_sets_when_fetched() {

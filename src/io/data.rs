@@ -9,7 +9,7 @@
 //! [`Dataset::from_idx`] reads bytes from anywhere (the page hands it what `fetch` returned);
 //! [`Dataset::load`] reads the files `data/fetch.sh` writes, on native targets only.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ResultExt};
 use crate::io::idx;
 use crate::network::MAX_PARAMS;
 
@@ -23,18 +23,18 @@ pub struct Dataset {
     cols: usize,
 }
 
-/// Puts `ctx` in front of what an error names (e.g. the file it came from).
-fn within(ctx: &str, e: Error) -> Error {
-    match e {
-        Error::Invalid { what, why } => Error::invalid(format!("{ctx}: {what}"), why),
-        Error::Shape {
-            what,
-            expected,
-            found,
-        } => Error::shape(format!("{ctx}: {what}"), expected, found),
-        other => Error::invalid(ctx, other.to_string()),
-    }
+/// Which file a problem found by [`Dataset::from_idx`] is in, so that [`Dataset::load`] can
+/// name it by its path. A problem of one file already names it (`images: ...`, `labels[3]: ...`);
+/// a problem of both (the counts) is named by a context.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Images,
+    Labels,
+    Both,
 }
+
+/// An error of [`Dataset::from_idx`] with the file it is in.
+type Tagged<T> = std::result::Result<T, (Part, Error)>;
 
 impl Dataset {
     /// Number of classes: labels are 0..9 and targets have this length.
@@ -45,70 +45,78 @@ impl Dataset {
     /// hold the same number of patterns and that every label is below [`Dataset::CLASSES`]; the
     /// error names the file and the value.
     pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<Dataset> {
-        let im = idx::parse(images).map_err(|e| within("images", e))?;
-        let lb = idx::parse(labels).map_err(|e| within("labels", e))?;
+        Self::checked(images, labels).map_err(|(part, e)| match part {
+            Part::Images | Part::Labels => e,
+            Part::Both => e.context("images and labels"),
+        })
+    }
+
+    /// [`Dataset::from_idx`], each error tagged with the file it is in.
+    fn checked(images: &[u8], labels: &[u8]) -> Tagged<Dataset> {
+        let in_images = |e: Error| (Part::Images, e);
+        let in_labels = |e: Error| (Part::Labels, e);
+        let im = idx::parse(images).context("images").map_err(in_images)?;
+        let lb = idx::parse(labels).context("labels").map_err(in_labels)?;
         if im.dims.len() != 3 {
-            return Err(Error::invalid(
+            return Err(in_images(Error::invalid(
                 "images",
                 format!(
                     "expected a 3-D IDX file (count x rows x cols), found {} dimensions {:?}",
                     im.dims.len(),
                     im.dims
                 ),
-            ));
+            )));
         }
         if lb.dims.len() != 1 {
-            return Err(Error::invalid(
+            return Err(in_labels(Error::invalid(
                 "labels",
                 format!(
                     "expected a 1-D IDX file (count), found {} dimensions {:?}",
                     lb.dims.len(),
                     lb.dims
                 ),
-            ));
+            )));
         }
         let (rows, cols) = (im.dims[1], im.dims[2]);
         if rows == 0 || cols == 0 {
-            return Err(Error::invalid(
+            return Err(in_images(Error::invalid(
                 "images",
                 format!("an image must be at least 1 x 1 pixels, found {rows} x {cols}"),
-            ));
+            )));
         }
         // rows * cols cannot overflow (idx::parse checks the item length). A file of 0 images has
         // no pixel bytes to back its sizes, so bound them: callers allocate `input_size()` values,
         // and no network the engine accepts has a larger input.
         if rows * cols > MAX_PARAMS {
-            return Err(Error::invalid(
+            return Err(in_images(Error::invalid(
                 "images",
                 format!(
                     "{rows} x {cols} pixels per image is more than any network's input \
                      ({MAX_PARAMS} parameters at most)"
                 ),
-            ));
+            )));
         }
         if im.count() != lb.count() {
-            return Err(Error::invalid(
-                "images and labels",
-                format!(
-                    "count mismatch: the images file holds {} images, the labels file {} labels",
-                    im.count(),
-                    lb.count()
-                ),
-            ));
+            let why = format!(
+                "the images file holds {} images, the labels file {} labels",
+                im.count(),
+                lb.count()
+            );
+            return Err((Part::Both, Error::invalid("count mismatch", why)));
         }
         if let Some(i) = lb
             .data
             .iter()
             .position(|&l| usize::from(l) >= Self::CLASSES)
         {
-            return Err(Error::invalid(
+            return Err(in_labels(Error::invalid(
                 format!("labels[{i}]"),
                 format!(
                     "label {} is not a class: labels must be 0..{}",
                     lb.data[i],
                     Self::CLASSES - 1
                 ),
-            ));
+            )));
         }
         Ok(Dataset {
             images: im.data,
@@ -137,18 +145,11 @@ impl Dataset {
         };
         let (images, images_path) = read("images-idx3")?;
         let (labels, labels_path) = read("labels-idx1")?;
-        // Name the file the problem is in; a count mismatch involves both.
-        Dataset::from_idx(&images, &labels).map_err(|e| match e {
-            Error::Invalid { what, why } if what.starts_with("images and labels") => {
-                Error::invalid(format!("{images_path} and {labels_path}"), why)
-            }
-            Error::Invalid { what, why } if what.starts_with("images") => {
-                Error::invalid(format!("{images_path}: {what}"), why)
-            }
-            Error::Invalid { what, why } if what.starts_with("labels") => {
-                Error::invalid(format!("{labels_path}: {what}"), why)
-            }
-            other => other,
+        // Name the file the problem is in by its path; a count mismatch involves both.
+        Self::checked(&images, &labels).map_err(|(part, e)| match part {
+            Part::Images => e.context(images_path),
+            Part::Labels => e.context(labels_path),
+            Part::Both => e.context(format!("{images_path} and {labels_path}")),
         })
     }
 
@@ -159,6 +160,35 @@ impl Dataset {
 
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+
+    /// `i` if pattern `i` exists; otherwise the error names `name` (the flag or field that gave
+    /// `i`) and `set` (`"test"`, `"training"`): `--pattern: 100 is past the last test pattern (99)`.
+    pub fn check_index(&self, name: &str, i: usize, set: &str) -> Result<usize> {
+        match self.len() {
+            n if i < n => Ok(i),
+            0 => Err(Error::invalid(
+                name,
+                format!("{i} is past the end of the {set} set, which is empty"),
+            )),
+            n => Err(Error::invalid(
+                name,
+                format!("{i} is past the last {set} pattern ({})", n - 1),
+            )),
+        }
+    }
+
+    /// `label` if it is a class, 0..[`Dataset::CLASSES`]` - 1`; otherwise
+    /// `label: must be 0..9, got 12`.
+    pub fn check_label(label: usize) -> Result<usize> {
+        if label < Self::CLASSES {
+            Ok(label)
+        } else {
+            Err(Error::invalid(
+                "label",
+                format!("must be 0..{}, got {label}", Self::CLASSES - 1),
+            ))
+        }
     }
 
     /// Pixel rows per image (28 for MNIST).

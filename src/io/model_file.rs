@@ -13,7 +13,7 @@
 //! ..  u64      FNV-1a 64 of every byte before it
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ResultExt};
 use crate::network::{param_count, validate_architecture, Network};
 
 pub const MAGIC: &[u8; 8] = b"SIFRIAN\0";
@@ -104,7 +104,7 @@ pub fn read_header(bytes: &[u8]) -> Result<(Vec<usize>, f64)> {
         .map(|i| u32_at(bytes, 16 + 4 * i) as usize)
         .collect();
     let alpha = f64_at(bytes, alpha_at);
-    validate_architecture(&sizes, alpha).map_err(|e| Error::invalid(what, e.to_string()))?;
+    validate_architecture(&sizes, alpha).context(what)?;
     Ok((sizes, alpha))
 }
 
@@ -132,5 +132,5 @@ pub fn import(bytes: &[u8]) -> Result<Network> {
         ));
     }
     let params: Vec<f64> = (0..p).map(|i| f64_at(bytes, params_at + 8 * i)).collect();
-    Network::from_params(&sizes, alpha, params).map_err(|e| Error::invalid(what, e.to_string()))
+    Network::from_params(&sizes, alpha, params).context(what)
 }
