@@ -1,7 +1,7 @@
 //! The facts the page and the command line share, written once: the architecture presets, the
 //! optimizer table (name, labels, default step size, whether the damping mu applies), the data
-//! sets (key and display name) and the size limits. The command line reads them directly; the page reads them from the wasm export
-//! `catalog()` (src/wasm.rs), so neither keeps a copy.
+//! sets (key and display name) and the size limits. The command line reads them directly; the
+//! page reads them from the wasm export `catalog()` (src/wasm.rs), so neither keeps a copy.
 
 use crate::network::MAX_PARAMS;
 use crate::spectrum::MAX_SPECTRUM_ORDER;

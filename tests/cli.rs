@@ -205,3 +205,53 @@ fn a_missing_case_file_is_a_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/case.json"), "{err}");
 }
+
+/// The one-line summary `sifrian --help` gives `command`.
+fn summary_of(help: &str, command: &str) -> String {
+    help.lines()
+        .map(str::trim_start)
+        .find_map(|l| l.strip_prefix(command).filter(|rest| rest.starts_with(' ')))
+        .unwrap_or_else(|| panic!("{command} is not listed in {help}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn each_subcommand_is_described_by_its_own_help() {
+    let (code, help, err) = run(&["--help"], None);
+    assert_eq!(code, 0, "stderr: {err}");
+    for (command, start) in [
+        ("bench", "Measure patterns/s of every optimizer"),
+        ("inspect", "Read one case (JSON)"),
+        ("make-case", "Print a random case file"),
+        ("train", "Train one network"),
+        ("compare", "SGD against an MK variant"),
+        ("plot", "Draw curves from CSV files"),
+        ("figure5", "Figure 5 for one hidden layer and pattern"),
+    ] {
+        let summary = summary_of(&help, command);
+        assert!(
+            summary.starts_with(start),
+            "{command}: {summary:?} should start with {start:?}"
+        );
+        let (code, own, err) = run(&[command, "--help"], None);
+        assert_eq!(code, 0, "{command} --help: {err}");
+        assert!(
+            own.starts_with(start),
+            "{command} --help: {own:?} should start with {start:?}"
+        );
+    }
+}
+
+#[test]
+fn the_optimizer_and_data_set_flags_take_the_catalogs_names() {
+    let (code, _, err) = run(&["train", "--optimizer", "adam"], None);
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(
+        err.contains("[possible values: sgd, mk, mk-damped, mk-unreg, newton]"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["figure5", "--dataset", "cifar"], None);
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(err.contains("[possible values: mnist, fashion]"), "{err}");
+}

@@ -285,10 +285,7 @@ fn check_index_and_check_label_name_the_value() {
         "index: 0 is past the end of the training set, which is empty"
     );
     assert_eq!(Dataset::check_label(9).ok(), Some(9));
-    assert_eq!(
-        err(Dataset::check_label(10)),
-        "label: must be 0..9, got 10"
-    );
+    assert_eq!(err(Dataset::check_label(10)), "label: must be 0..9, got 10");
 }
 
 /// The full official files (`make data`); skipped, not failed, when they are absent.

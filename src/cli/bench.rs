@@ -1,18 +1,21 @@
 //! `sifrian bench`: the native half of the benchmark (the browser half is `www/bench.html`, driven
 //! with this by `tests/bench/run.mjs`; `make bench` runs both and writes `target/bench/bench.json`).
 //!
-//! For each preset it measures, on real MNIST, patterns/s of every optimiser as the page trains
-//! them (the [`Trainer`] on the fused f32 kernel, the page's default steps), exact
-//! Hessian-vector products/s (fused f32 as `hvp`, the f64 reference as `hvp_f64`), the time to the exact nonzero spectrum of one pattern, and the
-//! memory-streaming limit over a buffer of the weights' f32 size. The `*_dense` rows train on a
+//! For each preset of the catalog it measures, on real MNIST, patterns/s of every optimizer as the
+//! page trains them (the [`Trainer`] on the fused f32 kernel, the catalog's default step sizes),
+//! exact Hessian-vector products/s (fused f32 as `hvp`, the f64 reference as `hvp_f64`), the time
+//! to the exact nonzero spectrum of one pattern, and the memory-streaming limit over a buffer of
+//! the weights' f32 size. The `*_dense` rows train on a
 //! copy of MNIST without zero pixels, so that layer 1 streams all of its weights (the roofline's
 //! assumption; the kernel skips zero pixels on real digits). Repetitions are outermost and
 //! every row is visited once per repetition (so drift hits all rows alike); medians are reported.
 
+use crate::error::{fs, CliError, Result};
 use clap::Args;
 use sifrian::bench::{
     roofline_patterns_per_s, without_zero_pixels, CurvatureWorkload, StreamProbe,
 };
+use sifrian::catalog::{self, OptimizerInfo, DEFAULT_MU, OPTIMIZERS, PRESETS};
 use sifrian::io::data::Dataset;
 use sifrian::network::{param_count, Network};
 use sifrian::regularisation::LambdaPolicy;
@@ -41,28 +44,22 @@ pub struct BenchArgs {
     out: PathBuf,
 }
 
-/// The page's presets (www/settings.js).
-pub fn preset_sizes(name: &str) -> Result<Vec<usize>, String> {
-    Ok(match name {
-        "small" => vec![784, 64, 10],
-        "medium" => vec![784, 128, 64, 10],
-        "paper" => vec![784, 512, 256, 32, 10],
-        other => {
-            return Err(format!(
-                "--presets: unknown {other:?} (expected small, medium or paper)"
-            ))
-        }
+/// The sizes of the catalog's preset `name`; the error lists the presets.
+pub fn preset_sizes(name: &str) -> Result<&'static [usize]> {
+    catalog::preset(name).map(|p| p.sizes).ok_or_else(|| {
+        let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+        let (last, rest) = names.split_last().expect("the catalog has presets");
+        CliError::flag(
+            "presets",
+            format!("unknown {name:?} (expected {} or {last})", rest.join(", ")),
+        )
     })
 }
 
-/// The optimisers with the page's default steps (www/settings.js) and mu = 1: (key, name, step).
-const OPTIMIZERS: [(&str, &str, f64); 5] = [
-    ("sgd", "sgd", 0.01),
-    ("mk", "mk", 0.001),
-    ("mk_damped", "mk-damped", 0.03),
-    ("mk_unreg", "mk-unreg", 0.03),
-    ("newton", "newton", 0.001),
-];
+/// The key of an optimizer's row in the JSON: its name with `_` for `-` (`mk_damped`).
+fn row_key(o: &OptimizerInfo) -> String {
+    o.name.replace('-', "_")
+}
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -78,8 +75,8 @@ fn median(v: &mut [f64]) -> f64 {
 fn rate(
     secs: f64,
     chunk: usize,
-    mut unit: impl FnMut(usize) -> Result<f64, String>,
-) -> Result<f64, String> {
+    mut unit: impl FnMut(usize) -> sifrian::Result<f64>,
+) -> sifrian::Result<f64> {
     let t0 = Instant::now();
     let mut done = 0.0;
     loop {
@@ -94,8 +91,8 @@ fn rate(
 /// A chunk of about 20 ms from one timed call of `probe` units.
 fn calibrate(
     probe: usize,
-    mut unit: impl FnMut(usize) -> Result<f64, String>,
-) -> Result<usize, String> {
+    mut unit: impl FnMut(usize) -> sifrian::Result<f64>,
+) -> sifrian::Result<usize> {
     let t0 = Instant::now();
     unit(probe)?;
     let per = t0.elapsed().as_secs_f64() / probe as f64;
@@ -112,10 +109,10 @@ enum Row {
 
 impl Row {
     /// Does `n` units; returns the units done (patterns tried, HVPs, bytes streamed).
-    fn unit(&mut self, n: usize) -> Result<f64, String> {
+    fn unit(&mut self, n: usize) -> sifrian::Result<f64> {
         match self {
             Row::Train(t) => {
-                let st = t.step(n).map_err(|e| e.to_string())?;
+                let st = t.step(n)?;
                 // A rejected step took its time too: count the pattern it tried.
                 Ok((st.steps + usize::from(st.diverged)) as f64)
             }
@@ -124,7 +121,7 @@ impl Row {
                 Ok(n as f64)
             }
             Row::HvpF64(w) => {
-                std::hint::black_box(w.hvps(n).map_err(|e| e.to_string())?);
+                std::hint::black_box(w.hvps(n)?);
                 Ok(n as f64)
             }
             Row::Read(p) => {
@@ -146,50 +143,54 @@ fn preset(
     train: &Rc<Dataset>,
     dense: &Rc<Dataset>,
     test: &Rc<Dataset>,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value> {
     let sizes = preset_sizes(name)?;
     let policy = LambdaPolicy::Eq65 {
         white: true,
         eq68: false,
     };
-    let weight_bytes = 4 * param_count(&sizes);
-    let mut rows: Vec<(&str, Row)> = Vec::new();
-    let dense_rows = [("sgd_dense", "sgd", 0.01), ("mk_dense", "mk", 0.001)];
-    for (i, (key, opt, step)) in OPTIMIZERS.into_iter().chain(dense_rows).enumerate() {
-        let set = if i < OPTIMIZERS.len() { train } else { dense };
+    let weight_bytes = 4 * param_count(sizes);
+    let mut rows: Vec<(String, Row)> = Vec::new();
+    // Every optimizer on the real digits, then SGD and MK on the digits without zero pixels.
+    let dense_rows = OPTIMIZERS
+        .iter()
+        .filter(|o| matches!(o.name, "sgd" | "mk"))
+        .map(|o| (format!("{}_dense", row_key(o)), o, dense));
+    let real_rows = OPTIMIZERS.iter().map(|o| (row_key(o), o, train));
+    for (key, o, set) in real_rows.chain(dense_rows) {
         let config = TrainConfig {
-            sizes: sizes.clone(),
+            sizes: sizes.to_vec(),
             alpha: 0.01,
             seed: 0,
-            method: Method::from_name(opt, None).map_err(|e| e.to_string())?,
-            step_size: step,
+            method: Method::from_name(o.name, o.uses_mu.then_some(DEFAULT_MU))?,
+            step_size: o.default_step_size,
             lambda: policy.clone(),
             fast: true,
         };
-        let t = Trainer::new(config, Rc::clone(set), Rc::clone(test)).map_err(|e| e.to_string())?;
+        let t = Trainer::new(config, Rc::clone(set), Rc::clone(test))?;
         rows.push((key, Row::Train(Box::new(t))));
     }
-    let net = Network::new(&sizes, 0.01, 0).map_err(|e| e.to_string())?;
-    let curvature = CurvatureWorkload::new(net, policy, train, 64, 1).map_err(|e| e.to_string())?;
-    rows.push(("hvp", Row::Hvp(curvature.clone())));
-    rows.push(("hvp_f64", Row::HvpF64(curvature.clone())));
-    let probe = StreamProbe::new(weight_bytes).map_err(|e| e.to_string())?;
-    rows.push(("read_bps", Row::Read(probe.clone())));
-    rows.push(("read_write_bps", Row::ReadWrite(probe)));
+    let net = Network::new(sizes, 0.01, 0)?;
+    let curvature = CurvatureWorkload::new(net, policy, train, 64, 1)?;
+    rows.push(("hvp".into(), Row::Hvp(curvature.clone())));
+    rows.push(("hvp_f64".into(), Row::HvpF64(curvature.clone())));
+    let probe = StreamProbe::new(weight_bytes)?;
+    rows.push(("read_bps".into(), Row::Read(probe.clone())));
+    rows.push(("read_write_bps".into(), Row::ReadWrite(probe)));
 
     let mut chunks = Vec::new();
     for (_, row) in rows.iter_mut() {
         chunks.push(calibrate(4, |n| row.unit(n))?);
     }
-    let mut samples: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut spectrum_ms = Vec::new();
     for _ in 0..args.reps {
         for ((key, row), &chunk) in rows.iter_mut().zip(&chunks) {
             let r = rate(args.secs, chunk, |n| row.unit(n))?;
-            samples.entry(key).or_default().push(r);
+            samples.entry(key.clone()).or_default().push(r);
         }
         let t0 = Instant::now();
-        let s = curvature.spectrum(0).map_err(|e| e.to_string())?;
+        let s = curvature.spectrum(0)?;
         spectrum_ms.push(t0.elapsed().as_secs_f64() * 1e3);
         std::hint::black_box(s);
     }
@@ -200,8 +201,8 @@ fn preset(
             v.iter().copied().fold(f64::INFINITY, f64::min),
             v.iter().copied().fold(0.0, f64::max),
         );
-        out.insert(key.into(), median(&mut v).into());
-        spread.insert(key.into(), serde_json::json!([lo, hi]));
+        out.insert(key.clone(), median(&mut v).into());
+        spread.insert(key, serde_json::json!([lo, hi]));
     }
     out.insert("spectrum_ms".into(), median(&mut spectrum_ms).into());
     let (r, rw) = (
@@ -218,38 +219,46 @@ fn preset(
 }
 
 /// Runs the native benchmark, writes `args.out` and returns a one-line summary per preset.
-pub fn run(args: &BenchArgs) -> Result<String, String> {
+pub fn run(args: &BenchArgs) -> Result<String> {
     if !(args.secs.is_finite() && args.secs > 0.0 && args.secs <= 60.0) {
-        return Err(format!("--secs: must be in (0, 60], got {}", args.secs));
+        return Err(CliError::flag(
+            "secs",
+            format!("must be in (0, 60], got {}", args.secs),
+        ));
     }
     if !(1..=100).contains(&args.reps) {
-        return Err(format!("--reps: must be 1..=100, got {}", args.reps));
+        return Err(CliError::flag(
+            "reps",
+            format!("must be 1..=100, got {}", args.reps),
+        ));
     }
     for p in &args.presets {
         preset_sizes(p)?;
     }
     let dir = args.data_dir.join("mnist");
-    let train = Rc::new(Dataset::load(&dir, "train").map_err(|e| e.to_string())?);
-    let test = Rc::new(Dataset::load(&dir, "t10k").map_err(|e| e.to_string())?);
-    let read = |name: &str| {
-        let path = dir.join(name);
-        std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-    };
-    let dense = Rc::new(
-        Dataset::from_idx(
-            &without_zero_pixels(&read("train-images-idx3-ubyte")?),
-            &read("train-labels-idx1-ubyte")?,
-        )
-        .map_err(|e| e.to_string())?,
-    );
+    let train = Rc::new(Dataset::load(&dir, "train")?);
+    let test = Rc::new(Dataset::load(&dir, "t10k")?);
+    let read = |name: &str| fs::read(&dir.join(name));
+    let dense = Rc::new(Dataset::from_idx(
+        &without_zero_pixels(&read("train-images-idx3-ubyte")?),
+        &read("train-labels-idx1-ubyte")?,
+    )?);
     let mut all = serde_json::Map::new();
     let mut summary = String::new();
     for p in &args.presets {
         let v = preset(p, args, &train, &dense, &test)?;
         let get = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let rates: Vec<String> = OPTIMIZERS
+            .iter()
+            .map(row_key)
+            .chain(["hvp".into()])
+            .map(|k| format!("{k} {:.0}/s", get(&k)))
+            .collect();
         summary += &format!(
-            "{p}.native: sgd {:.0}/s, mk {:.0}/s, mk_damped {:.0}/s, mk_unreg {:.0}/s, newton {:.0}/s, hvp {:.0}/s, spectrum {:.0} ms, roofline {:.0}/s\n",
-            get("sgd"), get("mk"), get("mk_damped"), get("mk_unreg"), get("newton"), get("hvp"), get("spectrum_ms"), get("roofline_sgd")
+            "{p}.native: {}, spectrum {:.0} ms, roofline {:.0}/s\n",
+            rates.join(", "),
+            get("spectrum_ms"),
+            get("roofline_sgd")
         );
         all.insert(format!("{p}.native"), v);
     }
@@ -258,12 +267,9 @@ pub fn run(args: &BenchArgs) -> Result<String, String> {
         serde_json::json!({"secs": args.secs, "reps": args.reps, "presets": args.presets}),
     );
     if let Some(parent) = args.out.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        fs::create_dir_all(parent)?;
     }
-    let text =
-        serde_json::to_string_pretty(&serde_json::Value::Object(all)).map_err(|e| e.to_string())?;
-    std::fs::write(&args.out, text)
-        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(all))?;
+    fs::write(&args.out, text)?;
     Ok(summary + &format!("written: {}", args.out.display()))
 }

@@ -1,0 +1,276 @@
+//! The command line's flags, as clap reads them. The optimizers and the data sets a flag accepts
+//! are the catalog's ([`sifrian::catalog`]), not a copy.
+
+use crate::error::{CliError, Result};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use sifrian::catalog::{self, DatasetInfo, OptimizerInfo};
+use sifrian::regularisation::LambdaPolicy;
+use sifrian::train::Method;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "sifrian",
+    version,
+    about = "Exact per-pattern second-order maths of leaky-ReLU MLPs (Mehouachi & Kasmi 2021)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Measure patterns/s of every optimizer, HVPs/s, the exact spectrum's time and the
+    /// memory-streaming limit on real MNIST (the native half of `make bench`).
+    Bench(crate::bench::BenchArgs),
+    /// Read one case (JSON) and print the paper's quantities and the exact spectrum as one JSON object.
+    Inspect(InspectArgs),
+    /// Print a random case file: He-normal weights, a 0/1-ish input, a one-hot target.
+    MakeCase(MakeCaseArgs),
+    /// Train one network on MNIST or Fashion-MNIST, one pattern per step; writes a CSV and an SVG.
+    Train(TrainArgs),
+    /// SGD against an MK variant from the same initial weights and sample order (Figures 6/7).
+    Compare(CompareArgs),
+    /// Draw curves from CSV files written by `train` or `compare`, overlaid, into one SVG.
+    Plot(PlotArgs),
+    /// Figure 5 for one hidden layer and pattern, with the exact Hessian spectrum beside it (SVG + JSON).
+    Figure5(Figure5Args),
+}
+
+#[derive(Args)]
+pub struct InspectArgs {
+    /// The case file (format in README.md); `-` reads standard input.
+    pub case: String,
+}
+
+#[derive(Args)]
+pub struct MakeCaseArgs {
+    /// Layer sizes s_0..s_n, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "4,5,3,2")]
+    pub sizes: Vec<usize>,
+    /// Leak slope of the leaky ReLU.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    pub alpha: f64,
+    /// lambda_0..lambda_n, comma-separated (default: 0.5 for k < n, 1 for lambda_n).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub lambda: Option<Vec<f64>>,
+    /// Seed of the weights and the pattern.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub opt: Opt,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// The step size of SGD.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    pub sgd_step: f64,
+    #[command(flatten)]
+    pub opt: Opt,
+}
+
+#[derive(Args)]
+pub struct PlotArgs {
+    /// CSV files (columns run,samples,seconds,cost,train_accuracy,validation_accuracy).
+    #[arg(required = true)]
+    pub csv: Vec<PathBuf>,
+    /// Chart title.
+    #[arg(long, default_value = "")]
+    pub title: String,
+    /// Only runs whose label contains this text (repeatable); default all.
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// The SVG to write.
+    #[arg(long)]
+    pub svg: PathBuf,
+}
+
+#[derive(Args)]
+pub struct Figure5Args {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// SGD steps (step size 0.01) before drawing, to look at a trained network.
+    #[arg(long, default_value_t = 0)]
+    pub train_steps: usize,
+    /// The hidden layer k (1..n-1).
+    #[arg(long, default_value_t = 1)]
+    pub layer: usize,
+    /// Index of the test pattern.
+    #[arg(long, default_value_t = 0)]
+    pub pattern: usize,
+    /// lambda_k to mark and to compute the full exact spectrum at (default: Eq. 65).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lambda_now: Option<f64>,
+    /// Exact spectra along the lambda axis (1e-4 .. 1e4); 0 skips the sweep.
+    #[arg(long, default_value_t = 9)]
+    pub sweep_points: usize,
+    /// Where the SVG goes.
+    #[arg(long, default_value = "target/runs")]
+    pub out: PathBuf,
+}
+
+// Which data set and where it is.
+#[derive(Args)]
+pub struct DataArgs {
+    /// Which data set.
+    #[arg(long, value_parser = dataset_parser(), default_value = "mnist")]
+    pub dataset: &'static DatasetInfo,
+    /// The folder holding `mnist/` and `fashion/` with the official IDX file names (`make data`).
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+// The network: sizes, leak slope, seed. (A `//` comment: a doc comment would become the `about`
+// of the subcommands that flatten it.)
+#[derive(Args)]
+pub struct NetArgs {
+    /// Layer sizes s_0..s_n, comma-separated (s_0 = 784, s_n = 10).
+    #[arg(long, value_delimiter = ',', default_value = "784,128,64,10")]
+    pub sizes: Vec<usize>,
+    /// Leak slope of the leaky ReLU.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    pub alpha: f64,
+    /// Seed of the initial weights (and of the sample order).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+// What `train` and `compare` share: the data, the network, the schedule and the outputs.
+#[derive(Args)]
+pub struct Common {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Epochs over the training set.
+    #[arg(long, default_value_t = 1.0)]
+    pub epochs: f64,
+    /// Use only the first N training patterns (0: all).
+    #[arg(long, default_value_t = 0)]
+    pub train_limit: usize,
+    /// Record a curve point every N patterns.
+    #[arg(long, default_value_t = 10_000)]
+    pub eval_every: usize,
+    /// Test patterns used for each validation (0: the whole test split).
+    #[arg(long, default_value_t = 0)]
+    pub eval_budget: usize,
+    /// Output folder for the CSV and SVG.
+    #[arg(long, default_value = "target/runs")]
+    pub out: PathBuf,
+    /// Train with the fused f32 kernel (about 2.4x faster) instead of the f64 reference path.
+    #[arg(long)]
+    pub f32: bool,
+    /// File name stem (default: derived from the settings).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+// The optimizer of `train` (and the MK side of `compare`) and its settings.
+#[derive(Args)]
+pub struct Opt {
+    /// The optimizer.
+    #[arg(long, value_parser = optimizer_parser(), default_value = "mk")]
+    pub optimizer: &'static OptimizerInfo,
+    /// Its constant step size.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    pub step: f64,
+    /// Damping mu of Eq. 42 (mk-damped and mk-unreg; default 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub mu: Option<f64>,
+    /// lambda policy: `eq65`, `eq65+eq68`, or lambda_0..lambda_n comma-separated.
+    #[arg(long, default_value = "eq65")]
+    pub lambda: String,
+    /// No white input layer: lambda_0 = 0 under Eq. 65, so MK leaves layer 1's weights alone.
+    #[arg(long)]
+    pub no_white: bool,
+}
+
+impl Opt {
+    /// The method `--optimizer` and `--mu` name.
+    pub fn method(&self) -> Result<Method> {
+        Method::from_name(self.optimizer.name, self.mu).map_err(CliError::Flag)
+    }
+
+    /// The lambda policy of `--lambda` and `--no-white` for a network of `n` layers.
+    pub fn policy(&self, n: usize) -> Result<LambdaPolicy> {
+        LambdaPolicy::parse(&self.lambda, !self.no_white, n).map_err(CliError::Flag)
+    }
+
+    /// The optimizer and step size as part of a file name: `mk-step0.01`.
+    pub fn slug(&self) -> String {
+        format!("{}-step{}", self.optimizer.name, self.step)
+    }
+}
+
+/// `--optimizer`: one of the catalog's optimizer names, each listed with what it does.
+fn optimizer_parser() -> impl TypedValueParser<Value = &'static OptimizerInfo> {
+    PossibleValuesParser::new(
+        catalog::OPTIMIZERS
+            .iter()
+            .map(|o| PossibleValue::new(o.name).help(o.about)),
+    )
+    .map(|name| catalog::optimizer(&name).expect("clap accepts only the catalog's names"))
+}
+
+/// `--dataset`: one of the catalog's data set names.
+fn dataset_parser() -> impl TypedValueParser<Value = &'static DatasetInfo> {
+    PossibleValuesParser::new(catalog::DATASETS.iter().map(|d| d.name))
+        .map(|name| catalog::dataset(&name).expect("clap accepts only the catalog's names"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The values clap offers for `--{flag}` of `sifrian {command}`.
+    fn values(command: &str, flag: &str) -> Vec<String> {
+        let cli = Cli::command();
+        let sub = cli.find_subcommand(command).expect("the subcommand exists");
+        let arg = sub
+            .get_arguments()
+            .find(|a| a.get_long() == Some(flag))
+            .expect("the flag exists");
+        arg.get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_flag_values_are_the_catalogs_names() {
+        assert_eq!(
+            values("train", "optimizer"),
+            ["sgd", "mk", "mk-damped", "mk-unreg", "newton"],
+            "--optimizer of train"
+        );
+        assert_eq!(
+            values("compare", "optimizer"),
+            values("train", "optimizer"),
+            "--optimizer of compare and train"
+        );
+        assert_eq!(
+            values("figure5", "dataset"),
+            ["mnist", "fashion"],
+            "--dataset of figure5"
+        );
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}
