@@ -5,10 +5,10 @@
 //! page trains them (the [`Trainer`] on the fused f32 kernel, the catalog's default step sizes),
 //! exact Hessian-vector products/s (fused f32 as `hvp`, the f64 reference as `hvp_f64`), the time
 //! to the exact nonzero spectrum of one pattern, and the memory-streaming limit over a buffer of
-//! the weights' f32 size. The `*_dense` rows train on a
-//! copy of MNIST without zero pixels, so that layer 1 streams all of its weights (the roofline's
-//! assumption; the kernel skips zero pixels on real digits). Repetitions are outermost and
-//! every row is visited once per repetition (so drift hits all rows alike); medians are reported.
+//! the weights' f32 size. The `*_dense` rows train on a copy of MNIST without zero pixels, so
+//! that layer 1 streams all of its weights (the roofline's assumption; the kernel skips zero
+//! pixels on real digits). Repetitions are outermost and every row is visited once per
+//! repetition (so drift hits all rows alike); medians are reported.
 
 use crate::error::{fs, CliError, Result};
 use clap::Args;
@@ -27,8 +27,8 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Presets to measure, comma-separated: small (784-64-10), medium (784-128-64-10), paper (784-512-256-32-10).
-    #[arg(long, value_delimiter = ',', default_value = "small,paper")]
+    /// Presets to measure, comma-separated (the catalog's, listed by `presets_help`).
+    #[arg(long, value_delimiter = ',', default_value = "small,paper", help = presets_help())]
     presets: Vec<String>,
     /// Seconds per measurement window.
     #[arg(long, default_value_t = 1.0)]
@@ -44,8 +44,23 @@ pub struct BenchArgs {
     out: PathBuf,
 }
 
+/// `--presets`'s help: `Presets to measure, comma-separated: small (784-64-10), ...`.
+fn presets_help() -> String {
+    let presets: Vec<String> = PRESETS
+        .iter()
+        .map(|p| {
+            let sizes: Vec<String> = p.sizes.iter().map(usize::to_string).collect();
+            format!("{} ({})", p.name, sizes.join("-"))
+        })
+        .collect();
+    format!(
+        "Presets to measure, comma-separated: {}",
+        presets.join(", ")
+    )
+}
+
 /// The sizes of the catalog's preset `name`; the error lists the presets.
-pub fn preset_sizes(name: &str) -> Result<&'static [usize]> {
+fn preset_sizes(name: &str) -> Result<&'static [usize]> {
     catalog::preset(name).map(|p| p.sizes).ok_or_else(|| {
         let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
         let (last, rest) = names.split_last().expect("the catalog has presets");
