@@ -204,7 +204,7 @@ fn mk_weights_equal_newton_weights_for_layers_after_the_first() {
 
 #[test]
 fn mk_leaves_layer_one_alone_when_lambda_0_is_zero() {
-    // lambda_0 = 0 without a white layer: layer 1's MK weight scale t_1 is 0 (math.md section 4).
+    // lambda_0 = 0 without a white layer: layer 1's MK weight scale t_1 is 0 (docs/maths.md section 4).
     let c = Case::random(&[4, 5, 3, 2], 0.1, 11, 1.0, 1.0);
     let mut l = c.lambda.as_slice().to_vec();
     l[0] = 0.0;
