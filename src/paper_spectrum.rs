@@ -1,6 +1,6 @@
 //! The paper's eigenvalue claims, computed exactly as printed (section 5). They are what the page
-//! and `inspect` show **beside** the exact spectrum ([`crate::spectrum`]); docs/maths.md sections 5-6 found
-//! that the counts (inertia) hold while the values and the radius bounds do not.
+//! and `inspect` show **beside** the exact spectrum ([`crate::spectrum`]); docs/maths.md sections
+//! 5-6 found that the counts (inertia) hold while the values and the radius bounds do not.
 //!
 //! Eq. 62, the two families at given lambdas, with the adjoint b of J_R at those lambdas:
 //! ```text

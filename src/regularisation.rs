@@ -5,7 +5,8 @@
 //! in practice from the **non-regularised** adjoint b0 (lambda_k = 0, lambda_n = 1).
 //! With the white layer (identity activation, `||F'||_inf = 1`) the same rule gives
 //! `lambda_0 = ||F'(a_1) .* b0_1||_2`. Eq. 68 optionally sets `lambda_n = ||b0_n||_2 / ||F'(a_n)||_inf`.
-//! (docs/maths.md section 6: the balance is right for the families, but the families are not the spectrum.)
+//! (docs/maths.md section 6: the balance is right for the families, but the families are not the
+//! spectrum.)
 
 use crate::backprop::adjoint;
 use crate::cost::Lambdas;

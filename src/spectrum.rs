@@ -24,8 +24,8 @@
 //! ```
 //! so T has size (2S - s_n) and its zeta-zeta block is zero. Building T ([`reduced_matrix`]) is
 //! apart from the one dense step, T's symmetric eigendecomposition ([`spectrum_of_reduced`],
-//! nalgebra); [`exact_spectrum`] is the two in a row. Cost: `sum_k s_k (s_1+..+s_k)^2` for `A^{-T} Lambda A^{-1}`, plus
-//! the eigensolver on 2S - s_n.
+//! nalgebra); [`exact_spectrum`] is the two in a row. Cost: `sum_k s_k (s_1+..+s_k)^2` for
+//! `A^{-T} Lambda A^{-1}`, plus the eigensolver on 2S - s_n.
 
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
@@ -148,8 +148,8 @@ pub fn reduced_matrix(
         let db = hadamard(&fw.fprime[k], &b[k]);
         let p: Vec<f64> = db.iter().map(|v| v / q).collect();
         let beta = norm2_sq(&db);
-        let lprev = l.view((off[k - 1], 0), (x.len(), s)); // block row k-1 of A^{-1}
-                                                           // x^T L_{k-1}, scaled by Rg on the columns.
+        // Block row k-1 of A^{-1}, and x^T L_{k-1} scaled by Rg on the columns.
+        let lprev = l.view((off[k - 1], 0), (x.len(), s));
         let xl: Vec<f64> = (0..s)
             .map(|j| {
                 lprev

@@ -14,7 +14,7 @@ pub struct Curve {
     pub color: RGBColor,
 }
 
-/// One panel of [`draw_curves`]: what it shows, on which vertical range.
+/// One panel of [`super::draw_curves`]: what it shows, on which vertical range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurvesPanel {
     pub caption: &'static str,
@@ -27,7 +27,7 @@ pub struct CurvesPanel {
     pub legend: bool,
 }
 
-/// Everything [`draw_curves`] draws, computed from the series alone.
+/// Everything [`super::draw_curves`] draws, computed from the series alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurvesLayout {
     /// The horizontal axis runs from 0 to `x_max` (1 when there is nothing to show).
@@ -37,9 +37,9 @@ pub struct CurvesLayout {
     pub panels: Vec<CurvesPanel>,
 }
 
-/// The layout of Figures 6/7: the cost spans orders of magnitude when a run blows up, so it is shown
-/// as `log10(cost)` on whole decades around its finite values (-2..0 when there are none); the
-/// accuracies are percentages on 0..100.
+/// The layout of Figures 6/7: the cost spans orders of magnitude when a run blows up, so it is
+/// shown as `log10(cost)` on whole decades around its finite values (-2..0 when there are none);
+/// the accuracies are percentages on 0..100.
 pub fn curves_layout(series: &[Series], x_axis: XAxis) -> CurvesLayout {
     let x_max = series
         .iter()
@@ -103,7 +103,7 @@ pub fn curves_layout(series: &[Series], x_axis: XAxis) -> CurvesLayout {
     }
 }
 
-/// Everything [`draw_figure5`] draws, computed from the Figure 5 data alone. Both axes are
+/// Everything [`super::draw_figure5`] draws, computed from the Figure 5 data alone. Both axes are
 /// logarithmic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure5Layout {
@@ -124,7 +124,7 @@ pub struct Figure5Layout {
     pub eigenvalues: Vec<((f64, f64), RGBColor)>,
 }
 
-/// The layout of Figure 5 ([`draw_figure5`]); positive eigenvalues take family 1's colour and
+/// The layout of Figure 5 ([`super::draw_figure5`]); positive eigenvalues take family 1's colour and
 /// negative ones family 2's (the lab's strip uses the same colours).
 pub fn figure5_layout(fig: &Figure5) -> Figure5Layout {
     let (lo, hi) = (1e-4f64, 1e4f64);
