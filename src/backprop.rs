@@ -1,4 +1,4 @@
-//! Backpropagation with state regularisation (Eq. 19-20, corrected as in math.md section 1).
+//! Backpropagation with state regularisation (Eq. 19-20, corrected as in docs/maths.md section 1).
 //!
 //! ```text
 //! b_n = lambda_n (d - x_n)

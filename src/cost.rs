@@ -2,7 +2,7 @@
 //!
 //! `J_R = lambda_n/2 ||d - x_n||^2 + sum_{k=0}^{n-1} lambda_k/2 ||x_k||^2`
 //!
-//! lambda is indexed 0..n (math.md section 0): lambda_1..lambda_{n-1} regularise the hidden
+//! lambda is indexed 0..n (docs/maths.md section 0): lambda_1..lambda_{n-1} regularise the hidden
 //! states, lambda_n weights the data term, and lambda_0 regularises `x_0`, which is a state only
 //! when the white layer of Fig. 4 is prepended. Its term is a constant for the parameters, so it
 //! changes the value of J_R but no derivative; lambda_0 matters only in the layer-1 closed forms
@@ -63,22 +63,35 @@ impl Lambdas {
     pub fn n(&self) -> usize {
         self.0.len() - 1
     }
+
+    /// Checks that these are lambda_0..lambda_n for a network of `n` layers.
+    pub fn check_layers(&self, n: usize) -> Result<()> {
+        if self.n() == n {
+            Ok(())
+        } else {
+            Err(Error::shape(
+                "lambda (lambda_0..lambda_n)",
+                n + 1,
+                self.n() + 1,
+            ))
+        }
+    }
+}
+
+/// `||d - x_n||^2`, summed in order.
+pub fn squared_error(x_n: &[f64], d: &[f64]) -> f64 {
+    x_n.iter().zip(d).map(|(x, t)| (t - x) * (t - x)).sum()
 }
 
 /// `J_R` of one pattern from its forward pass (Eq. 43/67, with the lambda_0 term; module doc).
 pub fn cost(fw: &Forward, d: &[f64], lambda: &Lambdas) -> f64 {
     let n = fw.n();
-    let data: f64 = fw.x[n].iter().zip(d).map(|(x, t)| (t - x) * (t - x)).sum();
+    let data = squared_error(&fw.x[n], d);
     let states: f64 = (0..n).map(|k| lambda.get(k) * norm2_sq(&fw.x[k])).sum();
     0.5 * (lambda.get(n) * data + states)
 }
 
 /// The plain least-squares loss `1/2 ||d - x_n||^2` (Eq. 2), what a user calls "the cost".
 pub fn loss(fw: &Forward, d: &[f64]) -> f64 {
-    0.5 * fw
-        .output()
-        .iter()
-        .zip(d)
-        .map(|(x, t)| (t - x) * (t - x))
-        .sum::<f64>()
+    0.5 * squared_error(fw.output(), d)
 }

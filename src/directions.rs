@@ -2,13 +2,13 @@
 //!
 //! Notation: `g_k = -(d_k .* b_k)` (bias gradient), `G_k = g_k x_{k-1}^T`, `ng_k = ||g_k||^2`.
 //!
-//! **Newton, Eq. 35 corrected** (math.md section 3): solves `H v = grad` exactly.
+//! **Newton, Eq. 35 corrected** (docs/maths.md section 3): solves `H v = grad` exactly.
 //! ```text
 //! N_k   = (lambda_{k-1} / ng_k) G_k                         k = 2..n   (N_1 = 0, or with the white layer k = 1 too)
 //! eta_k = -N_k x_{k-1}                                      k = 1..n-1
 //! eta_n = -(d - x_n) ./ d_n - N_n x_{n-1}                   (the paper prints +F'(a_n)^{-1}(d - x_n))
 //! ```
-//! **MK, Eq. 40 / damped MK, Eq. 42** (math.md section 4), per-layer positive rescalings of the
+//! **MK, Eq. 40 / damped MK, Eq. 42** (docs/maths.md section 4), per-layer positive rescalings of the
 //! gradient, hence descent directions:
 //! ```text
 //! c_k = lambda_{k-1} ||x_{k-1}||^2 + [k = n] lambda_n ||d - x_n||^2
@@ -18,7 +18,7 @@
 //! The paper's single lambda is lambda_{k-1} here, the regulariser of the layer's input.
 
 use crate::backprop::{bias_gradient, outer_into};
-use crate::cost::Lambdas;
+use crate::cost::{squared_error, Lambdas};
 use crate::error::{Error, Result};
 use crate::linalg::{norm2_sq, ratio};
 use crate::network::{Forward, Network};
@@ -131,12 +131,7 @@ pub fn mk_scales(
         let l = lambda.get(k - 1);
         let mut c = l * norm2_sq(&fw.x[k - 1]);
         if k == n {
-            c += lambda.get(n)
-                * fw.x[n]
-                    .iter()
-                    .zip(d)
-                    .map(|(x, t)| (t - x) * (t - x))
-                    .sum::<f64>();
+            c += lambda.get(n) * squared_error(&fw.x[n], d);
         }
         *slot = (ratio(l, mu * l + ng), ratio(c, mu * c + ng));
     }

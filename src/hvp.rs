@@ -1,5 +1,5 @@
 //! The exact Hessian-vector product of one pattern's J_R through the Sifrian tetrad
-//! (Eq. 30-31 with F'' = 0; math.md section 2). For a direction `v = (N_k, eta_k)_{k=1..n}`:
+//! (Eq. 30-31 with F'' = 0; docs/maths.md section 2). For a direction `v = (N_k, eta_k)_{k=1..n}`:
 //!
 //! ```text
 //! forward  (4th tetrad eq.)  zeta_0 = 0
@@ -12,7 +12,8 @@
 //! ```
 //! `zeta = -R{x}` and `gamma = -R{b}`: Pearlmutter's R-operator with the signs flipped. The terminal
 //! condition `gamma_n + lambda_n zeta_n = 0` is the paper's `1_{k=n} zeta(n)` for lambda_n = 1.
-//! Cost: two passes over the weights each way, about `6 P_W` multiply-adds (math.md section 8).
+//! Cost: two passes over the weights each way, about `6 P_W` multiply-adds (docs/maths.md
+//! section 8).
 
 use crate::backprop::outer_into;
 use crate::cost::Lambdas;

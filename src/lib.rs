@@ -11,7 +11,9 @@
 //! formula (see the module docs); the printed versions are kept only where the product must show them.
 //!
 //! Layers, bottom up: [`network`] → [`cost`], [`backprop`] → [`hvp`], [`regularisation`],
-//! [`directions`] → [`paper_spectrum`], [`spectrum`] → [`inspect`] (the CLI's JSON case).
+//! [`directions`] → [`paper_spectrum`], [`spectrum`] → [`pattern`] (one pattern's forward pass
+//! and adjoints, computed once, and every quantity derived from them) → [`lab`] (the lab's
+//! report and `inspect`, the CLI's JSON case).
 
 // The paper's mathematics, in f64, one module per formula.
 pub mod backprop;
@@ -21,6 +23,7 @@ pub mod hvp;
 pub mod linalg;
 pub mod network;
 pub mod paper_spectrum;
+pub mod pattern;
 pub mod regularisation;
 pub mod spectrum;
 

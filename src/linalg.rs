@@ -42,6 +42,21 @@ pub fn norm2_sq(a: &[f64]) -> f64 {
     dot(a, a)
 }
 
+/// `||a||_2`.
+pub fn norm2(a: &[f64]) -> f64 {
+    norm2_sq(a).sqrt()
+}
+
+/// The cosine of the angle between `a` and `b`, `a.b / (||a|| ||b||)`, or 0 when either is zero.
+pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let den = (norm2_sq(a) * norm2_sq(b)).sqrt();
+    if den > 0.0 {
+        dot(a, b) / den
+    } else {
+        0.0
+    }
+}
+
 /// `||a||_inf`.
 pub fn norm_inf(a: &[f64]) -> f64 {
     a.iter().fold(0.0, |m, v| m.max(v.abs()))

@@ -11,9 +11,9 @@
 //! and directions are flat vectors of the same layout.
 //!
 //! The white layer of Fig. 4 (identity activation, `W = I`, `beta = 0`, prepended to the input) has
-//! no parameters here: it is never trained (its Newton direction is exactly zero, math.md section 3),
-//! so its only effect is that `x_0` becomes a state regularised by `lambda_0`. That lives in the
-//! lambdas ([`crate::cost::Lambdas`]) and in the direction options, not in the network.
+//! no parameters here: it is never trained (its Newton direction is exactly zero, docs/maths.md
+//! section 3), so its only effect is that `x_0` becomes a state regularised by `lambda_0`. That
+//! lives in the lambdas ([`crate::cost::Lambdas`]) and in the direction options, not in the network.
 
 use crate::error::{check_finite, Error, Result};
 use crate::linalg::matvec;

@@ -1,6 +1,6 @@
 //! The paper's eigenvalue claims, computed exactly as printed (section 5). They are what the page
-//! and `inspect` show **beside** the exact spectrum ([`crate::spectrum`]); math.md sections 5-6 found
-//! that the counts (inertia) hold while the values and the radius bounds do not.
+//! and `inspect` show **beside** the exact spectrum ([`crate::spectrum`]); docs/maths.md sections
+//! 5-6 found that the counts (inertia) hold while the values and the radius bounds do not.
 //!
 //! Eq. 62, the two families at given lambdas, with the adjoint b of J_R at those lambdas:
 //! ```text
@@ -14,7 +14,7 @@
 
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
-use crate::linalg::{hadamard, norm2_sq, norm_inf};
+use crate::linalg::{hadamard, norm2, norm2_sq, norm_inf};
 use crate::network::Forward;
 use crate::regularisation::scaled_adjoint_norms;
 
@@ -25,6 +25,15 @@ pub struct Eq62Families {
     pub family1: Vec<f64>,
     /// `-||F'(a_k) .* b_k||^2 / lambda_{k-1}` (the negative family; s_1 + .. + s_{n-1} values).
     pub family2: Vec<f64>,
+}
+
+impl Eq62Families {
+    /// `[positive, negative, zero]` as Eq. 62 counts them for `num_params` parameters (zero = P
+    /// minus the two families).
+    pub fn inertia(&self, num_params: usize) -> [usize; 3] {
+        let (p, n) = (self.family1.len(), self.family2.len());
+        [p, n, num_params - p - n]
+    }
 }
 
 /// Eq. 62 as printed, from the forward pass and the adjoint `b` of J_R at `lambda`. Family 2
@@ -51,6 +60,21 @@ pub fn eq62_families(fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<E
     Ok(Eq62Families { family1, family2 })
 }
 
+/// Figure 5 is drawn for a hidden layer k = 1..n-1 of a network of n layers.
+pub fn check_hidden_layer(n: usize, k: usize) -> Result<()> {
+    if (1..n).contains(&k) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "layer",
+            format!(
+                "Figure 5 needs a hidden layer k in 1..={}, got {k}",
+                n.saturating_sub(1)
+            ),
+        ))
+    }
+}
+
 /// Figure 5's two curves for one hidden layer k (1 <= k <= n-1) against lambda = lambda_k.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figure5Curves {
@@ -63,16 +87,7 @@ pub struct Figure5Curves {
 impl Figure5Curves {
     /// For hidden layer `k` from the forward pass and the non-regularised adjoint `b0`.
     pub fn new(fw: &Forward, b0: &[Vec<f64>], k: usize) -> Result<Self> {
-        let n = fw.n();
-        if !(1..n).contains(&k) {
-            return Err(Error::invalid(
-                "layer",
-                format!(
-                    "Figure 5 needs a hidden layer k in 1..={}, got {k}",
-                    n.saturating_sub(1)
-                ),
-            ));
-        }
+        check_hidden_layer(fw.n(), k)?;
         let dk = norm_inf(&fw.fprime[k]);
         Ok(Figure5Curves {
             slope: dk * dk,
@@ -117,7 +132,7 @@ pub fn paper_radius(fw: &Forward, b0: &[Vec<f64>]) -> PaperRadius {
     let dn = norm_inf(&fw.fprime[n]);
     PaperRadius {
         eq66: hidden.max(dn * dn),
-        eq69: hidden.max(norm2_sq(&b0[n]).sqrt() * dn),
-        eq70: (1..=n).map(|k| norm2_sq(&b0[k]).sqrt()).fold(0.0, f64::max),
+        eq69: hidden.max(norm2(&b0[n]) * dn),
+        eq70: (1..=n).map(|k| norm2(&b0[k])).fold(0.0, f64::max),
     }
 }

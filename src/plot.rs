@@ -1,7 +1,12 @@
 //! Charts drawn with plotters, generic over the drawing backend: SVG strings natively (the CLI), a
-//! canvas in the page. Nothing here computes; it draws what the trainer and [`crate::lab::figure5`] give.
+//! canvas in the page. Nothing here computes; it draws what the trainer and [`crate::lab::figure5`]
+//! give, laid out by the pure functions of [`layout`].
 
-use crate::lab::figure5::{log_grid, ExactPoint, Figure5};
+pub mod layout;
+
+pub use layout::{curves_layout, figure5_layout, Curve, CurvesLayout, CurvesPanel, Figure5Layout};
+
+use crate::lab::figure5::Figure5;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -64,23 +69,20 @@ pub fn color(i: usize) -> RGBColor {
 }
 
 type Draw<T> = Result<T, String>;
-/// A labelled line: legend text, points, colour.
-type Line = (String, Vec<(f64, f64)>, RGBColor);
-/// A labelled pick from the sweep: legend text, which value, colour.
-type Pick = (&'static str, fn(&ExactPoint) -> f64, RGBColor);
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
 }
 
 /// Figures 6/7 of the paper: cost, training accuracy and validation accuracy against patterns
-/// seen (or seconds), one panel each, every series overlaid.
+/// seen (or seconds), one panel each, every series overlaid ([`curves_layout`]).
 pub fn draw_curves<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     series: &[Series],
     x_axis: XAxis,
 ) -> Draw<()> {
+    let layout = curves_layout(series, x_axis);
     root.fill(&WHITE).map_err(err)?;
     let root = if title.is_empty() {
         root.clone()
@@ -89,81 +91,43 @@ pub fn draw_curves<DB: DrawingBackend>(
     };
     // Side by side on wide areas, stacked on tall ones (phones).
     let (w, h) = root.dim_in_pixel();
-    let panels = root.split_evenly(if h > w { (3, 1) } else { (1, 3) });
-    let x_max = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| x_axis.of(p)))
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
-    let x_max = if x_max > 0.0 { x_max } else { 1.0 };
-    type Value = fn(&CurvePoint) -> Option<f64>;
-    // The cost spans orders of magnitude when a run blows up: it is drawn as log10(cost).
-    let picks: [(&str, Value); 3] = [
-        ("cost (log scale)", |p| {
-            Some(p.cost).filter(|c| *c > 0.0).map(f64::log10)
-        }),
-        ("training accuracy %", |p| Some(100.0 * p.train_accuracy)),
-        ("validation accuracy %", |p| {
-            p.validation_accuracy.map(|a| 100.0 * a)
-        }),
-    ];
-    for (panel, (name, pick)) in panels.iter().zip(picks) {
-        let values: Vec<f64> = series
-            .iter()
-            .flat_map(|s| s.points.iter().filter_map(pick))
-            .filter(|v| v.is_finite())
-            .collect();
-        let is_cost = name.starts_with("cost");
-        let (lo, hi) = if is_cost {
-            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            if lo.is_finite() && hi.is_finite() {
-                ((lo - 0.1).floor(), (hi + 0.1).ceil().max(lo.floor() + 1.0))
-            } else {
-                (-2.0, 0.0)
-            }
-        } else {
-            (0.0, 100.0)
-        };
+    let areas = root.split_evenly(if h > w { (3, 1) } else { (1, 3) });
+    for (area, panel) in areas.iter().zip(&layout.panels) {
         let y_format = |v: &f64| {
-            if is_cost {
+            if panel.log10 {
                 format!("{:.0e}", 10f64.powf(*v))
             } else {
                 format!("{v:.0}")
             }
         };
-        let mut chart = ChartBuilder::on(panel)
+        let (lo, hi) = panel.y_range;
+        let mut chart = ChartBuilder::on(area)
             .margin(10)
             .x_label_area_size(36)
             .y_label_area_size(48)
-            .caption(name, ("sans-serif", 15))
-            .build_cartesian_2d(0.0..x_max, lo..hi)
+            .caption(panel.caption, ("sans-serif", 15))
+            .build_cartesian_2d(0.0..layout.x_max, lo..hi)
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_desc(x_axis.name())
+            .x_desc(layout.x_desc)
             .x_labels(4)
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_labels(6)
             .y_label_formatter(&y_format)
             .draw()
             .map_err(err)?;
-        for (i, s) in series.iter().enumerate() {
-            let pts: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .filter_map(|p| pick(p).filter(|v| v.is_finite()).map(|v| (x_axis.of(p), v)))
-                .collect();
-            let c = color(i);
+        for line in &panel.lines {
+            let c = line.color;
             chart
-                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                .draw_series(LineSeries::new(line.points.clone(), c.stroke_width(2)))
                 .map_err(err)?
-                .label(s.label)
+                .label(&line.label)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
                 });
         }
-        if !is_cost {
+        if panel.legend {
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::LowerRight)
@@ -177,44 +141,17 @@ pub fn draw_curves<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
-/// Figure 5 with the truth beside it: the two families against lambda_k on log-log axes, their
-/// Eq. 65 crossing, the current lambda_k, and the exact spectrum (extremes along the sweep, every
-/// |eigenvalue| at the current lambda_k).
+/// Figure 5 with the truth beside it ([`figure5_layout`]): the two families against lambda_k on
+/// log-log axes, their Eq. 65 crossing, the current lambda_k, and the exact spectrum (extremes
+/// along the sweep, every |eigenvalue| at the current lambda_k).
 pub fn draw_figure5<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     fig: &Figure5,
 ) -> Draw<()> {
+    let layout = figure5_layout(fig);
     root.fill(&WHITE).map_err(err)?;
-    let (lo, hi) = (1e-4f64, 1e4f64);
-    let grid = log_grid(lo, hi, 81);
-    let c = fig.curves;
-    let mut ys: Vec<f64> = grid
-        .iter()
-        .flat_map(|&l| [c.linear(l), c.hyperbolic(l)])
-        .collect();
-    ys.extend(fig.spectrum.eigenvalues.iter().map(|v| v.abs()));
-    ys.extend(
-        fig.sweep
-            .iter()
-            .flat_map(|p| [p.max_positive, p.max_negative]),
-    );
-    let positive: Vec<f64> = ys
-        .into_iter()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .collect();
-    let y_lo = positive
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min)
-        .max(1e-12)
-        / 2.0;
-    let y_hi = positive
-        .iter()
-        .copied()
-        .fold(0.0, f64::max)
-        .max(y_lo * 10.0)
-        * 2.0;
+    let ((lo, hi), (y_lo, y_hi)) = (layout.x_range, layout.y_range);
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 16))
         .margin(12)
@@ -224,98 +161,50 @@ pub fn draw_figure5<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc(format!("lambda_{}", fig.layer))
+        .x_desc(&layout.x_desc)
         .y_desc("|eigenvalue|")
         .x_label_formatter(&|v| format!("{v:.0e}"))
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()
         .map_err(err)?;
-    let k = fig.layer;
-    let lines: [Line; 2] = [
-        (
-            format!("Eq. 62 family 1: lambda ||F'(a_{k})||_inf^2"),
-            grid.iter().map(|&l| (l, c.linear(l))).collect(),
-            color(0),
-        ),
-        (
-            format!(
-                "Eq. 62 family 2: ||F'(a_{}) .* b_{}||^2 / lambda",
-                k + 1,
-                k + 1
-            ),
-            grid.iter().map(|&l| (l, c.hyperbolic(l))).collect(),
-            color(1),
-        ),
-    ];
-    for (label, pts, col) in lines {
-        let pts: Vec<(f64, f64)> = pts.into_iter().filter(|p| p.1 > 0.0).collect();
+    for line in &layout.families {
+        let col = line.color;
         chart
-            .draw_series(LineSeries::new(pts, col.stroke_width(2)))
+            .draw_series(LineSeries::new(line.points.clone(), col.stroke_width(2)))
             .map_err(err)?
-            .label(label)
+            .label(&line.label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], col.stroke_width(2)));
     }
-    let truth: [Pick; 2] = [
-        (
-            "exact: largest positive eigenvalue",
-            |p| p.max_positive,
-            color(2),
-        ),
-        (
-            "exact: largest |negative| eigenvalue",
-            |p| p.max_negative,
-            color(3),
-        ),
-    ];
-    for (label, pick, col) in truth {
-        let pts: Vec<(f64, f64)> = fig
-            .sweep
-            .iter()
-            .map(|p| (p.lambda, pick(p)))
-            .filter(|p| p.1 > 0.0)
-            .collect();
-        if pts.is_empty() {
-            continue;
-        }
+    for line in &layout.exact {
+        let col = line.color;
         chart
-            .draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)).point_size(3))
+            .draw_series(LineSeries::new(line.points.clone(), col.stroke_width(2)).point_size(3))
             .map_err(err)?
-            .label(label)
+            .label(&line.label)
             .legend(move |(x, y)| Circle::new((x + 8, y), 3, col.filled()));
     }
-    let cross = c.crossing();
-    if cross.is_finite() && cross > 0.0 {
+    if let Some((at, label)) = &layout.crossing {
         chart
-            .draw_series(std::iter::once(Circle::new(
-                (cross, c.linear(cross)),
-                6,
-                BLACK.stroke_width(2),
-            )))
+            .draw_series(std::iter::once(Circle::new(*at, 6, BLACK.stroke_width(2))))
             .map_err(err)?
-            .label(format!("Eq. 65 crossing lambda = {cross:.4}"))
+            .label(label)
             .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.stroke_width(2)));
     }
-    let now = fig.current;
+    let (now, label) = &layout.current;
     chart
         .draw_series(LineSeries::new(
-            vec![(now, y_lo), (now, y_hi)],
+            vec![(*now, y_lo), (*now, y_hi)],
             BLACK.mix(0.4).stroke_width(1),
         ))
         .map_err(err)?
-        .label(format!("current lambda = {now:.4}"))
+        .label(label)
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.4)));
-    // Dots: positive blue, negative red (the lab's strip uses the same colours).
-    let (pos, neg) = (color(0), color(1));
     chart
         .draw_series(
-            fig.spectrum
+            layout
                 .eigenvalues
                 .iter()
-                .filter(|v| v.abs() > 0.0)
-                .map(|&v| {
-                    let col = if v > 0.0 { pos } else { neg };
-                    Circle::new((now, v.abs()), 2, col.mix(0.5).filled())
-                }),
+                .map(|&(at, col)| Circle::new(at, 2, col.mix(0.5).filled())),
         )
         .map_err(err)?;
     // On narrow areas (phones) the legend goes to the lower right in a smaller font.

@@ -5,12 +5,13 @@
 //! in practice from the **non-regularised** adjoint b0 (lambda_k = 0, lambda_n = 1).
 //! With the white layer (identity activation, `||F'||_inf = 1`) the same rule gives
 //! `lambda_0 = ||F'(a_1) .* b0_1||_2`. Eq. 68 optionally sets `lambda_n = ||b0_n||_2 / ||F'(a_n)||_inf`.
-//! (math.md section 6: the balance is right for the families, but the families are not the spectrum.)
+//! (docs/maths.md section 6: the balance is right for the families, but the families are not the
+//! spectrum.)
 
 use crate::backprop::adjoint;
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
-use crate::linalg::{hadamard, norm2_sq, norm_inf};
+use crate::linalg::{hadamard, norm2, norm_inf};
 use crate::network::{Forward, Network};
 
 /// Where the lambdas of a step come from.
@@ -59,12 +60,8 @@ impl LambdaPolicy {
     /// Checks the policy against a network of `n` layers.
     pub fn validate(&self, n: usize) -> Result<()> {
         match self {
-            LambdaPolicy::Fixed(l) if l.n() != n => Err(Error::shape(
-                "lambda (lambda_0..lambda_n)",
-                n + 1,
-                l.n() + 1,
-            )),
-            _ => Ok(()),
+            LambdaPolicy::Fixed(l) => l.check_layers(n),
+            LambdaPolicy::Eq65 { .. } => Ok(()),
         }
     }
 }
@@ -81,7 +78,7 @@ pub fn scaled_adjoint_norms(fw: &Forward, b: &[Vec<f64>]) -> Vec<f64> {
             if k == 0 {
                 0.0
             } else {
-                norm2_sq(&hadamard(&fw.fprime[k], &b[k])).sqrt()
+                norm2(&hadamard(&fw.fprime[k], &b[k]))
             }
         })
         .collect()
@@ -100,7 +97,7 @@ pub fn optimal_lambdas(fw: &Forward, b0: &[Vec<f64>], white: bool, eq68: bool) -
         l[k] = db[k + 1] / norm_inf(&fw.fprime[k]); // Eq. 65
     }
     l[n] = if eq68 {
-        norm2_sq(&b0[n]).sqrt() / norm_inf(&fw.fprime[n]) // Eq. 68
+        norm2(&b0[n]) / norm_inf(&fw.fprime[n]) // Eq. 68
     } else {
         1.0
     };

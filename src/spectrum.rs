@@ -1,5 +1,5 @@
 //! The **exact** spectrum of one pattern's Hessian H (P x P) through a 2S x 2S reduction
-//! (math.md section 5; S = s_1 + .. + s_n), so that it stays cheap for the paper's
+//! (docs/maths.md section 5; S = s_1 + .. + s_n), so that it stays cheap for the paper's
 //! 784-512-256-32-10 net (P = 541,802, 2S = 1,620).
 //!
 //! The tetrad in matrix form is `H = P K P^T` with `K = -M^{-1}` (Eq. 54, corrected):
@@ -9,7 +9,7 @@
 //! ```
 //! The nonzero eigenvalues of `P K P^T` are those of `K C` with `C = P^T P` (XY and YX share them),
 //! hence of the symmetric `T = R K R^T` for any `C = R^T R`. C is block diagonal over the pairs
-//! (gamma_k, zeta_{k-1}) and has a closed form (math.md section 5):
+//! (gamma_k, zeta_{k-1}) and has a closed form (docs/maths.md section 5):
 //! ```text
 //! C(gamma_k, gamma_k)     = D_k^2 (1 + ||x_{k-1}||^2)
 //! C(gamma_k, zeta_{k-1})  = (d_k .* d_k .* b_k) x_{k-1}^T                     k = 2..n
@@ -22,9 +22,10 @@
 //! R(gamma_k, zeta_{k-1})  = (d_k .* b_k) x^T / sqrt(1 + ||x||^2)
 //! R(zeta_{k-1}, zeta_{k-1}) = sqrt(beta_k) (I + c x x^T),  c = (1/sqrt(1 + ||x||^2) - 1) / ||x||^2
 //! ```
-//! so T has size (2S - s_n) and its zeta-zeta block is zero. The one dense step is T's symmetric
-//! eigendecomposition (nalgebra). Cost: `sum_k s_k (s_1+..+s_k)^2` for `A^{-T} Lambda A^{-1}`, plus
-//! the eigensolver on 2S - s_n.
+//! so T has size (2S - s_n) and its zeta-zeta block is zero. Building T ([`reduced_matrix`]) is
+//! apart from the one dense step, T's symmetric eigendecomposition ([`spectrum_of_reduced`],
+//! nalgebra); [`exact_spectrum`] is the two in a row. Cost: `sum_k s_k (s_1+..+s_k)^2` for
+//! `A^{-T} Lambda A^{-1}`, plus the eigensolver on 2S - s_n.
 
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
@@ -73,19 +74,10 @@ fn inverse_a(net: &Network, fw: &Forward, off: &[usize]) -> DMatrix<f64> {
     l
 }
 
-/// The exact nonzero spectrum of H at `lambda`, with `b` the adjoint of J_R at those lambdas.
-/// Eigenvalues with `|mu| <= m * eps * 16 * radius` (m = size of T) count as zero.
-pub fn exact_spectrum(
-    net: &Network,
-    fw: &Forward,
-    b: &[Vec<f64>],
-    lambda: &Lambdas,
-) -> Result<ExactSpectrum> {
-    let n = net.n();
-    let off = offsets(net);
-    let s = off[n + 1];
-    let s_n = net.sizes()[n];
-    let m = 2 * s - s_n;
+/// The order `2S - s_n` of T, or an error naming it when it is above [`MAX_SPECTRUM_ORDER`].
+pub fn reduced_order(net: &Network) -> Result<usize> {
+    let s = net.num_states();
+    let m = 2 * s - net.sizes()[net.n()];
     if m > MAX_SPECTRUM_ORDER {
         return Err(Error::invalid(
             "sizes",
@@ -95,26 +87,52 @@ pub fn exact_spectrum(
             ),
         ));
     }
-    let l = inverse_a(net, fw, &off);
+    Ok(m)
+}
 
-    // E = A^{-T} Lambda A^{-1} = sum_k lambda_k L_k^T L_k over block rows L_k (columns < off[k+1]).
+/// `E = A^{-T} Lambda A^{-1} = sum_k lambda_k L_k^T L_k` over the block rows `L_k` of `L = A^{-1}`
+/// (columns < off[k+1]).
+fn weighted_gram(net: &Network, l: &DMatrix<f64>, lambda: &Lambdas, off: &[usize]) -> DMatrix<f64> {
+    let s = off[net.n() + 1];
     let mut e = DMatrix::<f64>::zeros(s, s);
-    for k in 1..=n {
+    for k in 1..=net.n() {
         let end = off[k + 1];
         let lk = l.view((off[k], 0), (net.sizes()[k], end));
         let gram = lk.transpose() * lk;
         let mut target = e.view_mut((0, 0), (end, end));
         target += gram * lambda.get(k);
     }
+    e
+}
 
-    // The diagonal of R on gamma, and the per-pair pieces.
-    let mut r = vec![0.0; s];
-    for k in 1..=n {
+/// The diagonal of R on gamma: `R(gamma_k, gamma_k) = diag(d_k) sqrt(1 + ||x_{k-1}||^2)`.
+fn gamma_scale(net: &Network, fw: &Forward, off: &[usize]) -> Vec<f64> {
+    let mut r = vec![0.0; off[net.n() + 1]];
+    for k in 1..=net.n() {
         let q = (1.0 + norm2_sq(&fw.x[k - 1])).sqrt();
         for (i, dk) in fw.fprime[k].iter().enumerate() {
             r[off[k] + i] = dk * q;
         }
     }
+    r
+}
+
+/// The reduced matrix `T = R K R^T` of one pattern's Hessian at `lambda` (module doc), with `b` the
+/// adjoint of J_R at those lambdas: symmetric, of order `2S - s_n` ([`reduced_order`]), rows
+/// `[gamma_1..gamma_n; zeta_1..zeta_{n-1}]`, zero on the zeta-zeta block. Its nonzero eigenvalues
+/// are those of H.
+pub fn reduced_matrix(
+    net: &Network,
+    fw: &Forward,
+    b: &[Vec<f64>],
+    lambda: &Lambdas,
+) -> Result<DMatrix<f64>> {
+    let m = reduced_order(net)?;
+    let off = offsets(net);
+    let s = off[net.n() + 1];
+    let l = inverse_a(net, fw, &off);
+    let e = weighted_gram(net, &l, lambda, &off);
+    let r = gamma_scale(net, fw, &off);
 
     let mut t = DMatrix::<f64>::zeros(m, m);
     // T_gg = Rg E Rg - Y - Y^T,  Y = Rgz A^{-1} Rg.
@@ -123,15 +141,15 @@ pub fn exact_spectrum(
             t[(i, j)] = r[i] * e[(i, j)] * r[j];
         }
     }
-    for k in 2..=n {
+    for k in 2..=net.n() {
         let x = &fw.x[k - 1];
         let xx = norm2_sq(x);
         let q = (1.0 + xx).sqrt();
         let db = hadamard(&fw.fprime[k], &b[k]);
         let p: Vec<f64> = db.iter().map(|v| v / q).collect();
         let beta = norm2_sq(&db);
-        let lprev = l.view((off[k - 1], 0), (x.len(), s)); // block row k-1 of A^{-1}
-                                                           // x^T L_{k-1}, scaled by Rg on the columns.
+        // Block row k-1 of A^{-1}, and x^T L_{k-1} scaled by Rg on the columns.
+        let lprev = l.view((off[k - 1], 0), (x.len(), s));
         let xl: Vec<f64> = (0..s)
             .map(|j| {
                 lprev
@@ -164,13 +182,20 @@ pub fn exact_spectrum(
             }
         }
     }
+    Ok(t)
+}
 
+/// The nonzero spectrum of a Hessian with `num_params` parameters from its reduced matrix `t`
+/// ([`reduced_matrix`]): one dense symmetric eigensolve. Eigenvalues with
+/// `|mu| <= m * eps * 16 * radius` (m = order of T) count as zero.
+pub fn spectrum_of_reduced(t: &DMatrix<f64>, num_params: usize) -> Result<ExactSpectrum> {
     if t.iter().any(|v| !v.is_finite()) {
         return Err(Error::Numerical(
             "exact spectrum: the reduced matrix has NaN/Inf entries (states or adjoint not finite)"
                 .into(),
         ));
     }
+    let m = t.nrows();
     let mut all: Vec<f64> = t.symmetric_eigenvalues().iter().copied().collect();
     all.sort_by(f64::total_cmp);
     let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
@@ -179,10 +204,21 @@ pub fn exact_spectrum(
     let positive = eigenvalues.iter().filter(|&&v| v > 0.0).count();
     let negative = eigenvalues.len() - positive;
     Ok(ExactSpectrum {
-        zero: net.num_params() - eigenvalues.len(),
+        zero: num_params - eigenvalues.len(),
         eigenvalues,
         positive,
         negative,
         radius,
     })
+}
+
+/// The exact nonzero spectrum of H at `lambda`, with `b` the adjoint of J_R at those lambdas:
+/// [`reduced_matrix`], then [`spectrum_of_reduced`].
+pub fn exact_spectrum(
+    net: &Network,
+    fw: &Forward,
+    b: &[Vec<f64>],
+    lambda: &Lambdas,
+) -> Result<ExactSpectrum> {
+    spectrum_of_reduced(&reduced_matrix(net, fw, b, lambda)?, net.num_params())
 }

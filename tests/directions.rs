@@ -3,18 +3,14 @@ mod common;
 use common::*;
 use sifrian::backprop::adjoint;
 use sifrian::cost::Lambdas;
-use sifrian::directions::{mk, mk_scales, newton, relative_residual, NewtonSign};
+use sifrian::directions::{mk, mk_scales, newton, relative_residual, GradientSource, NewtonSign};
 
 fn newton_of(c: &Case, white: bool, sign: NewtonSign) -> Vec<f64> {
-    let fw = c.net.forward(&c.x0);
-    let b = adjoint(&c.net, &fw, &c.d, &c.lambda);
-    newton(&c.net, &fw, &b, &c.d, &c.lambda, white, sign)
+    c.pattern().newton(white, sign)
 }
 
 fn mk_of(c: &Case, mu: f64) -> Vec<f64> {
-    let fw = c.net.forward(&c.x0);
-    let b = adjoint(&c.net, &fw, &c.d, &c.lambda);
-    mk(&c.net, &fw, &b, &c.d, &c.lambda, mu)
+    c.pattern().mk(mu, GradientSource::Regularised)
 }
 
 /// `c_k = lambda_{k-1} ||x_{k-1}||^2 + [k = n] lambda_n ||d - x_n||^2`, written out from Eq. 40/42.
@@ -204,7 +200,7 @@ fn mk_weights_equal_newton_weights_for_layers_after_the_first() {
 
 #[test]
 fn mk_leaves_layer_one_alone_when_lambda_0_is_zero() {
-    // lambda_0 = 0 without a white layer: layer 1's MK weight scale t_1 is 0 (math.md section 4).
+    // lambda_0 = 0 without a white layer: layer 1's MK weight scale t_1 is 0 (docs/maths.md section 4).
     let c = Case::random(&[4, 5, 3, 2], 0.1, 11, 1.0, 1.0);
     let mut l = c.lambda.as_slice().to_vec();
     l[0] = 0.0;
@@ -214,4 +210,36 @@ fn mk_leaves_layer_one_alone_when_lambda_0_is_zero() {
     let s = mk_scales(&fw, &b, &c.d, &lambda, 0.0);
     assert_eq!(s[1], (0.0, 0.0), "layer 1 with lambda_0 = 0 must not move");
     assert!(s[2].0 > 0.0 && s[3].1 > 0.0, "other layers move: {s:?}");
+}
+
+#[test]
+fn the_pattern_composes_the_flat_direction_functions_bit_for_bit() {
+    for c in cases(1) {
+        let p = c.pattern();
+        let (fw, b, b0) = (p.fw(), p.b(), p.b0());
+        for white in [false, true] {
+            for sign in [NewtonSign::Corrected, NewtonSign::Printed] {
+                let flat = newton(&c.net, fw, b, &c.d, &c.lambda, white, sign);
+                assert_eq!(
+                    p.newton(white, sign),
+                    flat,
+                    "Newton {sign:?}, white {white}"
+                );
+            }
+        }
+        for mu in [0.0, 0.5] {
+            let regularised = mk(&c.net, fw, b, &c.d, &c.lambda, mu);
+            let unregularised = mk(&c.net, fw, b0, &c.d, &c.lambda, mu);
+            assert_eq!(
+                p.mk(mu, GradientSource::Regularised),
+                regularised,
+                "MK mu = {mu}"
+            );
+            assert_eq!(
+                p.mk(mu, GradientSource::Unregularised),
+                unregularised,
+                "unregularised-gradient MK mu = {mu}"
+            );
+        }
+    }
 }

@@ -2,10 +2,13 @@
 mod common;
 use common::*;
 use sifrian::backprop::adjoint;
-use sifrian::lab::report::{compare_directions, paper_radius_for, verdict};
-use sifrian::paper_spectrum::{eq62_families, paper_radius};
+use sifrian::cost::Lambdas;
+use sifrian::lab::figure5::{figure5, log_grid, pattern_at_layer, Figure5};
+use sifrian::lab::report::{
+    compare_directions, lab_report, paper_radius_for, verdict, DirectionsReport, LabReport,
+};
+use sifrian::pattern::Pattern;
 use sifrian::regularisation::plain_adjoint;
-use sifrian::spectrum::exact_spectrum;
 
 #[test]
 fn directions_report_matches_ad_gradients_hessians_and_the_newton_facts() {
@@ -86,12 +89,10 @@ fn the_quadratic_model_error_shrinks_like_the_cube_of_the_step() {
 #[test]
 fn verdict_says_counts_agree_values_differ_and_the_radius_fails() {
     let c = Case::random(&[4, 5, 3, 2], 0.1, 0, 1.0, 1.0);
-    let fw = c.net.forward(&c.x0);
-    let b = adjoint(&c.net, &fw, &c.d, &c.lambda);
-    let sp = exact_spectrum(&c.net, &fw, &b, &c.lambda).unwrap();
-    let fam = eq62_families(&fw, &b, &c.lambda).unwrap();
-    let rad = paper_radius(&fw, &plain_adjoint(&c.net, &fw, &c.d));
-    let (r, name) = paper_radius_for(&rad, false);
+    let p = c.pattern();
+    let sp = p.exact_spectrum().unwrap();
+    let fam = p.eq62_families().unwrap();
+    let (r, name) = paper_radius_for(&p.paper_radius(), false);
     let text = verdict(&sp, &fam, r, name);
     assert!(
         text.starts_with("Counts agree: 10 positive and 8 negative"),
@@ -108,4 +109,132 @@ fn verdict_says_counts_agree_values_differ_and_the_radius_fails() {
     assert!(verdict(&sp, &wrong, r, name).starts_with("Counts differ"));
     // And a radius that holds is said to hold.
     assert!(verdict(&sp, &fam, sp.radius * 2.0, name).contains("here it holds"));
+}
+
+#[test]
+fn a_pattern_re_derives_only_the_adjoint_when_a_lambda_changes() {
+    for c in cases(1).into_iter().filter(|c| c.sizes().len() > 2) {
+        let plain = Pattern::plain(&c.net, &c.x0, &c.d).unwrap();
+        assert_eq!(plain.b(), plain.b0(), "at the plain lambdas b is b0");
+        assert_eq!(plain.b0(), &plain_adjoint(&c.net, plain.fw(), &c.d)[..]);
+        let p = c.pattern();
+        let fw = c.net.forward(&c.x0);
+        assert_eq!(p.b(), &adjoint(&c.net, &fw, &c.d, &c.lambda)[..]);
+        for k in 0..=c.net.n() {
+            let moved = p.with_lambda_k(k, 0.123).unwrap();
+            let mut l = c.lambda.as_slice().to_vec();
+            l[k] = 0.123;
+            let fresh =
+                Pattern::new(&c.net, &c.x0, &c.d, Lambdas::new(l, c.net.n()).unwrap()).unwrap();
+            assert_eq!(
+                moved.lambda(),
+                fresh.lambda(),
+                "lambdas after setting lambda_{k}"
+            );
+            assert_eq!(moved.b(), fresh.b(), "b after setting lambda_{k}");
+            assert_eq!(moved.fw().x, p.fw().x, "the forward pass stays");
+            assert_eq!(moved.b0(), p.b0(), "b0 stays");
+        }
+    }
+}
+
+#[test]
+fn a_pattern_refuses_lambdas_for_another_network() {
+    let c = Case::random(&[4, 5, 3, 2], 0.1, 0, 1.0, 1.0);
+    let e = Pattern::new(&c.net, &c.x0, &c.d, Lambdas::plain(2))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("lambda") && e.contains('4') && e.contains('3'),
+        "{e}"
+    );
+    let e = c.pattern().with_lambda_k(4, 1.0).unwrap_err().to_string();
+    assert!(e.contains("lambda_4") && e.contains("lambda_3"), "{e}");
+    let e = Pattern::plain(&c.net, &c.x0[..3], &c.d)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("x_0"), "{e}");
+}
+
+#[test]
+fn figure5_sweep_points_are_the_exact_spectra_at_those_lambdas() {
+    let c = Case::random(&[4, 5, 3, 2], 0.1, 3, 1.0, 1.0);
+    let sweep = log_grid(1e-2, 1e2, 5);
+    let fig = figure5(&c.net, &c.x0, &c.d, 2, &c.lambda, 0.4, &sweep).unwrap();
+    for point in &fig.sweep {
+        let mut l = c.lambda.as_slice().to_vec();
+        l[2] = point.lambda;
+        let at = Pattern::new(&c.net, &c.x0, &c.d, Lambdas::new(l, 3).unwrap())
+            .unwrap()
+            .exact_spectrum()
+            .unwrap();
+        let max_positive = at.eigenvalues.iter().copied().fold(0.0, f64::max);
+        let max_negative = at.eigenvalues.iter().map(|v| -v).fold(0.0, f64::max);
+        assert_eq!(
+            (point.max_positive, point.max_negative),
+            (max_positive, max_negative),
+            "sweep at lambda_2 = {}",
+            point.lambda
+        );
+    }
+    let p = pattern_at_layer(&c.net, &c.x0, &c.d, 2, &c.lambda, 0.4, &sweep).unwrap();
+    assert_eq!(p.lambda().get(2), 0.4);
+    assert_eq!(
+        Figure5::of(&p, 2, &sweep).unwrap(),
+        fig,
+        "Figure5::of the same pattern"
+    );
+}
+
+#[test]
+fn the_lab_report_is_what_its_pattern_derives() {
+    let c = Case::random(&[6, 7, 5, 4, 3], 0.1, 2, 1.0, 1.0);
+    let report = lab_report(
+        &c.net,
+        &c.x0,
+        &c.d,
+        2,
+        &c.lambda,
+        Some(0.8),
+        true,
+        0.5,
+        0.01,
+    )
+    .unwrap();
+    let p = pattern_at_layer(&c.net, &c.x0, &c.d, 2, &c.lambda, 0.8, &[]).unwrap();
+    assert_eq!(LabReport::of(&p, 2, true, 0.5, 0.01).unwrap(), report);
+    assert_eq!(report.lambdas, p.lambda().as_slice());
+    assert_eq!(report.families, p.eq62_families().unwrap());
+    assert_eq!(report.figure5.spectrum, p.exact_spectrum().unwrap());
+    assert_eq!(report.paper_radius, p.paper_radius());
+    assert_eq!(report.crossing, p.figure5_curves(2).unwrap().crossing());
+    assert_eq!(
+        (report.radius_claim.formula, report.radius_claim.value),
+        ("Eq. 69", p.paper_radius().eq69)
+    );
+    assert_eq!(
+        report.directions,
+        DirectionsReport::of(&p, 0.5, 0.01).unwrap()
+    );
+    let counted = report.families.family1.len() + report.families.family2.len();
+    assert_eq!(
+        report.inertia_paper,
+        [
+            report.families.family1.len(),
+            report.families.family2.len(),
+            c.net.num_params() - counted
+        ]
+    );
+}
+
+#[test]
+fn the_lab_refuses_a_non_positive_lambda_and_the_output_layer() {
+    let c = Case::random(&[4, 5, 3, 2], 0.1, 0, 1.0, 1.0);
+    let lab = |layer, now| lab_report(&c.net, &c.x0, &c.d, layer, &c.lambda, now, false, 1.0, 0.1);
+    let e = lab(1, Some(0.0)).unwrap_err().to_string();
+    assert!(e.contains("finite number > 0, got 0"), "{e}");
+    let e = lab(3, None).unwrap_err().to_string();
+    assert!(e.contains("hidden layer k in 1..=2, got 3"), "{e}");
+    let e = lab(7, None).unwrap_err().to_string();
+    assert!(e.contains("hidden layer k in 1..=2, got 7"), "{e}");
 }

@@ -6,13 +6,12 @@ use sifrian::backprop::adjoint;
 use sifrian::cost::Lambdas;
 use sifrian::network::Network;
 use sifrian::paper_spectrum::{eq62_families, paper_radius, Figure5Curves};
+use sifrian::pattern::Pattern;
 use sifrian::regularisation::{optimal_lambdas, plain_adjoint};
-use sifrian::spectrum::{exact_spectrum, ExactSpectrum};
+use sifrian::spectrum::{exact_spectrum, reduced_matrix, reduced_order, ExactSpectrum};
 
 fn exact(c: &Case) -> ExactSpectrum {
-    let fw = c.net.forward(&c.x0);
-    let b = adjoint(&c.net, &fw, &c.d, &c.lambda);
-    exact_spectrum(&c.net, &fw, &b, &c.lambda).unwrap()
+    c.pattern().exact_spectrum().unwrap()
 }
 
 /// Nonzero eigenvalues of the dense AD Hessian by Jacobi; zero = below 1e-10 of the radius.
@@ -164,10 +163,9 @@ fn eq62_families_reproduce_the_printed_formulas_on_a_hand_computed_net() {
 fn eq62_family_values_differ_from_the_exact_eigenvalues_while_counts_agree() {
     let mut smallest_gap = f64::INFINITY;
     for c in cases(2).into_iter().filter(|c| c.sizes().len() > 2) {
-        let fw = c.net.forward(&c.x0);
-        let b = adjoint(&c.net, &fw, &c.d, &c.lambda);
-        let fam = eq62_families(&fw, &b, &c.lambda).unwrap();
-        let sp = exact(&c);
+        let p = c.pattern();
+        let fam = p.eq62_families().unwrap();
+        let sp = p.exact_spectrum().unwrap();
         assert_eq!(
             (fam.family1.len(), fam.family2.len()),
             (sp.positive, sp.negative),
@@ -204,8 +202,15 @@ fn figure5_curves_cross_at_the_eq65_lambda() {
         let fw = c.net.forward(&c.x0);
         let b0 = plain_adjoint(&c.net, &fw, &c.d);
         let opt = optimal_lambdas(&fw, &b0, true, true).unwrap();
+        let p = Pattern::plain(&c.net, &c.x0, &c.d).unwrap();
+        assert_eq!(
+            p.optimal_lambdas(true, true).unwrap(),
+            opt,
+            "the pattern's Eq. 65"
+        );
         for k in 1..c.net.n() {
             let curves = Figure5Curves::new(&fw, &b0, k).unwrap();
+            assert_eq!(p.figure5_curves(k).unwrap(), curves, "the pattern's curves");
             let l = curves.crossing();
             assert!(
                 (l - opt.get(k)).abs() <= 1e-14 * l,
@@ -229,13 +234,13 @@ fn figure5_curves_cross_at_the_eq65_lambda() {
 fn paper_radius_bounds_underestimate_the_exact_radius() {
     let mut smallest: f64 = f64::INFINITY;
     for c in cases(2) {
-        let fw = c.net.forward(&c.x0);
-        let b0 = plain_adjoint(&c.net, &fw, &c.d);
-        let rad = paper_radius(&fw, &b0);
+        let mut p = c.pattern();
+        let rad = p.paper_radius();
+        assert_eq!(rad, paper_radius(p.fw(), p.b0()), "the pattern's radii");
         for eq68 in [false, true] {
-            let l = optimal_lambdas(&fw, &b0, true, eq68).unwrap();
-            let b = adjoint(&c.net, &fw, &c.d, &l);
-            let sp = exact_spectrum(&c.net, &fw, &b, &l).unwrap();
+            p.set_lambdas(p.optimal_lambdas(true, eq68).unwrap())
+                .unwrap();
+            let sp = p.exact_spectrum().unwrap();
             let paper = if eq68 { rad.eq69 } else { rad.eq66 };
             smallest = smallest.min(sp.radius / paper);
         }
@@ -253,14 +258,51 @@ fn a_network_too_wide_for_the_dense_reduction_is_refused_with_its_order() {
     let net = Network::new(&[2, 3000, 1100, 2], 0.01, 0).unwrap();
     let x0 = [0.5, -0.25];
     let d = [1.0, 0.0];
-    let fw = net.forward(&x0);
     let lambda = Lambdas::uniform(0.5, net.n()).unwrap();
-    let b = adjoint(&net, &fw, &d, &lambda);
-    let e = exact_spectrum(&net, &fw, &b, &lambda)
+    let e = Pattern::new(&net, &x0, &d, lambda)
+        .unwrap()
+        .exact_spectrum()
         .unwrap_err()
         .to_string();
     assert!(
         e.contains("8202") && e.contains("4096"),
         "error should name the order 8202 and the cap 4096: {e}"
     );
+}
+
+#[test]
+fn reduced_matrix_is_symmetric_with_the_trace_and_frobenius_norm_of_the_hessian() {
+    // T = R K R^T and H = P K P^T share their nonzero spectrum, so tr T = tr H and
+    // ||T||_F^2 = tr T^2 = tr H^2 = ||H||_F^2; the zeta-zeta block of T is zero.
+    for c in cases(1) {
+        let p = c.pattern();
+        let t = reduced_matrix(&c.net, p.fw(), p.b(), &c.lambda).unwrap();
+        let sizes = c.sizes();
+        let s: usize = sizes[1..].iter().sum();
+        let m = 2 * s - sizes[sizes.len() - 1];
+        assert_eq!((t.nrows(), t.ncols()), (m, m), "order on {sizes:?}");
+        assert_eq!(reduced_order(&c.net).unwrap(), m);
+        let asym = (&t - t.transpose()).amax();
+        assert!(
+            asym <= 1e-14 * t.amax(),
+            "T - T^T has an entry {asym:e} (largest |T| {:e}) on {sizes:?}",
+            t.amax()
+        );
+        let zeta = t.view((s, s), (m - s, m - s)).amax();
+        assert!(zeta == 0.0, "zeta-zeta block entry {zeta:e} on {sizes:?}");
+        let h = c.hessian_ad();
+        let trace_h: f64 = (0..h.len()).map(|i| h[i][i]).sum();
+        let frob_h: f64 = h.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
+        let scale = frob_h.max(f64::MIN_POSITIVE);
+        assert!(
+            (t.trace() - trace_h).abs() <= 1e-11 * scale,
+            "tr T = {} vs tr H = {trace_h} on {sizes:?}",
+            t.trace()
+        );
+        assert!(
+            (t.norm() - frob_h).abs() <= 1e-11 * scale,
+            "||T||_F = {} vs ||H||_F = {frob_h} on {sizes:?}",
+            t.norm()
+        );
+    }
 }

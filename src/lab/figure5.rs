@@ -6,13 +6,12 @@
 //! lambda_k sweeps the same axis (the other lambdas held at their given values): the largest positive
 //! eigenvalue and the largest |negative| one, and every nonzero eigenvalue at the current lambda_k.
 
-use crate::backprop::adjoint;
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::paper_spectrum::Figure5Curves;
-use crate::regularisation::plain_adjoint;
-use crate::spectrum::{exact_spectrum, ExactSpectrum};
+use crate::paper_spectrum::{check_hidden_layer, Figure5Curves};
+use crate::pattern::Pattern;
+use crate::spectrum::ExactSpectrum;
 
 /// The exact spectrum's extremes at one lambda_k.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -53,9 +52,69 @@ fn extremes(lambda: f64, s: &ExactSpectrum) -> ExactPoint {
     }
 }
 
+/// Figure 5's lambdas must be finite and > 0 (the hyperbolic family divides by them).
+fn check_positive<'l>(lambdas: impl IntoIterator<Item = &'l f64>) -> Result<()> {
+    match lambdas.into_iter().find(|l| !(l.is_finite() && **l > 0.0)) {
+        Some(bad) => Err(Error::invalid(
+            "lambda",
+            format!("Figure 5's lambda must be a finite number > 0, got {bad}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Pattern (x0, d) at the lambdas of `base` with lambda_k = `current` for hidden layer k = `layer`,
+/// checked in this order: input, target, the number of lambdas, `current` and `sweep` > 0, the
+/// layer. One forward pass, one plain adjoint and one adjoint at the resulting lambdas.
+pub fn pattern_at_layer<'a>(
+    net: &'a Network,
+    x0: &'a [f64],
+    d: &'a [f64],
+    layer: usize,
+    base: &Lambdas,
+    current: f64,
+    sweep: &[f64],
+) -> Result<Pattern<'a>> {
+    let mut p = Pattern::plain(net, x0, d)?;
+    base.check_layers(net.n())?;
+    check_positive(std::iter::once(&current).chain(sweep))?;
+    check_hidden_layer(net.n(), layer)?;
+    let mut l = base.as_slice().to_vec();
+    l[layer] = current;
+    p.set_lambdas(Lambdas::new(l, net.n())?)?;
+    Ok(p)
+}
+
+impl Figure5 {
+    /// Figure 5 for hidden layer `layer` of pattern `p` at its lambdas (lambda_k there is the
+    /// current value), with the exact spectrum also at every lambda_k of `sweep` (empty: none; each
+    /// point costs one exact spectrum and re-derives only the adjoint b).
+    pub fn of(p: &Pattern, layer: usize, sweep: &[f64]) -> Result<Figure5> {
+        let curves = p.figure5_curves(layer)?;
+        let current = p.lambda().get(layer);
+        check_positive(std::iter::once(&current).chain(sweep))?;
+        let spectrum = p.exact_spectrum()?;
+        let sweep = sweep
+            .iter()
+            .map(|&l| {
+                let at = p.with_lambda_k(layer, l)?.exact_spectrum()?;
+                Ok(extremes(l, &at))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Figure5 {
+            layer,
+            curves,
+            current,
+            spectrum,
+            sweep,
+        })
+    }
+}
+
 /// Figure 5 for hidden layer `layer` at pattern (x0, d): `base` holds the lambdas of the other
 /// layers, lambda_k is set to `current`, and the exact spectrum is evaluated at every lambda_k of
 /// `sweep` too (pass an empty sweep to skip it; each point costs one exact spectrum).
+/// [`pattern_at_layer`], then [`Figure5::of`].
 pub fn figure5(
     net: &Network,
     x0: &[f64],
@@ -65,44 +124,6 @@ pub fn figure5(
     current: f64,
     sweep: &[f64],
 ) -> Result<Figure5> {
-    net.check_input(x0)?;
-    net.check_target(d)?;
-    if base.n() != net.n() {
-        return Err(Error::shape(
-            "lambda (lambda_0..lambda_n)",
-            net.n() + 1,
-            base.n() + 1,
-        ));
-    }
-    if let Some(bad) = std::iter::once(&current)
-        .chain(sweep)
-        .find(|l| !(l.is_finite() && **l > 0.0))
-    {
-        return Err(Error::invalid(
-            "lambda",
-            format!("Figure 5's lambda must be a finite number > 0, got {bad}"),
-        ));
-    }
-    let fw = net.forward(x0);
-    let b0 = plain_adjoint(net, &fw, d);
-    let curves = Figure5Curves::new(&fw, &b0, layer)?;
-    let at = |l: f64| -> Result<ExactSpectrum> {
-        let mut v = base.as_slice().to_vec();
-        v[layer] = l;
-        let lambda = Lambdas::new(v, net.n())?;
-        let b = adjoint(net, &fw, d, &lambda);
-        exact_spectrum(net, &fw, &b, &lambda)
-    };
-    let spectrum = at(current)?;
-    let sweep = sweep
-        .iter()
-        .map(|&l| at(l).map(|s| extremes(l, &s)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Figure5 {
-        layer,
-        curves,
-        current,
-        spectrum,
-        sweep,
-    })
+    let p = pattern_at_layer(net, x0, d, layer, base, current, sweep)?;
+    Figure5::of(&p, layer, sweep)
 }

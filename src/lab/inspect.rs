@@ -14,15 +14,11 @@
 //! for lambda_n, from the non-regularised adjoint); `paper_radius` (`{"eq66", "eq69", "eq70"}`,
 //! from that same adjoint).
 
-use crate::backprop::{adjoint, gradient};
-use crate::cost::{cost, loss, Lambdas};
-use crate::directions::{check_damping, mk, newton, relative_residual, NewtonSign};
+use crate::cost::Lambdas;
+use crate::directions::{check_damping, relative_residual, GradientSource, NewtonSign};
 use crate::error::{check_finite, Error, Result};
-use crate::hvp::hvp;
 use crate::network::{validate_architecture, Network};
-use crate::paper_spectrum::{eq62_families, paper_radius};
-use crate::regularisation::{optimal_lambdas, plain_adjoint};
-use crate::spectrum::exact_spectrum;
+use crate::pattern::Pattern;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -191,44 +187,33 @@ pub fn inspect(case: &Case) -> Result<Value> {
         .transpose()?;
     let white = case.white.unwrap_or(false);
 
-    let fw = net.forward(&case.x0);
-    let b = adjoint(&net, &fw, &case.d, &lambda);
-    let grad = gradient(&net, &fw, &b);
-    let j = cost(&fw, &case.d, &lambda);
+    let p = Pattern::new(&net, &case.x0, &case.d, lambda)?;
+    let (j, grad) = (p.cost(), p.gradient());
     if !j.is_finite() || grad.iter().any(|g| !g.is_finite()) {
         return Err(Error::Numerical(format!(
             "the case overflows f64: J_R = {j}"
         )));
     }
-    let newton_dir = newton(
-        &net,
-        &fw,
-        &b,
-        &case.d,
-        &lambda,
-        white,
-        NewtonSign::Corrected,
-    );
-    let residual = relative_residual(&hvp(&net, &fw, &b, &lambda, &newton_dir), &grad);
-    let spectrum = exact_spectrum(&net, &fw, &b, &lambda)?;
-    let b0 = plain_adjoint(&net, &fw, &case.d);
-    let optimal = optimal_lambdas(&fw, &b0, true, true)?;
-    let radius = paper_radius(&fw, &b0);
+    let newton = p.newton(white, NewtonSign::Corrected);
+    let residual = relative_residual(&p.hvp(&newton), &grad);
+    let spectrum = p.exact_spectrum()?;
+    let optimal = p.optimal_lambdas(true, true)?;
+    let radius = p.paper_radius();
 
     let mut out = json!({
         "loss": j,
-        "plain_loss": loss(&fw, &case.d),
+        "plain_loss": p.loss(),
         "gradient": layers_json(&net, &grad),
-        "newton": layers_json(&net, &newton_dir),
+        "newton": layers_json(&net, &newton),
         "newton_residual": residual,
-        "mk": layers_json(&net, &mk(&net, &fw, &b, &case.d, &lambda, 0.0)),
+        "mk": layers_json(&net, &p.mk(0.0, GradientSource::Regularised)),
         "eigenvalues": spectrum.eigenvalues,
         "inertia": [spectrum.positive, spectrum.negative, spectrum.zero],
         "spectral_radius": spectrum.radius,
         "optimal_lambda": optimal.as_slice(),
         "paper_radius": {"eq66": radius.eq66, "eq69": radius.eq69, "eq70": radius.eq70},
     });
-    match eq62_families(&fw, &b, &lambda) {
+    match p.eq62_families() {
         Ok(f) => out["eq62"] = json!({"family1": f.family1, "family2": f.family2}),
         Err(e) => {
             out["eq62"] = Value::Null;
@@ -236,10 +221,10 @@ pub fn inspect(case: &Case) -> Result<Value> {
         }
     }
     if let Some(v) = v {
-        out["hvp"] = layers_json(&net, &hvp(&net, &fw, &b, &lambda, &v));
+        out["hvp"] = layers_json(&net, &p.hvp(&v));
     }
     if let Some(mu) = case.mu {
-        out["mk_damped"] = layers_json(&net, &mk(&net, &fw, &b, &case.d, &lambda, mu));
+        out["mk_damped"] = layers_json(&net, &p.mk(mu, GradientSource::Regularised));
     }
     Ok(out)
 }

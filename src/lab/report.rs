@@ -6,15 +6,14 @@
 //! (backprop and the tetrad). It is given for both the plain loss `1/2||d - x_n||^2` (what training
 //! lowers) and J_R at the pattern's lambdas (what MK's and Newton's formulas are derived from).
 
-use crate::backprop::{adjoint, gradient};
 use crate::cost::{cost, loss, Lambdas};
-use crate::directions::{flatten, gradient_factors, mk, newton, relative_residual, NewtonSign};
+use crate::directions::{check_damping, relative_residual, GradientSource, NewtonSign};
 use crate::error::Result;
-use crate::hvp::hvp;
-use crate::linalg::{dot, norm2_sq};
+use crate::lab::figure5::{pattern_at_layer, Figure5};
+use crate::linalg::{cosine, dot, norm2, norm_inf};
 use crate::network::Network;
 use crate::paper_spectrum::{Eq62Families, PaperRadius};
-use crate::regularisation::plain_adjoint;
+use crate::pattern::Pattern;
 use crate::spectrum::ExactSpectrum;
 use serde::Serialize;
 
@@ -46,17 +45,71 @@ pub struct DirectionsReport {
     pub cosines: Vec<Vec<f64>>,
 }
 
-fn cosine(a: &[f64], b: &[f64]) -> f64 {
-    let den = (norm2_sq(a) * norm2_sq(b)).sqrt();
-    if den > 0.0 {
-        dot(a, b) / den
-    } else {
-        0.0
+/// The quadratic model of a cost `j` after `w <- w - t v`: `j - t g.v + t^2/2 v.Hv` (module doc).
+fn quadratic_model(j: f64, g: &[f64], v: &[f64], hv: &[f64], t: f64) -> f64 {
+    j - t * dot(g, v) + 0.5 * t * t * dot(v, hv)
+}
+
+impl DirectionsReport {
+    /// Compares SGD, MK, damped MK (mu), the unregularised-gradient variant (mu), the corrected
+    /// Newton step and the printed-sign Newton step on pattern `p` at its lambdas, each taken with
+    /// `step` (Newton with the white layer's N_1).
+    pub fn of(p: &Pattern, mu: f64, step: f64) -> Result<DirectionsReport> {
+        check_damping(mu)?;
+        let (g0, g) = (p.plain_gradient(), p.gradient());
+        let dirs: Vec<(String, Vec<f64>)> = vec![
+            ("SGD (plain gradient)".into(), g0.clone()),
+            ("MK (Eq. 40)".into(), p.mk(0.0, GradientSource::Regularised)),
+            (
+                format!("damped MK (Eq. 42, mu = {mu})"),
+                p.mk(mu, GradientSource::Regularised),
+            ),
+            (
+                format!("MK unregularised-gradient variant (mu = {mu}; not the paper's)"),
+                p.mk(mu, GradientSource::Unregularised),
+            ),
+            (
+                "Newton (Eq. 35, sign corrected)".into(),
+                p.newton(true, NewtonSign::Corrected),
+            ),
+            (
+                "Newton (Eq. 35 as printed)".into(),
+                p.newton(true, NewtonSign::Printed),
+            ),
+        ];
+        let (loss_before, jr_before) = (p.loss(), p.cost());
+        let rows = dirs
+            .iter()
+            .map(|(name, v)| {
+                let hv = p.hvp(v);
+                let after = p.forward_after(v, step);
+                DirectionRow {
+                    name: name.clone(),
+                    norm: norm2(v),
+                    cosine_with_gradient: cosine(v, &g0),
+                    newton_residual: relative_residual(&hv, &g),
+                    loss_after: loss(&after, p.d()),
+                    loss_model: quadratic_model(loss_before, &g0, v, &p.plain_hvp(v), step),
+                    jr_after: cost(&after, p.d(), p.lambda()),
+                    jr_model: quadratic_model(jr_before, &g, v, &hv, step),
+                }
+            })
+            .collect();
+        let cosines = dirs
+            .iter()
+            .map(|(_, a)| dirs.iter().map(|(_, b)| cosine(a, b)).collect())
+            .collect();
+        Ok(DirectionsReport {
+            step,
+            loss_before,
+            jr_before,
+            rows,
+            cosines,
+        })
     }
 }
 
-/// Compares SGD, MK, damped MK (mu), the unregularised-gradient variant (mu), the corrected
-/// Newton step and the printed-sign Newton step on pattern (x0, d) at `lambda`, each taken with `step`.
+/// [`DirectionsReport::of`] for pattern (x0, d) at `lambda`.
 pub fn compare_directions(
     net: &Network,
     x0: &[f64],
@@ -65,72 +118,7 @@ pub fn compare_directions(
     mu: f64,
     step: f64,
 ) -> Result<DirectionsReport> {
-    net.check_input(x0)?;
-    net.check_target(d)?;
-    crate::directions::check_damping(mu)?;
-    let plain = Lambdas::plain(net.n());
-    let fw = net.forward(x0);
-    let b0 = plain_adjoint(net, &fw, d);
-    let b = adjoint(net, &fw, d, lambda);
-    let g0 = gradient(net, &fw, &b0);
-    let g = gradient(net, &fw, &b);
-    let dirs: Vec<(String, Vec<f64>)> = vec![
-        (
-            "SGD (plain gradient)".into(),
-            flatten(net, &fw, &gradient_factors(&fw, &b0)),
-        ),
-        ("MK (Eq. 40)".into(), mk(net, &fw, &b, d, lambda, 0.0)),
-        (
-            format!("damped MK (Eq. 42, mu = {mu})"),
-            mk(net, &fw, &b, d, lambda, mu),
-        ),
-        (
-            format!("MK unregularised-gradient variant (mu = {mu}; not the paper's)"),
-            mk(net, &fw, &b0, d, lambda, mu),
-        ),
-        (
-            "Newton (Eq. 35, sign corrected)".into(),
-            newton(net, &fw, &b, d, lambda, true, NewtonSign::Corrected),
-        ),
-        (
-            "Newton (Eq. 35 as printed)".into(),
-            newton(net, &fw, &b, d, lambda, true, NewtonSign::Printed),
-        ),
-    ];
-    let (loss_before, jr_before) = (loss(&fw, d), cost(&fw, d, lambda));
-    let mut rows = Vec::new();
-    for (name, v) in &dirs {
-        let h0v = hvp(net, &fw, &b0, &plain, v);
-        let hv = hvp(net, &fw, &b, lambda, v);
-        let mut moved = net.clone();
-        moved
-            .params
-            .iter_mut()
-            .zip(v)
-            .for_each(|(w, vi)| *w -= step * vi);
-        let fw2 = moved.forward(x0);
-        rows.push(DirectionRow {
-            name: name.clone(),
-            norm: norm2_sq(v).sqrt(),
-            cosine_with_gradient: cosine(v, &g0),
-            newton_residual: relative_residual(&hv, &g),
-            loss_after: loss(&fw2, d),
-            loss_model: loss_before - step * dot(&g0, v) + 0.5 * step * step * dot(v, &h0v),
-            jr_after: cost(&fw2, d, lambda),
-            jr_model: jr_before - step * dot(&g, v) + 0.5 * step * step * dot(v, &hv),
-        });
-    }
-    let cosines = dirs
-        .iter()
-        .map(|(_, a)| dirs.iter().map(|(_, b)| cosine(a, b)).collect())
-        .collect();
-    Ok(DirectionsReport {
-        step,
-        loss_before,
-        jr_before,
-        rows,
-        cosines,
-    })
+    DirectionsReport::of(&Pattern::new(net, x0, d, lambda.clone())?, mu, step)
 }
 
 fn fmt(v: f64) -> String {
@@ -167,14 +155,14 @@ pub fn verdict(
     let min_exact = exact.eigenvalues.first().copied().unwrap_or(0.0);
     let max_fam = families.family1.last().copied().unwrap_or(0.0);
     let min_fam = families.family2.first().copied().unwrap_or(0.0);
-    let ratio = |a: f64, b: f64| {
+    let times = |a: f64, b: f64| {
         if b != 0.0 {
             format!(" ({}x)", fmt(a / b))
         } else {
             String::new()
         }
     };
-    let values_match = crate::linalg::norm_inf(&[max_exact - max_fam, min_exact - min_fam])
+    let values_match = norm_inf(&[max_exact - max_fam, min_exact - min_fam])
         <= 1e-9 * exact.radius.max(f64::MIN_POSITIVE);
     if values_match {
         out.push_str(&format!(
@@ -187,7 +175,7 @@ pub fn verdict(
             " Values differ: the largest exact eigenvalue is {} against the family maximum {}{}; the most negative is {} against {} (a congruence keeps signs, not values).",
             fmt(max_exact),
             fmt(max_fam),
-            ratio(max_exact, max_fam),
+            times(max_exact, max_fam),
             fmt(min_exact),
             fmt(min_fam),
         ));
@@ -197,7 +185,7 @@ pub fn verdict(
             " The paper's radius ({radius_eq}) is {}, the exact spectral radius is {}: the formula underestimates it{}.",
             fmt(paper_radius),
             fmt(exact.radius),
-            ratio(exact.radius, paper_radius)
+            times(exact.radius, paper_radius)
         ));
     } else {
         out.push_str(&format!(
@@ -225,11 +213,19 @@ pub struct RadiusClaim {
     pub value: f64,
 }
 
+impl RadiusClaim {
+    /// The formula that goes with a lambda_n choice ([`paper_radius_for`]) and its value.
+    pub fn new(radius: &PaperRadius, eq68: bool) -> Self {
+        let (value, formula) = paper_radius_for(radius, eq68);
+        RadiusClaim { formula, value }
+    }
+}
+
 /// Everything the lab panel shows for one pattern and hidden layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LabReport {
     /// Figure 5's curves, the current lambda_k and the exact spectrum there (no sweep).
-    pub figure5: crate::lab::figure5::Figure5,
+    pub figure5: Figure5,
     /// lambda_0..lambda_n used (the base with lambda_k replaced by the current value).
     pub lambdas: Vec<f64>,
     pub families: Eq62Families,
@@ -244,9 +240,36 @@ pub struct LabReport {
     pub directions: DirectionsReport,
 }
 
+impl LabReport {
+    /// The lab for pattern `p` at its lambdas and hidden layer `layer`; `eq68` picks the radius
+    /// formula; `mu` and `step` are for the directions table.
+    pub fn of(p: &Pattern, layer: usize, eq68: bool, mu: f64, step: f64) -> Result<LabReport> {
+        let figure5 = Figure5::of(p, layer, &[])?;
+        let families = p.eq62_families()?;
+        let paper_radius = p.paper_radius();
+        let radius_claim = RadiusClaim::new(&paper_radius, eq68);
+        Ok(LabReport {
+            lambdas: p.lambda().as_slice().to_vec(),
+            inertia_paper: families.inertia(p.net().num_params()),
+            crossing: figure5.curves.crossing(),
+            verdict: verdict(
+                &figure5.spectrum,
+                &families,
+                radius_claim.value,
+                radius_claim.formula,
+            ),
+            directions: DirectionsReport::of(p, mu, step)?,
+            figure5,
+            families,
+            paper_radius,
+            radius_claim,
+        })
+    }
+}
+
 /// The lab for pattern (x0, d), hidden layer `layer`, lambda_k = `lambda_now` (default: the
 /// base's), the other lambdas from `base`; `eq68` picks the radius formula; `mu` and `step` are
-/// for the directions table.
+/// for the directions table. [`pattern_at_layer`], then [`LabReport::of`].
 #[allow(clippy::too_many_arguments)]
 pub fn lab_report(
     net: &Network,
@@ -260,33 +283,6 @@ pub fn lab_report(
     step: f64,
 ) -> Result<LabReport> {
     let now = lambda_now.unwrap_or_else(|| base.get(layer.min(base.n())));
-    let figure5 = crate::lab::figure5::figure5(net, x0, d, layer, base, now, &[])?;
-    let mut l = base.as_slice().to_vec();
-    l[layer] = now;
-    let lambda = Lambdas::new(l, net.n())?;
-    let fw = net.forward(x0);
-    let b = adjoint(net, &fw, d, &lambda);
-    let families = crate::paper_spectrum::eq62_families(&fw, &b, &lambda)?;
-    let radius = crate::paper_spectrum::paper_radius(&fw, &plain_adjoint(net, &fw, d));
-    let (r, name) = paper_radius_for(&radius, eq68);
-    let verdict = verdict(&figure5.spectrum, &families, r, name);
-    let counted = families.family1.len() + families.family2.len();
-    Ok(LabReport {
-        inertia_paper: [
-            families.family1.len(),
-            families.family2.len(),
-            net.num_params() - counted,
-        ],
-        directions: compare_directions(net, x0, d, &lambda, mu, step)?,
-        lambdas: lambda.as_slice().to_vec(),
-        crossing: figure5.curves.crossing(),
-        radius_claim: RadiusClaim {
-            formula: name,
-            value: r,
-        },
-        figure5,
-        families,
-        paper_radius: radius,
-        verdict,
-    })
+    let p = pattern_at_layer(net, x0, d, layer, base, now, &[])?;
+    LabReport::of(&p, layer, eq68, mu, step)
 }

@@ -6,6 +6,7 @@
 use sifrian::cost::Lambdas;
 use sifrian::io::data::Dataset;
 use sifrian::network::Network;
+use sifrian::pattern::Pattern;
 use sifrian::rng::Rng;
 use std::ops::{Add, Mul, Sub};
 
@@ -217,18 +218,19 @@ impl Case {
         h
     }
 
+    /// The engine's context for this pattern at the case's lambdas (forward pass and adjoints).
+    pub fn pattern(&self) -> Pattern<'_> {
+        Pattern::new(&self.net, &self.x0, &self.d, self.lambda.clone()).unwrap()
+    }
+
     /// The engine's gradient of J_R.
     pub fn gradient(&self) -> Vec<f64> {
-        let fw = self.net.forward(&self.x0);
-        let b = sifrian::backprop::adjoint(&self.net, &fw, &self.d, &self.lambda);
-        sifrian::backprop::gradient(&self.net, &fw, &b)
+        self.pattern().gradient()
     }
 
     /// The engine's Hessian-vector product.
     pub fn hvp(&self, v: &[f64]) -> Vec<f64> {
-        let fw = self.net.forward(&self.x0);
-        let b = sifrian::backprop::adjoint(&self.net, &fw, &self.d, &self.lambda);
-        sifrian::hvp::hvp(&self.net, &fw, &b, &self.lambda, v)
+        self.pattern().hvp(v)
     }
 
     /// The engine's gradient at other parameters (for finite differences).
