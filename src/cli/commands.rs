@@ -7,10 +7,11 @@ use crate::error::{fs, CliError, Result};
 use crate::run::load;
 use serde_json::json;
 use sifrian::io::data::Dataset;
-use sifrian::lab::figure5::{log_grid, Figure5};
+use sifrian::lab::figure5::{at_layer, log_grid, Figure5};
 use sifrian::lab::inspect::{inspect_json, Case};
+use sifrian::pattern::Pattern;
 use sifrian::plot::figure5_svg;
-use sifrian::regularisation::{optimal_lambdas, plain_adjoint, LambdaPolicy};
+use sifrian::regularisation::LambdaPolicy;
 use sifrian::train::{Method, TrainConfig, Trainer};
 use std::path::Path;
 use std::rc::Rc;
@@ -98,8 +99,9 @@ pub fn figure5(args: &Figure5Args) -> Result<String> {
     test.input_into(pattern, &mut x0);
     test.target_into(pattern, &mut d);
     let net = trainer.network();
-    let fw = net.forward(&x0);
-    let base = optimal_lambdas(&fw, &plain_adjoint(net, &fw, &d), true, false)?;
+    // One forward pass and plain adjoint: Eq. 65's lambdas, then Figure 5 at lambda_k = now.
+    let p = Pattern::plain(net, &x0, &d)?;
+    let base = p.optimal_lambdas(true, false)?;
     let layer = *layer;
     if !(1..net.n()).contains(&layer) {
         return Err(CliError::flag(
@@ -116,7 +118,8 @@ pub fn figure5(args: &Figure5Args) -> Result<String> {
     } else {
         Vec::new()
     };
-    let fig = sifrian::lab::figure5::figure5(net, &x0, &d, layer, &base, now, &sweep)?;
+    let p = at_layer(p, layer, &base, now, &sweep)?;
+    let fig = Figure5::of(&p, layer, &sweep)?;
     let title = format!(
         "Figure 5, {} test pattern {pattern}, {sizes:?}, layer {layer}, after {train_steps} SGD steps",
         set.label

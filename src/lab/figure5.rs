@@ -75,7 +75,18 @@ pub fn pattern_at_layer<'a>(
     current: f64,
     sweep: &[f64],
 ) -> Result<Pattern<'a>> {
-    let mut p = Pattern::plain(net, x0, d)?;
+    at_layer(Pattern::plain(net, x0, d)?, layer, base, current, sweep)
+}
+
+/// [`pattern_at_layer`] for a pattern already built (its forward pass and b0 are reused).
+pub fn at_layer<'a>(
+    mut p: Pattern<'a>,
+    layer: usize,
+    base: &Lambdas,
+    current: f64,
+    sweep: &[f64],
+) -> Result<Pattern<'a>> {
+    let net = p.net();
     base.check_layers(net.n())?;
     check_positive(std::iter::once(&current).chain(sweep))?;
     check_hidden_layer(net.n(), layer)?;
