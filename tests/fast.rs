@@ -1,5 +1,6 @@
-//! The fast f32 step (`src/fast.rs`) against the f64 reference `Trainer`, its bits, its guard.
+//! The fast f32 step (`src/fast/`) against the f64 reference `Trainer`, its bits, its guard.
 mod common;
+use common::golden::{golden_run, params_hash, GOLDEN, LAMBDAS as WHITE};
 use common::mnist_fixtures;
 use sifrian::directions::GradientSource;
 use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
@@ -162,37 +163,6 @@ fn sizes_that_are_not_multiples_of_four_agree_too() {
     }
 }
 
-/// FNV-1a 64 of the parameters' bits (little-endian bytes).
-fn fnv1a(params: &[f32]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for b in params.iter().flat_map(|p| p.to_bits().to_le_bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// 784-32-16-10, alpha 0.01, `Network::new` seed 1, fixture training patterns 0..200 in file order.
-fn golden_run(method: FastMethod, lambdas: FastLambdas, step: f32, two_pass: bool) -> FastNet {
-    let train = fixtures().0;
-    let net = Network::new(&[784, 32, 16, 10], 0.01, 1).unwrap();
-    let mut fast = FastNet::from_network(&net).unwrap();
-    fast.set_two_pass(two_pass);
-    let mut x0 = vec![0f32; 784];
-    for i in 0..200 {
-        pixels_to_input(train.pixels(i), &mut x0);
-        assert!(
-            !fast
-                .train_step(&x0, train.label(i), &method, &lambdas, step)
-                .diverged
-        );
-    }
-    fast
-}
-
-const WHITE: FastLambdas = FastLambdas::Eq65 {
-    white: true,
-    eq68: false,
-};
 const MK_PAPER: FastMethod = FastMethod::Mk {
     mu: 0.0,
     unregularised: false,
@@ -202,18 +172,24 @@ const MK_DAMPED: FastMethod = FastMethod::Mk {
     unregularised: false,
 };
 
+/// The golden runs of tests/common/golden.rs (set-up, expected hashes, how to regenerate them).
 #[test]
 fn golden_hashes_of_the_f32_parameters() {
-    let sgd = fnv1a(&golden_run(FastMethod::Sgd, WHITE, 0.01, false).params());
-    let mk = fnv1a(&golden_run(MK_PAPER, WHITE, 0.001, false).params());
-    let damped = fnv1a(&golden_run(MK_DAMPED, WHITE, 0.03, false).params());
-    println!("golden: sgd {sgd:#018x} mk {mk:#018x} mk_damped {damped:#018x}");
-    assert_eq!(sgd, 0xf8d3_4343_e521_17d9, "SGD step 0.01");
-    assert_eq!(mk, 0xceb9_b1dc_d525_fa66, "MK mu=0 Eq.65 white step 0.001");
-    assert_eq!(
-        damped, 0xbe03_e706_6ba8_b7ef,
-        "MK mu=1 Eq.65 white step 0.03"
+    let hashes: Vec<u64> = GOLDEN
+        .iter()
+        .map(|g| params_hash(&golden_run(g.method, WHITE, g.step, false).params()))
+        .collect();
+    println!(
+        "golden: sgd {:#018x} mk {:#018x} mk_damped {:#018x}",
+        hashes[0], hashes[1], hashes[2]
     );
+    for (g, hash) in GOLDEN.iter().zip(hashes) {
+        assert_eq!(
+            hash, g.hash,
+            "{}: got {hash:#018x}, expected {:#018x}",
+            g.name, g.hash
+        );
+    }
 }
 
 #[test]
@@ -246,7 +222,7 @@ fn the_fused_and_the_two_pass_schedules_give_the_same_bits() {
     for (m, l, step) in methods {
         let a = golden_run(m, l.clone(), step, false);
         let b = golden_run(m, l, step, true);
-        assert_eq!(fnv1a(&a.params()), fnv1a(&b.params()), "{m:?}");
+        assert_eq!(params_hash(&a.params()), params_hash(&b.params()), "{m:?}");
     }
 }
 
@@ -258,7 +234,7 @@ fn a_rejected_step_leaves_the_parameters_bit_identical() {
     let mut x0 = vec![0f32; 784];
     pixels_to_input(train.pixels(0), &mut x0);
     let label = train.label(0);
-    let before = fnv1a(&fast.params());
+    let before = params_hash(&fast.params());
     let mut nan = x0.clone();
     nan[300] = f32::NAN;
     let mut inf = x0.clone();
@@ -276,12 +252,16 @@ fn a_rejected_step_leaves_the_parameters_bit_identical() {
     for (name, input, m, l, step) in cases {
         let out = fast.train_step(input, label, &m, &l, step);
         assert!(out.diverged, "{name} must be rejected");
-        assert_eq!(fnv1a(&fast.params()), before, "{name}: parameters changed");
+        assert_eq!(
+            params_hash(&fast.params()),
+            before,
+            "{name}: parameters changed"
+        );
     }
     // The same lower-layer case with lambda_0 = 0 is accepted, and training goes on.
     let sane = FastLambdas::Fixed(vec![0.0, 1.0, 1.0, 1.0]);
     assert!(!fast.train_step(&x0, label, &MK_PAPER, &sane, 0.01).diverged);
-    assert_ne!(fnv1a(&fast.params()), before);
+    assert_ne!(params_hash(&fast.params()), before);
     assert!(
         !fast
             .train_step(&x0, label, &FastMethod::Sgd, &WHITE, 0.01)

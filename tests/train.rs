@@ -280,7 +280,16 @@ fn bad_configurations_are_rejected_with_the_value_named() {
         Rc::clone(&test),
     )
     .unwrap();
-    assert!(t.step(0).unwrap_err().to_string().contains('n'));
+    let e = t.step(0).unwrap_err().to_string();
+    assert_eq!(
+        e, "n: the number of steps must be at least 1, got 0",
+        "step(0) must name n and the value 0"
+    );
+    let e = t.teach(&vec![0.0; 784], 10).unwrap_err().to_string();
+    assert_eq!(
+        e, "label: must be 0..9, got 10",
+        "teach with label 10 must name the label and its value"
+    );
     assert!(t
         .predict(&[0.0; 3])
         .unwrap_err()
