@@ -291,6 +291,30 @@ fn random_dataset(count: usize, seed: u64) -> Rc<Dataset> {
     Rc::new(Dataset::from_idx(&images, &labels).unwrap())
 }
 
+/// Patterns/s of `steps` f32 steps of `method` (Eq. 65 lambdas) cycling through `inputs`.
+fn f32_rate(
+    fast: &mut FastNet,
+    method: &Method,
+    inputs: &[Vec<f32>],
+    labels: &[usize],
+    step: f32,
+    steps: usize,
+) -> f64 {
+    let (fm, fl) = (FastMethod::from(method), FastLambdas::from(&EQ65));
+    let start = Instant::now();
+    let mut rejected = 0;
+    for s in 0..steps {
+        let i = s % inputs.len();
+        rejected += usize::from(
+            fast.train_step(&inputs[i], labels[i], &fm, &fl, step)
+                .diverged,
+        );
+    }
+    let rate = steps as f64 / start.elapsed().as_secs_f64();
+    assert_eq!(rejected, 0, "{}: rejected steps", method.label());
+    rate
+}
+
 /// Patterns/s of the f64 Trainer and of FastNet (fused where provable, and forced two-pass) on the
 /// paper's 784-512-256-32-10 net, best of 3. Run: `cargo test --release --test fast -- --ignored --nocapture`.
 #[test]
@@ -314,6 +338,7 @@ fn bench_fast_paper_net() {
             x
         })
         .collect();
+    let labels: Vec<usize> = (0..data.len()).map(|i| data.label(i)).collect();
     let mut best = vec![[0f64; 3]; methods.len()];
     for rep in 0..3 {
         for (m, (name, method)) in methods.iter().enumerate() {
@@ -335,18 +360,7 @@ fn bench_fast_paper_net() {
             for (slot, two_pass) in [(1, false), (2, true)] {
                 let mut fast = fast0.clone();
                 fast.set_two_pass(two_pass);
-                let (fm, fl) = (FastMethod::from(method), FastLambdas::from(&EQ65));
-                let start = Instant::now();
-                let mut rejected = 0;
-                for s in 0..STEPS {
-                    let i = s % inputs.len();
-                    rejected += usize::from(
-                        fast.train_step(&inputs[i], data.label(i), &fm, &fl, step as f32)
-                            .diverged,
-                    );
-                }
-                rates[slot] = STEPS as f64 / start.elapsed().as_secs_f64();
-                assert_eq!(rejected, 0, "{name}: rejected steps");
+                rates[slot] = f32_rate(&mut fast, method, &inputs, &labels, step as f32, STEPS);
             }
             println!(
                 "rep {rep} {name:10} f64 {:8.0}/s ({} steps)  f32 {:8.0}/s  f32 two-pass {:8.0}/s",
