@@ -1,5 +1,6 @@
-//! The fast f32 step (`src/fast.rs`) against the f64 reference `Trainer`, its bits, its guard.
+//! The fast f32 step (`src/fast/`) against the f64 reference `Trainer`, its bits, its guard.
 mod common;
+use common::golden::{golden_run, params_hash, GOLDEN, LAMBDAS as WHITE};
 use common::mnist_fixtures;
 use sifrian::directions::GradientSource;
 use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
@@ -9,7 +10,6 @@ use sifrian::regularisation::LambdaPolicy;
 use sifrian::rng::Rng;
 use sifrian::train::{Method, TrainConfig, Trainer};
 use std::rc::Rc;
-use std::time::Instant;
 
 fn fixtures() -> (Rc<Dataset>, Rc<Dataset>) {
     let (train, test) = mnist_fixtures();
@@ -162,37 +162,6 @@ fn sizes_that_are_not_multiples_of_four_agree_too() {
     }
 }
 
-/// FNV-1a 64 of the parameters' bits (little-endian bytes).
-fn fnv1a(params: &[f32]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for b in params.iter().flat_map(|p| p.to_bits().to_le_bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// 784-32-16-10, alpha 0.01, `Network::new` seed 1, fixture training patterns 0..200 in file order.
-fn golden_run(method: FastMethod, lambdas: FastLambdas, step: f32, two_pass: bool) -> FastNet {
-    let train = fixtures().0;
-    let net = Network::new(&[784, 32, 16, 10], 0.01, 1).unwrap();
-    let mut fast = FastNet::from_network(&net).unwrap();
-    fast.set_two_pass(two_pass);
-    let mut x0 = vec![0f32; 784];
-    for i in 0..200 {
-        pixels_to_input(train.pixels(i), &mut x0);
-        assert!(
-            !fast
-                .train_step(&x0, train.label(i), &method, &lambdas, step)
-                .diverged
-        );
-    }
-    fast
-}
-
-const WHITE: FastLambdas = FastLambdas::Eq65 {
-    white: true,
-    eq68: false,
-};
 const MK_PAPER: FastMethod = FastMethod::Mk {
     mu: 0.0,
     unregularised: false,
@@ -202,18 +171,24 @@ const MK_DAMPED: FastMethod = FastMethod::Mk {
     unregularised: false,
 };
 
+/// The golden runs of tests/common/golden.rs (set-up, expected hashes, how to regenerate them).
 #[test]
 fn golden_hashes_of_the_f32_parameters() {
-    let sgd = fnv1a(&golden_run(FastMethod::Sgd, WHITE, 0.01, false).params());
-    let mk = fnv1a(&golden_run(MK_PAPER, WHITE, 0.001, false).params());
-    let damped = fnv1a(&golden_run(MK_DAMPED, WHITE, 0.03, false).params());
-    println!("golden: sgd {sgd:#018x} mk {mk:#018x} mk_damped {damped:#018x}");
-    assert_eq!(sgd, 0xf8d3_4343_e521_17d9, "SGD step 0.01");
-    assert_eq!(mk, 0xceb9_b1dc_d525_fa66, "MK mu=0 Eq.65 white step 0.001");
-    assert_eq!(
-        damped, 0xbe03_e706_6ba8_b7ef,
-        "MK mu=1 Eq.65 white step 0.03"
+    let hashes: Vec<u64> = GOLDEN
+        .iter()
+        .map(|g| params_hash(&golden_run(g.method, WHITE, g.step, false).params()))
+        .collect();
+    println!(
+        "golden: sgd {:#018x} mk {:#018x} mk_damped {:#018x}",
+        hashes[0], hashes[1], hashes[2]
     );
+    for (g, hash) in GOLDEN.iter().zip(hashes) {
+        assert_eq!(
+            hash, g.hash,
+            "{}: got {hash:#018x}, expected {:#018x}",
+            g.name, g.hash
+        );
+    }
 }
 
 #[test]
@@ -246,7 +221,7 @@ fn the_fused_and_the_two_pass_schedules_give_the_same_bits() {
     for (m, l, step) in methods {
         let a = golden_run(m, l.clone(), step, false);
         let b = golden_run(m, l, step, true);
-        assert_eq!(fnv1a(&a.params()), fnv1a(&b.params()), "{m:?}");
+        assert_eq!(params_hash(&a.params()), params_hash(&b.params()), "{m:?}");
     }
 }
 
@@ -258,7 +233,7 @@ fn a_rejected_step_leaves_the_parameters_bit_identical() {
     let mut x0 = vec![0f32; 784];
     pixels_to_input(train.pixels(0), &mut x0);
     let label = train.label(0);
-    let before = fnv1a(&fast.params());
+    let before = params_hash(&fast.params());
     let mut nan = x0.clone();
     nan[300] = f32::NAN;
     let mut inf = x0.clone();
@@ -276,12 +251,16 @@ fn a_rejected_step_leaves_the_parameters_bit_identical() {
     for (name, input, m, l, step) in cases {
         let out = fast.train_step(input, label, &m, &l, step);
         assert!(out.diverged, "{name} must be rejected");
-        assert_eq!(fnv1a(&fast.params()), before, "{name}: parameters changed");
+        assert_eq!(
+            params_hash(&fast.params()),
+            before,
+            "{name}: parameters changed"
+        );
     }
     // The same lower-layer case with lambda_0 = 0 is accepted, and training goes on.
     let sane = FastLambdas::Fixed(vec![0.0, 1.0, 1.0, 1.0]);
     assert!(!fast.train_step(&x0, label, &MK_PAPER, &sane, 0.01).diverged);
-    assert_ne!(fnv1a(&fast.params()), before);
+    assert_ne!(params_hash(&fast.params()), before);
     assert!(
         !fast
             .train_step(&x0, label, &FastMethod::Sgd, &WHITE, 0.01)
@@ -295,100 +274,6 @@ fn parameters_outside_the_f32_range_are_refused() {
     net.params[5] = 1e39;
     let e = FastNet::from_network(&net).unwrap_err().to_string();
     assert!(e.contains("params[5]"), "{e}");
-}
-
-/// A data set of `count` random images in the IDX layout.
-fn random_dataset(count: usize, seed: u64) -> Rc<Dataset> {
-    let mut rng = Rng::new(seed);
-    let mut images = vec![0, 0, 8, 3];
-    for v in [count as u32, 28, 28] {
-        images.extend_from_slice(&v.to_be_bytes());
-    }
-    images.extend((0..count * 784).map(|_| (rng.next_u64() >> 56) as u8));
-    let mut labels = vec![0, 0, 8, 1];
-    labels.extend_from_slice(&(count as u32).to_be_bytes());
-    labels.extend((0..count).map(|_| rng.below(10) as u8));
-    Rc::new(Dataset::from_idx(&images, &labels).unwrap())
-}
-
-/// Patterns/s of the f64 Trainer and of FastNet (fused where provable, and forced two-pass) on the
-/// paper's 784-512-256-32-10 net, best of 3. Run: `cargo test --release --test fast -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn bench_fast_paper_net() {
-    const STEPS: usize = 2000;
-    let sizes = vec![784, 512, 256, 32, 10];
-    let data = random_dataset(256, 9);
-    let methods: Vec<(&str, Method)> = vec![
-        ("sgd", Method::Sgd),
-        ("mk", mk(0.0, GradientSource::Regularised)),
-        ("mk_damped", mk(1.0, GradientSource::Regularised)),
-        ("mk_unreg", mk(1.0, GradientSource::Unregularised)),
-        ("newton", Method::Newton),
-    ];
-    let step = 1e-5;
-    let inputs: Vec<Vec<f32>> = (0..data.len())
-        .map(|i| {
-            let mut x = vec![0f32; 784];
-            pixels_to_input(data.pixels(i), &mut x);
-            x
-        })
-        .collect();
-    let mut best = vec![[0f64; 3]; methods.len()];
-    for rep in 0..3 {
-        for (m, (name, method)) in methods.iter().enumerate() {
-            let config = TrainConfig {
-                sizes: sizes.clone(),
-                alpha: 0.01,
-                seed: 1,
-                method: method.clone(),
-                step_size: step,
-                lambda: EQ65,
-                fast: false,
-            };
-            let mut t = Trainer::new(config, Rc::clone(&data), Rc::clone(&data)).unwrap();
-            let fast0 = FastNet::from_network(t.network()).unwrap();
-            let start = Instant::now();
-            let stats = t.step(STEPS).unwrap();
-            let f64_rate = stats.steps as f64 / start.elapsed().as_secs_f64();
-            let mut rates = [f64_rate, 0.0, 0.0];
-            for (slot, two_pass) in [(1, false), (2, true)] {
-                let mut fast = fast0.clone();
-                fast.set_two_pass(two_pass);
-                let (fm, fl) = (FastMethod::from(method), FastLambdas::from(&EQ65));
-                let start = Instant::now();
-                let mut rejected = 0;
-                for s in 0..STEPS {
-                    let i = s % inputs.len();
-                    rejected += usize::from(
-                        fast.train_step(&inputs[i], data.label(i), &fm, &fl, step as f32)
-                            .diverged,
-                    );
-                }
-                rates[slot] = STEPS as f64 / start.elapsed().as_secs_f64();
-                assert_eq!(rejected, 0, "{name}: rejected steps");
-            }
-            println!(
-                "rep {rep} {name:10} f64 {:8.0}/s ({} steps)  f32 {:8.0}/s  f32 two-pass {:8.0}/s",
-                rates[0], stats.steps, rates[1], rates[2]
-            );
-            for c in 0..3 {
-                best[m][c] = best[m][c].max(rates[c]);
-            }
-        }
-    }
-    println!(
-        "\n| method | f64 Trainer | FastNet | FastNet two-pass | speed-up |\n|---|---|---|---|---|"
-    );
-    for ((name, _), b) in methods.iter().zip(&best) {
-        println!(
-            "| {name} | {:.0} | {:.0} | {:.0} | {:.1}x |",
-            b[0],
-            b[1],
-            b[2],
-            b[1] / b[0]
-        );
-    }
 }
 
 /// One f32 SGD step against `params - step * grad` in f64 (Eq. 20 with lambda = 0, lambda_n = 1).

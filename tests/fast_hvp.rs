@@ -1,4 +1,4 @@
-//! The fused f32 Hessian-vector product (src/fast_hvp.rs) against the f64 tetrad (src/hvp.rs,
+//! The fused f32 Hessian-vector product (src/fast/hvp.rs) against the f64 tetrad (src/hvp.rs,
 //! itself checked against automatic differentiation in tests/hvp.rs), on real MNIST digits and on
 //! random nets, with Eq. 65, Eq. 65 + 68 and fixed lambdas.
 mod common;

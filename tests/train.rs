@@ -274,13 +274,27 @@ fn bad_configurations_are_rejected_with_the_value_named() {
         },
         "lambda",
     );
+}
+
+#[test]
+fn bad_calls_are_rejected_with_the_value_named() {
+    let (train, test) = fixtures();
     let mut t = Trainer::new(
         config(Method::Sgd, 0.1),
         Rc::clone(&train),
         Rc::clone(&test),
     )
     .unwrap();
-    assert!(t.step(0).unwrap_err().to_string().contains('n'));
+    let e = t.step(0).unwrap_err().to_string();
+    assert_eq!(
+        e, "n: the number of steps must be at least 1, got 0",
+        "step(0) must name n and the value 0"
+    );
+    let e = t.teach(&vec![0.0; 784], 10).unwrap_err().to_string();
+    assert_eq!(
+        e, "label: must be 0..9, got 10",
+        "teach with label 10 must name the label and its value"
+    );
     assert!(t
         .predict(&[0.0; 3])
         .unwrap_err()
@@ -288,9 +302,34 @@ fn bad_configurations_are_rejected_with_the_value_named() {
         .contains("input x_0"));
 }
 
+/// The f64 reference and the f32 kernel trainer of one method, from the same seed.
+fn reference_and_fast(method: &Method, step: f64) -> (Trainer, Trainer) {
+    let (train, test) = fixtures();
+    let run = |fast: bool| {
+        let config = TrainConfig {
+            fast,
+            ..config(method.clone(), step)
+        };
+        Trainer::new(config, Rc::clone(&train), Rc::clone(&test)).unwrap()
+    };
+    (run(false), run(true))
+}
+
+/// The f32 kernel's validation (forward in f32) against the f64 forward pass, at the same weights.
+fn assert_same_validation(slow: &mut Trainer, fast: &mut Trainer, name: &str) {
+    slow.set_params(&fast.network().params).unwrap();
+    let (ef, es) = (fast.evaluate(0, 100), slow.evaluate(0, 100));
+    assert_eq!(ef.correct, es.correct, "{name}: correct f32 vs f64");
+    assert!(
+        (ef.loss_sum - es.loss_sum).abs() <= 1e-5 * es.loss_sum,
+        "{name}: validation loss f32 {} vs f64 {}",
+        ef.loss_sum,
+        es.loss_sum
+    );
+}
+
 #[test]
 fn the_fast_f32_trainer_follows_the_f64_reference() {
-    let (train, test) = fixtures();
     for method in [
         Method::Sgd,
         Method::Mk {
@@ -304,32 +343,15 @@ fn the_fast_f32_trainer_follows_the_f64_reference() {
         } else {
             0.001
         };
-        let mut slow = Trainer::new(
-            config(method.clone(), step),
-            Rc::clone(&train),
-            Rc::clone(&test),
-        )
-        .unwrap();
-        let mut fast = Trainer::new(
-            TrainConfig {
-                fast: true,
-                ..config(method.clone(), step)
-            },
-            Rc::clone(&train),
-            Rc::clone(&test),
-        )
-        .unwrap();
+        let (mut slow, mut fast) = reference_and_fast(&method, step);
         let (a, b) = (slow.step(100).unwrap(), fast.step(100).unwrap());
         assert_eq!((a.steps, b.steps), (100, 100));
         let e = rel_err(&fast.network().params, &slow.network().params);
-        eprintln!(
-            "{}: f32 vs f64 after 100 steps: relative difference {e:e}",
-            method.label()
-        );
+        let name = method.label();
+        eprintln!("{name}: f32 vs f64 after 100 steps: relative difference {e:e}");
         assert!(
             e < 1e-4,
-            "{}: f32 path differs from the f64 reference by {e:e}",
-            method.label()
+            "{name}: f32 path differs from the f64 reference by {e:e}"
         );
         assert!(
             (a.mean_loss - b.mean_loss).abs() < 1e-4 * a.mean_loss,
@@ -337,27 +359,15 @@ fn the_fast_f32_trainer_follows_the_f64_reference() {
             a.mean_loss,
             b.mean_loss
         );
-        let p = fast.evaluate(0, 100).accuracy();
-        assert!(
-            (p - slow.evaluate(0, 100).accuracy()).abs() <= 0.02,
-            "validation accuracy drifts"
-        );
-        // Same weights: the f32 kernel's validation (forward in f32) against the f64 forward pass.
-        slow.set_params(&fast.network().params).unwrap();
-        let (ef, es) = (fast.evaluate(0, 100), slow.evaluate(0, 100));
-        assert_eq!(
-            ef.correct,
-            es.correct,
-            "{}: correct f32 vs f64",
-            method.label()
+        let (p, q) = (
+            fast.evaluate(0, 100).accuracy(),
+            slow.evaluate(0, 100).accuracy(),
         );
         assert!(
-            (ef.loss_sum - es.loss_sum).abs() <= 1e-5 * es.loss_sum,
-            "{}: validation loss f32 {} vs f64 {}",
-            method.label(),
-            ef.loss_sum,
-            es.loss_sum
+            (p - q).abs() <= 0.02,
+            "{name}: validation accuracy drifts: f32 {p} vs f64 {q}"
         );
+        assert_same_validation(&mut slow, &mut fast, &name);
     }
 }
 

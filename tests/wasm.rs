@@ -261,58 +261,25 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     sifrian::wasm::draw_figure5(canvas, get(&r, &["figure5"])).unwrap();
 }
 
-/// The same runs as tests/fast.rs `golden_hashes_of_the_f32_parameters`, with the same expected
-/// hashes: native and wasm (simd128) give bit-identical f32 parameters.
+// The golden runs' set-up and hashes (tests/common/mod.rs reads the fixtures from disk, which the
+// browser cannot; golden.rs compiles them in).
+#[path = "common/golden.rs"]
+mod golden;
+
+/// The golden runs of tests/common/golden.rs (as tests/fast.rs `golden_hashes_of_the_f32_parameters`
+/// checks them natively), with the same expected hashes: native and wasm (simd128) give
+/// bit-identical f32 parameters.
 #[wasm_bindgen_test]
 fn the_f32_path_gives_the_native_bits_in_the_browser() {
-    use sifrian::fast::{pixels_to_input, FastLambdas, FastMethod, FastNet};
-    let train = sifrian::io::data::Dataset::from_idx(
-        include_bytes!("fixtures/mnist-train-images-500-idx3-ubyte"),
-        include_bytes!("fixtures/mnist-train-labels-500-idx1-ubyte"),
-    )
-    .unwrap();
-    let white = FastLambdas::Eq65 {
-        white: true,
-        eq68: false,
-    };
-    let run = |method: FastMethod, step: f32| {
-        let net = sifrian::network::Network::new(&[784, 32, 16, 10], 0.01, 1).unwrap();
-        let mut fast = FastNet::from_network(&net).unwrap();
-        let mut x0 = vec![0f32; 784];
-        for i in 0..200 {
-            pixels_to_input(train.pixels(i), &mut x0);
-            assert!(
-                !fast
-                    .train_step(&x0, train.label(i), &method, &white, step)
-                    .diverged
-            );
-        }
-        let bytes: Vec<u8> = fast.params().iter().flat_map(|p| p.to_le_bytes()).collect();
-        sifrian::io::model_file::fnv1a64(&bytes)
-    };
-    assert_eq!(run(FastMethod::Sgd, 0.01), 0xf8d3_4343_e521_17d9, "SGD");
-    assert_eq!(
-        run(
-            FastMethod::Mk {
-                mu: 0.0,
-                unregularised: false
-            },
-            0.001
-        ),
-        0xceb9_b1dc_d525_fa66,
-        "MK"
-    );
-    assert_eq!(
-        run(
-            FastMethod::Mk {
-                mu: 1.0,
-                unregularised: false
-            },
-            0.03
-        ),
-        0xbe03_e706_6ba8_b7ef,
-        "damped MK"
-    );
+    for g in &golden::GOLDEN {
+        let fast = golden::golden_run(g.method, golden::LAMBDAS, g.step, false);
+        let hash = golden::params_hash(&fast.params());
+        assert_eq!(
+            hash, g.hash,
+            "{}: got {hash:#018x}, expected {:#018x}",
+            g.name, g.hash
+        );
+    }
     assert!(sifrian::wasm::simd_enabled(), "the wasm build uses simd128");
 }
 

@@ -23,33 +23,29 @@
 //! Checked against [`crate::hvp::hvp`] (tests/fast_hvp.rs).
 
 use super::kernels::{sparse_columns, transpose_map, F4};
-use crate::error::{Error, Result};
+use super::net::{leaky, Activations, Net32};
+use crate::error::Result;
 use crate::network::Network;
 use crate::regularisation::LambdaPolicy;
 
-/// A leaky-ReLU MLP in f32 with the workspaces of one fused Hessian-vector product.
+/// A [`Net32`] with the workspaces of one fused Hessian-vector product: a product allocates nothing.
 #[derive(Debug, Clone)]
 pub struct FastHvp {
-    sizes: Vec<usize>,
-    alpha: f32,
-    params: Vec<f32>,
-    /// Offset of `W_k` (index k; `[0]` unused); `beta_k` follows it.
-    w_at: Vec<usize>,
+    net: Net32,
     policy: LambdaPolicy,
-    /// `W_1` transposed (s_0 rows of s_1): layer 1's forward sums only the nonzero pixels' rows.
-    w1t: Vec<f32>,
-    /// The direction v (network layout) and its `N_1` block transposed ([`FastHvp::set_direction`]).
+    /// (P,) the direction v in [`Network`]'s layout ([`FastHvp::set_direction`]).
     v: Vec<f32>,
+    /// (s_0, s_1) the `N_1` block of v transposed, like `W_1` in [`Net32`].
     n1t: Vec<f32>,
-    /// The pixels j with x_0[j] != 0.
-    nz: Vec<usize>,
-    x: Vec<Vec<f32>>,
-    dv: Vec<Vec<f32>>,
+    /// x_k, d_k (each (s_k,)) and the nonzero pixels of the current pattern.
+    acts: Activations,
+    /// `zeta_k` (4th tetrad equation), (s_k,) per k; `zeta_0 = 0`.
     zeta: Vec<Vec<f32>>,
-    /// Accumulators of b0_k, b_k, gamma_k (index k), then e0 = d .* b0, e = d .* b, g = d .* gamma.
+    /// Accumulators of b0_k, b_k, gamma_k, (s_k,) per k, then e0 = d .* b0, e = d .* b, g = d .* gamma.
     b0: Vec<Vec<f32>>,
     b: Vec<Vec<f32>>,
     gam: Vec<Vec<f32>>,
+    /// (n + 1,) lambda_0..lambda_n of the last product (lambda_0 left at 0).
     lambda: Vec<f32>,
 }
 
@@ -92,47 +88,40 @@ impl FastHvp {
     /// An f32 copy of `net` with lambdas by `policy` (lambda_0 plays no part: the white layer has no
     /// parameters). Fails if a parameter is outside f32's finite range or the policy does not fit.
     pub fn from_network(net: &Network, policy: LambdaPolicy) -> Result<FastHvp> {
-        let (sizes, n) = (net.sizes().to_vec(), net.n());
-        policy.validate(n)?;
-        if let Some(i) = net.params.iter().position(|p| !(*p as f32).is_finite()) {
-            return Err(Error::invalid(
-                format!("params[{i}]"),
-                "outside f32's finite range (the fast path)",
-            ));
-        }
-        let mut w_at = vec![0; n + 1];
-        for k in 1..=n {
-            w_at[k] = net.layer(k).w.start;
-        }
-        let zeros = || sizes.iter().map(|&s| vec![0f32; s]).collect::<Vec<_>>();
-        let l1 = net.layer(1);
-        let mut w1t = vec![0f32; l1.w.len()];
-        transpose_map(&net.params[l1.w.clone()], l1.rows, l1.cols, &mut w1t, |v| {
-            v as f32
-        });
+        FastHvp::new(Net32::from_network(net)?, policy)
+    }
+
+    /// The product's workspaces around `net`, lambdas by `policy`; fails if the policy does not fit.
+    pub fn new(net: Net32, policy: LambdaPolicy) -> Result<FastHvp> {
+        policy.validate(net.n())?;
+        let zeros = || {
+            net.sizes()
+                .iter()
+                .map(|&s| vec![0f32; s])
+                .collect::<Vec<_>>()
+        };
         Ok(FastHvp {
-            w1t,
             v: vec![0.0; net.num_params()],
-            n1t: vec![0.0; l1.w.len()],
-            nz: Vec::with_capacity(sizes[0]),
-            alpha: net.alpha() as f32,
-            params: net.params.iter().map(|&p| p as f32).collect(),
-            w_at,
+            n1t: vec![0.0; net.w(1).len()],
+            acts: Activations::new(net.sizes()),
             policy,
-            x: zeros(),
-            dv: zeros(),
             zeta: zeros(),
             b0: zeros(),
             b: zeros(),
             gam: zeros(),
-            lambda: vec![0.0; n + 1],
-            sizes,
+            lambda: vec![0.0; net.n() + 1],
+            net,
         })
+    }
+
+    /// The f32 network of the products.
+    pub fn net(&self) -> &Net32 {
+        &self.net
     }
 
     /// Number of parameters (the length of `v` and `out`).
     pub fn num_params(&self) -> usize {
-        self.params.len()
+        self.net.num_params()
     }
 
     /// The lambdas of the last product (lambda_0 left at 0).
@@ -142,9 +131,9 @@ impl FastHvp {
 
     /// Sets the direction v (the network's flat layout) of the next products. Panics on a wrong length.
     pub fn set_direction(&mut self, v: &[f32]) {
-        assert_eq!(v.len(), self.params.len(), "direction length");
+        assert_eq!(v.len(), self.v.len(), "direction length");
         self.v.copy_from_slice(v);
-        let (rows, cols, w) = (self.sizes[1], self.sizes[0], self.w_at[1]);
+        let (rows, cols, w) = (self.net.sizes()[1], self.net.sizes()[0], self.net.w_at(1));
         transpose_map(&v[w..w + rows * cols], rows, cols, &mut self.n1t, |x| x);
     }
 
@@ -152,32 +141,17 @@ impl FastHvp {
     /// [`FastHvp::set_direction`] (zero until set). Panics on wrong lengths or label (the caller
     /// checks them); non-finite inputs give non-finite outputs, never a panic.
     pub fn hvp(&mut self, x0: &[f32], label: usize, out: &mut [f32]) {
-        let n = self.sizes.len() - 1;
-        assert_eq!(x0.len(), self.sizes[0], "input length");
-        assert!(label < self.sizes[n], "label {label} >= {}", self.sizes[n]);
-        assert_eq!(out.len(), self.params.len(), "output length");
+        let n = self.net.n();
+        assert_eq!(x0.len(), self.net.sizes()[0], "input length");
+        assert!(
+            label < self.net.sizes()[n],
+            "label {label} >= {}",
+            self.net.sizes()[n]
+        );
+        assert_eq!(out.len(), self.v.len(), "output length");
         let v = std::mem::take(&mut self.v);
         self.forward(x0, &v);
-        // Terminal conditions.
-        self.lambda[n] = match &self.policy {
-            LambdaPolicy::Fixed(l) => l.get(n) as f32,
-            LambdaPolicy::Eq65 { eq68: true, .. } => {
-                let r2: f32 = (0..self.sizes[n])
-                    .map(|i| (f32::from(u8::from(i == label)) - self.x[n][i]).powi(2))
-                    .sum();
-                let dmax = self.dv[n].iter().fold(0f32, |m, &d| m.max(d));
-                r2.sqrt() / dmax // Eq. 68
-            }
-            LambdaPolicy::Eq65 { .. } => 1.0,
-        };
-        let ln = self.lambda[n];
-        for i in 0..self.sizes[n] {
-            let (d, z) = (self.dv[n][i], self.zeta[n][i]);
-            let r = f32::from(u8::from(i == label)) - self.x[n][i];
-            self.b0[n][i] = d * r;
-            self.b[n][i] = d * ln * r;
-            self.gam[n][i] = -d * ln * z;
-        }
+        self.terminal(label);
         for k in (1..=n).rev() {
             if k >= 2 {
                 self.lambda[k - 1] = match &self.policy {
@@ -185,7 +159,7 @@ impl FastHvp {
                     LambdaPolicy::Eq65 { .. } => {
                         // Eq. 65: ||d_k .* b0_k|| / ||d_{k-1}||_inf (b0 here already holds d .* b0).
                         let norm = self.b0[k].iter().map(|v| v * v).sum::<f32>().sqrt();
-                        norm / self.dv[k - 1].iter().fold(0f32, |m, &d| m.max(d))
+                        norm / self.acts.dv[k - 1].iter().fold(0f32, |m, &d| m.max(d))
                     }
                 };
             }
@@ -194,44 +168,66 @@ impl FastHvp {
         self.v = v;
     }
 
-    /// Eq. 1 and the 4th tetrad equation, row by row.
+    /// lambda_n (fixed, Eq. 68, or 1) and the terminal conditions `d_n .* b0_n`, `d_n .* b_n`,
+    /// `d_n .* gamma_n` with `b0_n = d - x_n`, `b_n = lambda_n b0_n`, `gamma_n = -lambda_n zeta_n`.
+    fn terminal(&mut self, label: usize) {
+        let n = self.net.n();
+        let (xn, dn) = (&self.acts.x[n], &self.acts.dv[n]);
+        self.lambda[n] = match &self.policy {
+            LambdaPolicy::Fixed(l) => l.get(n) as f32,
+            LambdaPolicy::Eq65 { eq68: true, .. } => {
+                let r2: f32 = (0..xn.len())
+                    .map(|i| (f32::from(u8::from(i == label)) - xn[i]).powi(2))
+                    .sum();
+                let dmax = dn.iter().fold(0f32, |m, &d| m.max(d));
+                r2.sqrt() / dmax // Eq. 68
+            }
+            LambdaPolicy::Eq65 { .. } => 1.0,
+        };
+        let ln = self.lambda[n];
+        for i in 0..xn.len() {
+            let (d, z) = (dn[i], self.zeta[n][i]);
+            let r = f32::from(u8::from(i == label)) - xn[i];
+            self.b0[n][i] = d * r;
+            self.b[n][i] = d * ln * r;
+            self.gam[n][i] = -d * ln * z;
+        }
+    }
+
+    /// Eq. 1 and the 4th tetrad equation, row by row (one read of each row of `W_k` and `N_k`).
     fn forward(&mut self, x0: &[f32], v: &[f32]) {
-        self.x[0].copy_from_slice(x0);
-        for k in 1..self.sizes.len() {
-            let (rows, cols, w) = (self.sizes[k], self.sizes[k - 1], self.w_at[k]);
-            let bias = w + rows * cols;
-            let (xlo, xhi) = self.x.split_at_mut(k);
+        let (net, alpha) = (&self.net, self.net.alpha());
+        self.acts.x[0].copy_from_slice(x0);
+        for k in 1..=net.n() {
+            let (rows, cols, w, bias) =
+                (net.sizes()[k], net.sizes()[k - 1], net.w_at(k), net.b_at(k));
+            let (xlo, xhi) = self.acts.x.split_at_mut(k);
             let (zlo, zhi) = self.zeta.split_at_mut(k);
             let (xin, zin, xk, zk, dk) = (
                 &xlo[k - 1],
                 &zlo[k - 1],
                 &mut xhi[0],
                 &mut zhi[0],
-                &mut self.dv[k],
+                &mut self.acts.dv[k],
             );
             if k == 1 {
-                // Only the nonzero pixels' rows of W_1^T and N_1^T (zeta_0 = 0): a = W x, zeta's N x.
-                self.nz.clear();
-                self.nz.extend((0..cols).filter(|&j| xin[j] != 0.0));
-                sparse_columns(&self.w1t, &self.nz, xin, xk);
-                sparse_columns(&self.n1t, &self.nz, xin, zk);
+                // Only the nonzero pixels' rows of W_1^T and N_1^T (zeta_0 = 0): a = W x + beta, zeta's N x.
+                net.layer1_preactivation(xin, &mut self.acts.nz, xk);
+                sparse_columns(&self.n1t, &self.acts.nz, xin, zk);
                 for i in 0..rows {
-                    let a = xk[i] + self.params[bias + i];
-                    let d = if a > 0.0 { 1.0 } else { self.alpha };
-                    xk[i] = d * a;
-                    dk[i] = d;
+                    let (x, d) = leaky(xk[i], alpha);
+                    (xk[i], dk[i]) = (x, d);
                     zk[i] = d * (-zk[i] - v[bias + i]);
                 }
                 continue;
             }
+            let (wk, beta) = (net.w(k), net.beta(k));
             for i in 0..rows {
-                let row = w + i * cols..w + (i + 1) * cols;
-                let (wrow, nrow) = (&self.params[row.clone()], &v[row]);
+                let row = i * cols..(i + 1) * cols;
+                let (wrow, nrow) = (&wk[row.clone()], &v[w + row.start..w + row.end]);
                 let (a, nx, wz) = dot3(wrow, nrow, xin, Some(&zin[..]));
-                let a = a + self.params[bias + i];
-                let d = if a > 0.0 { 1.0 } else { self.alpha };
-                xk[i] = d * a;
-                dk[i] = d;
+                let (x, d) = leaky(a + beta[i], alpha);
+                (xk[i], dk[i]) = (x, d);
                 zk[i] = d * (wz - nx - v[bias + i]);
             }
         }
@@ -239,13 +235,13 @@ impl FastHvp {
 
     /// Layer k's product rows and, for k >= 2, the accumulations into layer k-1 (module doc).
     fn backward_layer(&mut self, k: usize, v: &[f32], out: &mut [f32]) {
-        let (rows, cols, w) = (self.sizes[k], self.sizes[k - 1], self.w_at[k]);
-        let bias = w + rows * cols;
+        let net = &self.net;
+        let (rows, cols, w, bias) = (net.sizes()[k], net.sizes()[k - 1], net.w_at(k), net.b_at(k));
         let (b0lo, b0hi) = self.b0.split_at_mut(k);
         let (blo, bhi) = self.b.split_at_mut(k);
         let (glo, ghi) = self.gam.split_at_mut(k);
         let (e0, e, g) = (&b0hi[0], &bhi[0], &ghi[0]);
-        let (xin, zin) = (&self.x[k - 1], &self.zeta[k - 1]);
+        let (xin, zin) = (&self.acts.x[k - 1], &self.zeta[k - 1]);
         if k == 1 {
             for i in 0..rows {
                 let o = &mut out[w + i * cols..w + (i + 1) * cols];
@@ -262,10 +258,11 @@ impl FastHvp {
         a2.fill(0.0);
         let (a0, a1, a2) = (&mut a0[..cols], &mut a1[..cols], &mut a2[..cols]);
         let (xin, zin) = (&xin[..cols], &zin[..cols]);
+        let wk = net.w(k);
         for i in 0..rows {
-            let row = w + i * cols..w + (i + 1) * cols;
-            let (wrow, nrow) = (&self.params[row.clone()], &v[row.clone()]);
-            let o = &mut out[row];
+            let row = i * cols..(i + 1) * cols;
+            let (wrow, nrow) = (&wk[row.clone()], &v[w + row.start..w + row.end]);
+            let o = &mut out[w + row.start..w + row.end];
             let (c0, c1, c2) = (e0[i], e[i], g[i]);
             // Equal lengths by construction: LLVM drops the bounds checks and vectorises.
             for j in 0..cols {
@@ -279,7 +276,7 @@ impl FastHvp {
         }
         // b_{k-1} -= lambda x, gamma_{k-1} -= lambda zeta, then scale by d_{k-1}.
         let l = self.lambda[k - 1];
-        let d = &self.dv[k - 1];
+        let d = &self.acts.dv[k - 1];
         for j in 0..cols {
             a0[j] *= d[j];
             a1[j] = d[j] * (a1[j] - l * xin[j]);

@@ -185,8 +185,24 @@ pub(crate) fn sweep<const NACC: usize, const UPD: bool>(
             }
         }
     }
-    for (t, row) in tail.chunks_exact_mut(cols).enumerate() {
-        let i = full + t;
+    sweep_rows::<NACC, UPD>(tail, full, cols, e, [a0, a1], r, x);
+}
+
+/// The rows of `w` (`cols` wide; row t is row `first + t` of the matrix) one at a time, as
+/// [`sweep`] describes: the rows after its last block of four.
+#[inline(always)]
+fn sweep_rows<const NACC: usize, const UPD: bool>(
+    w: &mut [f32],
+    first: usize,
+    cols: usize,
+    e: [&[f32]; 2],
+    acc: [&mut [f32]; 2],
+    r: &[f32],
+    x: &[f32],
+) {
+    let [a0, a1] = acc;
+    for (t, row) in w.chunks_exact_mut(cols).enumerate() {
+        let i = first + t;
         for j in 0..cols {
             let v = row[j];
             if NACC >= 1 {

@@ -3,6 +3,7 @@
 //! central finite differences, and a cyclic Jacobi eigensolver for dense symmetric matrices.
 #![allow(dead_code)]
 
+pub mod golden;
 use sifrian::cost::Lambdas;
 use sifrian::io::data::Dataset;
 use sifrian::network::Network;

@@ -1,0 +1,115 @@
+//! The optimizers a run can use, by the names of [`crate::catalog::OPTIMIZERS`].
+
+use crate::catalog::{DEFAULT_MU, OPTIMIZERS};
+use crate::directions::{check_damping, GradientSource};
+use crate::error::{Error, Result};
+use crate::fast::FastMethod;
+
+/// The optimizers a run can use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// Plain SGD on `1/2||d - x_n||^2`.
+    Sgd,
+    /// MK (mu = 0, Eq. 40) or damped MK (mu > 0, Eq. 42), rescaling the gradient of `source`.
+    Mk { mu: f64, source: GradientSource },
+    /// The closed-form Newton step (Eq. 35, sign corrected), for teaching: it solves H d = grad
+    /// exactly but is not a descent method for the loss one would like to minimise.
+    Newton,
+}
+
+/// "sgd, mk, mk-damped, mk-unreg or newton": the catalog's names, for error messages.
+fn known_names() -> String {
+    let names: Vec<&str> = OPTIMIZERS.iter().map(|o| o.name).collect();
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+impl Method {
+    /// The names of [`crate::catalog::OPTIMIZERS`] (the command line and the page use them):
+    /// `sgd`, `mk` (Eq. 40, mu = 0), `mk-damped` (Eq. 42), `mk-unreg` (the unregularised-gradient
+    /// variant), `newton`. `mu` (default [`DEFAULT_MU`]) is only for `mk-damped` and `mk-unreg`
+    /// (validated but ignored by `sgd` and `newton`).
+    pub fn from_name(name: &str, mu: Option<f64>) -> Result<Method> {
+        if let Some(m) = mu {
+            check_damping(m)?;
+        }
+        let damped = |source| Method::Mk {
+            mu: mu.unwrap_or(DEFAULT_MU),
+            source,
+        };
+        Ok(match name {
+            "sgd" => Method::Sgd,
+            "mk" if mu.is_some_and(|m| m != 0.0) => {
+                return Err(Error::invalid(
+                    "mu",
+                    "MK as printed (Eq. 40) has mu = 0; choose mk-damped for Eq. 42",
+                ))
+            }
+            "mk" => Method::Mk {
+                mu: 0.0,
+                source: GradientSource::Regularised,
+            },
+            "mk-damped" => damped(GradientSource::Regularised),
+            "mk-unreg" => damped(GradientSource::Unregularised),
+            "newton" => Method::Newton,
+            other => {
+                return Err(Error::invalid(
+                    "optimizer",
+                    format!("unknown {other:?} (expected {})", known_names()),
+                ))
+            }
+        })
+    }
+
+    /// A short name for tables and legends.
+    pub fn label(&self) -> String {
+        match self {
+            Method::Sgd => "SGD".into(),
+            Method::Mk {
+                mu,
+                source: GradientSource::Regularised,
+            } if *mu == 0.0 => "MK".into(),
+            Method::Mk {
+                mu,
+                source: GradientSource::Regularised,
+            } => format!("MK damped mu={mu}"),
+            Method::Mk {
+                mu,
+                source: GradientSource::Unregularised,
+            } => {
+                format!("MK unregularised-gradient variant mu={mu}")
+            }
+            Method::Newton => "Newton (Eq. 35 corrected)".into(),
+        }
+    }
+}
+
+impl From<&Method> for FastMethod {
+    fn from(m: &Method) -> Self {
+        match m {
+            Method::Sgd => FastMethod::Sgd,
+            Method::Mk { mu, source } => FastMethod::Mk {
+                mu: *mu as f32,
+                unregularised: *source == GradientSource::Unregularised,
+            },
+            Method::Newton => FastMethod::Newton,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_name_lists_the_catalog_names() {
+        let e = Method::from_name("adam", None).unwrap_err().to_string();
+        assert_eq!(
+            e, "optimizer: unknown \"adam\" (expected sgd, mk, mk-damped, mk-unreg or newton)",
+            "{e}"
+        );
+    }
+}
