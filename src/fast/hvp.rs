@@ -142,12 +142,7 @@ impl FastHvp {
     /// checks them); non-finite inputs give non-finite outputs, never a panic.
     pub fn hvp(&mut self, x0: &[f32], label: usize, out: &mut [f32]) {
         let n = self.net.n();
-        assert_eq!(x0.len(), self.net.sizes()[0], "input length");
-        assert!(
-            label < self.net.sizes()[n],
-            "label {label} >= {}",
-            self.net.sizes()[n]
-        );
+        self.net.assert_pattern(x0, label);
         assert_eq!(out.len(), self.v.len(), "output length");
         let v = std::mem::take(&mut self.v);
         self.forward(x0, &v);

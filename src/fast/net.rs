@@ -136,6 +136,12 @@ impl Net32 {
     pub fn n(&self) -> usize {
         self.sizes.len() - 1
     }
+    /// Panics unless `x0` has s_0 values and `label` < s_n (the kernels' callers check both first).
+    pub fn assert_pattern(&self, x0: &[f32], label: usize) {
+        let (s0, sn) = (self.sizes[0], self.sizes[self.n()]);
+        assert_eq!(x0.len(), s0, "input length");
+        assert!(label < sn, "label {label} >= {sn}");
+    }
     /// The leak slope.
     pub fn alpha(&self) -> f32 {
         self.alpha

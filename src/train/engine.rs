@@ -215,14 +215,19 @@ impl Reference {
 
     /// Per layer, the growth `(step |u_k| |x_{k-1}|, step |eta_k|)` of the bounds, or `None` when
     /// some parameter could become NaN/Inf (or exceed [`LIMIT`]).
-    fn growth(&mut self, fw: &Forward, layers: &[RankOne], step: f64) -> Option<Vec<(f64, f64)>> {
+    fn growth(
+        &mut self,
+        fw: &Forward,
+        layers: &[RankOne],
+        step_size: f64,
+    ) -> Option<Vec<(f64, f64)>> {
         let n = self.net.n();
         let mut growth = vec![(0.0, 0.0); n + 1];
         for k in 1..=n {
             let (u, eta) = (norm_inf(&layers[k].u), norm_inf(&layers[k].eta));
             let x = norm_inf(&fw.x[k - 1]);
-            let gw = step * u * x;
-            let gb = step * eta;
+            let gw = step_size * u * x;
+            let gb = step_size * eta;
             // norm_inf ignores NaN (f64::max), so test the vectors themselves.
             let finite = layers[k]
                 .u
@@ -246,8 +251,8 @@ impl Reference {
 
     /// `params -= step * direction`, unless some parameter could become NaN/Inf: then nothing is
     /// written and `false` is returned.
-    fn apply(&mut self, fw: &Forward, layers: &[RankOne], step: f64) -> bool {
-        let Some(growth) = self.growth(fw, layers, step) else {
+    fn apply(&mut self, fw: &Forward, layers: &[RankOne], step_size: f64) -> bool {
+        let Some(growth) = self.growth(fw, layers, step_size) else {
             return false;
         };
         for k in 1..=self.net.n() {
@@ -255,7 +260,7 @@ impl Reference {
             let x = &fw.x[k - 1];
             let w = &mut self.net.params[layer.w.clone()];
             for (row, &ui) in w.chunks_exact_mut(layer.cols).zip(&layers[k].u) {
-                let s = step * ui;
+                let s = step_size * ui;
                 for (wij, &xj) in row.iter_mut().zip(x) {
                     *wij -= s * xj;
                 }
@@ -264,7 +269,7 @@ impl Reference {
                 .iter_mut()
                 .zip(&layers[k].eta)
             {
-                *bi -= step * ei;
+                *bi -= step_size * ei;
             }
             self.bounds[k].0 += growth[k].0;
             self.bounds[k].1 += growth[k].1;

@@ -20,7 +20,7 @@ impl FastNet {
             if plan.reg { max_abs(&self.e[n]) } else { 0.0 },
         );
         for k in (1..=n).rev() {
-            let u = SAFE * plan.step * scale * if plan.reg { eb } else { e0b };
+            let u = SAFE * plan.step_size * scale * if plan.reg { eb } else { e0b };
             if !(self.bounds[k].0 + u * self.xmax[k - 1] <= LIMIT && self.bounds[k].1 + u <= LIMIT)
             {
                 return false;
@@ -61,7 +61,7 @@ impl FastNet {
             self.r[k][i] = (cu * g) as f32;
             let extra = if newton_top {
                 let res = f64::from(f32::from(u8::from(i == plan.label)) - self.acts.x[n][i]);
-                plan.step * res / f64::from(self.acts.dv[n][i])
+                plan.step_size * res / f64::from(self.acts.dv[n][i])
             } else {
                 0.0
             };
@@ -87,9 +87,9 @@ impl FastNet {
     /// and `step ||x_{k-1}||^2 lambda_{k-1}/ng_k` (Eq. 35 corrected).
     fn direction_scales(&self, k: usize, plan: &Plan) -> (f64, f64) {
         let src = if plan.reg { &self.e[k] } else { &self.e0[k] }; // -g_k
-        let (ng, l, step) = (sum_sq(src), self.lambda[k - 1], plan.step);
+        let (ng, l, step_size) = (sum_sq(src), self.lambda[k - 1], plan.step_size);
         match plan.method {
-            FastMethod::Sgd => (-step, -step),
+            FastMethod::Sgd => (-step_size, -step_size),
             FastMethod::Mk { mu, .. } => {
                 let mu = f64::from(mu);
                 let n = self.net.n();
@@ -99,11 +99,14 @@ impl FastNet {
                     0.0
                 };
                 let c = l * self.xx[k - 1] + top;
-                (-step * ratio(l, mu * l + ng), -step * ratio(c, mu * c + ng))
+                (
+                    -step_size * ratio(l, mu * l + ng),
+                    -step_size * ratio(c, mu * c + ng),
+                )
             }
             FastMethod::Newton => {
                 let scale = ratio(l, ng);
-                (-step * scale, step * scale * self.xx[k - 1])
+                (-step_size * scale, step_size * scale * self.xx[k - 1])
             }
         }
     }

@@ -52,7 +52,7 @@ struct Plan<'a> {
     method: FastMethod,
     lambdas: &'a FastLambdas,
     label: usize,
-    step: f64,
+    step_size: f64,
     /// The regularised adjoint b is needed: MK of b (the paper's) and Newton.
     reg: bool,
     /// The plain adjoint b0 is needed: for SGD and the unregularised-gradient variant's
@@ -153,21 +153,16 @@ impl FastNet {
         label: usize,
         method: &FastMethod,
         lambdas: &FastLambdas,
-        step: f32,
+        step_size: f32,
     ) -> StepOutcome {
         let n = self.net.n();
-        assert_eq!(x0.len(), self.net.sizes()[0], "input length");
-        assert!(
-            label < self.net.sizes()[n],
-            "label {label} >= {}",
-            self.net.sizes()[n]
-        );
+        self.net.assert_pattern(x0, label);
         if let FastLambdas::Fixed(l) = lambdas {
             assert_eq!(l.len(), n + 1, "lambda_0..lambda_n");
         }
         // The a-priori overflow bounds below assume finite settings: an infinite step, damping or
         // lambda (e.g. an f64 beyond f32's range, cast) is rejected before anything is computed.
-        let finite_settings = step.is_finite()
+        let finite_settings = step_size.is_finite()
             && match method {
                 FastMethod::Mk { mu, .. } => mu.is_finite(),
                 _ => true,
@@ -190,7 +185,7 @@ impl FastNet {
             self.e0[n][i] = f32::from(u8::from(i == label)) - out[i]; // b0_n = d - x_n
         }
         self.res2 = sum_sq(&self.e0[n]);
-        let ok = self.backward(Plan::new(*method, lambdas, label, f64::from(step)));
+        let ok = self.backward(Plan::new(*method, lambdas, label, f64::from(step_size)));
         StepOutcome {
             loss: (0.5 * self.res2) as f32,
             correct: best == label,
@@ -379,7 +374,7 @@ impl FastNet {
 }
 
 impl<'a> Plan<'a> {
-    fn new(method: FastMethod, lambdas: &'a FastLambdas, label: usize, step: f64) -> Plan<'a> {
+    fn new(method: FastMethod, lambdas: &'a FastLambdas, label: usize, step_size: f64) -> Plan<'a> {
         let reg = matches!(
             method,
             FastMethod::Newton
@@ -392,7 +387,7 @@ impl<'a> Plan<'a> {
             method,
             lambdas,
             label,
-            step,
+            step_size,
             reg,
             need0: !reg || matches!(lambdas, FastLambdas::Eq65 { .. }),
         }
