@@ -24,17 +24,6 @@ pub struct TrainConfig {
     pub fast: bool,
 }
 
-/// A class label must be `0..CLASSES` (0..9): the error names the label.
-pub fn check_label(label: usize) -> Result<()> {
-    if label >= Dataset::CLASSES {
-        return Err(Error::invalid(
-            "label",
-            format!("must be 0..{}, got {label}", Dataset::CLASSES - 1),
-        ));
-    }
-    Ok(())
-}
-
 impl TrainConfig {
     /// Checks every field; the error names the bad value.
     pub fn validate(&self, input_size: usize) -> Result<()> {

@@ -21,7 +21,7 @@ mod engine;
 mod method;
 mod stats;
 
-pub use config::{check_label, TrainConfig};
+pub use config::TrainConfig;
 pub use method::Method;
 pub use stats::{probabilities, Evaluation, StepStats};
 
@@ -192,7 +192,7 @@ impl Trainer {
     /// label: the page's "teach" on a drawn digit.
     pub fn teach(&mut self, x0: &[f64], label: usize) -> Result<StepStats> {
         self.network().check_input(x0)?;
-        check_label(label)?;
+        Dataset::check_label(label)?;
         self.x0.copy_from_slice(x0);
         self.d
             .iter_mut()
