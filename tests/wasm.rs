@@ -29,7 +29,7 @@ fn message<T>(r: Result<T, wasm_bindgen::JsError>) -> String {
     e.message().into()
 }
 
-const SGD: &str = r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "sgd", "step": 0.02}"#;
+const SGD: &str = r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "sgd", "step_size": 0.02}"#;
 
 #[wasm_bindgen_test]
 fn a_step_changes_the_parameters_and_reports_stats() {
@@ -68,39 +68,39 @@ fn bad_configs_and_inputs_throw_errors_naming_the_value() {
     let d = data();
     let cases = [
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "adam", "step": 0.1}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "adam", "step_size": 0.1}"#,
             "adam",
         ),
         (
-            r#"{"sizes": [784, 0, 10], "optimizer": "sgd", "step": 0.1}"#,
+            r#"{"sizes": [784, 0, 10], "optimizer": "sgd", "step_size": 0.1}"#,
             "sizes[1]",
         ),
         (
-            r#"{"sizes": [100, 10], "optimizer": "sgd", "step": 0.1}"#,
+            r#"{"sizes": [100, 10], "optimizer": "sgd", "step_size": 0.1}"#,
             "sizes[0]",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": -1}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step_size": -1}"#,
             "step",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "mk-damped", "step": 0.1, "mu": -2}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk-damped", "step_size": 0.1, "mu": -2}"#,
             "mu",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step": 0.1, "lambda": [1, 2]}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step_size": 0.1, "lambda": [1, 2]}"#,
             "lambda",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step": 0.1, "lambda": "eq99"}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step_size": 0.1, "lambda": "eq99"}"#,
             "lambda",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": 0.1, "colour": 1}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step_size": 0.1, "colour": 1}"#,
             "colour",
         ),
         (
-            r#"{"sizes": [784, 4000, 4000, 10], "optimizer": "sgd", "step": 0.1}"#,
+            r#"{"sizes": [784, 4000, 4000, 10], "optimizer": "sgd", "step_size": 0.1}"#,
             "limit",
         ),
     ];
@@ -118,7 +118,7 @@ fn bad_configs_and_inputs_throw_errors_naming_the_value() {
     assert!(message(s.teach(&[0.0; 784], 10)).contains("label"));
     assert!(message(s.step(0)).contains("at least 1"));
     assert!(message(s.validate(100, 5)).contains("start"));
-    assert!(message(s.set_step(f64::INFINITY)).contains("step"));
+    assert!(message(s.set_step_size(f64::INFINITY)).contains("step"));
     assert!(message(Data::new(&[0, 0, 8, 1], &[], &[], &[])).contains("training split"));
 }
 
@@ -130,7 +130,7 @@ fn export_then_import_restores_the_model_and_corrupt_files_are_rejected() {
     let bytes = a.export_model();
     assert_eq!(model_sizes(&bytes).unwrap(), vec![784, 16, 10]);
     let mut b = Session::new(
-        config(r#"{"sizes": [784, 16, 10], "seed": 9, "optimizer": "sgd", "step": 0.02}"#),
+        config(r#"{"sizes": [784, 16, 10], "seed": 9, "optimizer": "sgd", "step_size": 0.02}"#),
         &d,
     )
     .unwrap();
@@ -142,7 +142,7 @@ fn export_then_import_restores_the_model_and_corrupt_files_are_rejected() {
     assert!(message(b.import_model(&corrupt)).contains("checksum"));
     assert!(message(b.import_model(&bytes[..bytes.len() - 3])).contains("truncated"));
     let mut other = Session::new(
-        config(r#"{"sizes": [784, 8, 10], "optimizer": "sgd", "step": 0.02}"#),
+        config(r#"{"sizes": [784, 8, 10], "optimizer": "sgd", "step_size": 0.02}"#),
         &d,
     )
     .unwrap();
@@ -153,7 +153,7 @@ fn export_then_import_restores_the_model_and_corrupt_files_are_rejected() {
 fn the_same_seed_gives_the_same_hash_and_races_start_equal() {
     let d = data();
     let mut a = Session::new(config(SGD), &d).unwrap();
-    let mk = Session::new(config(r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "mk-unreg", "step": 0.03, "mu": 1}"#), &d).unwrap();
+    let mk = Session::new(config(r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "mk-unreg", "step_size": 0.03, "mu": 1}"#), &d).unwrap();
     assert_eq!(
         a.params_hash(),
         mk.params_hash(),
@@ -201,17 +201,21 @@ fn get(v: &JsValue, path: &[&str]) -> JsValue {
 fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     let d = data();
     let mut s = Session::new(
-        config(r#"{"sizes": [784, 12, 6, 10], "optimizer": "mk-unreg", "step": 0.03, "mu": 1}"#),
+        config(
+            r#"{"sizes": [784, 12, 6, 10], "optimizer": "mk-unreg", "step_size": 0.03, "mu": 1}"#,
+        ),
         &d,
     )
     .unwrap();
     assert!(
-        message(s.lab(config(r#"{"layer": 1, "source": "current"}"#)))
+        message(s.lab(config(r#"{"layer": 1, "pattern": {"source": "current"}}"#)))
             .contains("no training pattern")
     );
     s.step(50).unwrap();
     let r = s
-        .lab(config(r#"{"layer": 1, "source": "test", "index": 4}"#))
+        .lab(config(
+            r#"{"layer": 1, "pattern": {"source": "test", "index": 4}}"#,
+        ))
         .unwrap();
     let spectrum = get(&r, &["figure5", "spectrum"]);
     assert_eq!(
@@ -236,6 +240,11 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
         (crossing - lambda1).abs() <= 1e-12 * crossing,
         "Eq. 65 crossing {crossing} vs lambda_1 {lambda1}"
     );
+    let reported = get(&r, &["crossing"]).as_f64().unwrap();
+    assert!(
+        (reported - crossing).abs() <= 1e-12 * crossing,
+        "the report's crossing {reported} vs sqrt(numerator / slope) {crossing}"
+    );
     assert!(get(&r, &["verdict"])
         .as_string()
         .unwrap()
@@ -243,7 +252,7 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     // Moving lambda_1 changes the exact radius.
     let r2 = s
         .lab(config(
-            r#"{"layer": 1, "source": "test", "index": 4, "lambda": 50}"#,
+            r#"{"layer": 1, "pattern": {"source": "test", "index": 4}, "lambda": 50}"#,
         ))
         .unwrap();
     let radius = |r: &JsValue| get(r, &["figure5", "spectrum", "radius"]).as_f64().unwrap();
@@ -253,10 +262,13 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
         radius(&r),
         radius(&r2)
     );
-    assert!(message(s.lab(config(r#"{"layer": 3, "source": "test"}"#))).contains("layer"));
     assert!(
-        message(s.lab(config(r#"{"layer": 1, "source": "drawn", "label": 3}"#))).contains("pixels")
+        message(s.lab(config(r#"{"layer": 3, "pattern": {"source": "test"}}"#))).contains("layer")
     );
+    assert!(message(s.lab(config(
+        r#"{"layer": 1, "pattern": {"source": "drawn", "label": 3}}"#
+    )))
+    .contains("pixels"));
     let canvas = canvas(500, 320);
     sifrian::wasm::draw_figure5(canvas, get(&r, &["figure5"])).unwrap();
 }
@@ -321,7 +333,9 @@ fn the_lab_names_the_pattern_it_used() {
     let d = data();
     let mut s = Session::new(config(SGD), &d).unwrap();
     let r = s
-        .lab(config(r#"{"layer": 1, "source": "test", "index": 2}"#))
+        .lab(config(
+            r#"{"layer": 1, "pattern": {"source": "test", "index": 2}}"#,
+        ))
         .unwrap();
     assert_eq!(get(&r, &["pattern", "index"]).as_f64(), Some(2.0));
     assert_eq!(
@@ -330,13 +344,106 @@ fn the_lab_names_the_pattern_it_used() {
     );
     s.step(1).unwrap();
     let r = s
-        .lab(config(r#"{"layer": 1, "source": "current"}"#))
+        .lab(config(r#"{"layer": 1, "pattern": {"source": "current"}}"#))
         .unwrap();
     assert_eq!(
         get(&r, &["pattern", "source"]).as_string().as_deref(),
         Some("current")
     );
     assert!(get(&r, &["pattern", "index"]).as_f64().is_some());
+}
+
+/// Every key of a request is checked against the request's type: a misspelt or stale key (the
+/// old `step`) is an error naming it, at the top level and inside the pattern source.
+#[wasm_bindgen_test]
+fn unknown_keys_of_the_config_and_the_lab_request_are_errors_naming_the_key() {
+    let d = data();
+    for (json, needle) in [
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": 0.1}"#,
+            "step",
+        ),
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step_size": 0.1, "seeed": 1}"#,
+            "seeed",
+        ),
+        (
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step_size": 0.1, "Mu": 1}"#,
+            "Mu",
+        ),
+    ] {
+        let m = message(Session::new(config(json), &d));
+        assert!(
+            m.contains("unknown field") && m.contains(needle),
+            "{json}: {m:?} should name the unknown key {needle:?}"
+        );
+    }
+    let s = Session::new(config(SGD), &d).unwrap();
+    for (json, needle) in [
+        (
+            r#"{"layer": 1, "pattern": {"source": "test", "index": 1}, "lamda": 2}"#,
+            "lamda",
+        ),
+        (
+            r#"{"layer": 1, "pattern": {"source": "test", "idx": 1}}"#,
+            "idx",
+        ),
+        (
+            r#"{"layer": 1, "pattern": {"source": "test"}, "step": 0.1}"#,
+            "step",
+        ),
+        // The flat shape of before: `source` and `index` now live in `pattern`.
+        (
+            r#"{"layer": 1, "source": "test", "index": 1}"#,
+            "unknown field",
+        ),
+        (r#"{"layer": 1, "pattern": {"source": "tset"}}"#, "tset"),
+    ] {
+        let m = message(s.lab(config(json)));
+        assert!(m.contains(needle), "{json}: {m:?} should name {needle:?}");
+    }
+    // A value JSON cannot hold reaches the checks, which name it.
+    let nan = config(r#"{"layer": 1, "pattern": {"source": "test"}}"#);
+    js_sys::Reflect::set(&nan, &"lambda".into(), &f64::NAN.into()).unwrap();
+    let m = message(s.lab(nan));
+    assert!(
+        m.contains("lambda") && m.contains("NaN"),
+        "{m:?} should name lambda"
+    );
+    // The keys that are known work, and unset ones take their defaults.
+    let r = s
+        .lab(config(
+            r#"{"layer": 1, "pattern": {"source": "test", "index": 1}, "mu": 1, "step_size": 0.01}"#,
+        ))
+        .unwrap();
+    assert_eq!(get(&r, &["pattern", "index"]).as_f64(), Some(1.0));
+}
+
+/// The page's one source of presets, optimizers and limits is the engine's catalog.
+#[wasm_bindgen_test]
+fn the_catalog_lists_the_presets_optimizers_and_limits() {
+    let c = sifrian::wasm::catalog().unwrap();
+    let names = |key: &str| -> Vec<String> {
+        js_sys::Array::from(&get(&c, &[key]))
+            .iter()
+            .map(|o| get(&o, &["name"]).as_string().unwrap())
+            .collect()
+    };
+    assert_eq!(names("presets"), ["small", "medium", "paper"]);
+    assert_eq!(
+        names("optimizers"),
+        ["sgd", "mk", "mk-damped", "mk-unreg", "newton"]
+    );
+    let sgd = js_sys::Array::from(&get(&c, &["optimizers"])).get(0);
+    assert_eq!(
+        get(&sgd, &["default_step_size"]).as_f64(),
+        Some(0.01),
+        "SGD's default step size"
+    );
+    assert_eq!(get(&sgd, &["uses_mu"]).as_bool(), Some(false));
+    assert_eq!(get(&c, &["classes"]).as_f64(), Some(10.0));
+    assert_eq!(get(&c, &["input_size"]).as_f64(), Some(784.0));
+    assert!(get(&c, &["max_params"]).as_f64().unwrap() > 0.0);
 }
 
 /// The worker's warm-up computes a real exact spectrum: all 2S - s_n = 458 eigenvalues nonzero.

@@ -10,7 +10,7 @@
 // Repetitions are outermost and visit every row once, so drift hits all rows alike; medians are kept.
 // JavaScript owns the clock; the wasm calls do bounded work.
 
-import init, { Data, Session, StreamProbe, CurvatureBench, simd_enabled } from './pkg/sifrian.js';
+import init, { Data, Session, StreamProbe, CurvatureBench, simd_enabled } from './pkg-bench/sifrian.js';
 import { fetchDataset } from './loader.js';
 import { ARCHITECTURES, OPTIMIZERS } from './settings.js';
 
@@ -210,14 +210,14 @@ function rowsFor(preset, data, dense, peers) {
   if (!sizes) throw new Error(`presets: unknown "${preset}" (expected ${Object.keys(ARCHITECTURES).join(', ')})`);
   const rows = [];
   for (const [key, opt] of ENGINE_ROWS) {
-    const config = { sizes, optimizer: opt, step: OPTIMIZERS[opt].step, seed: 0 };
+    const config = { sizes, optimizer: opt, step_size: OPTIMIZERS[opt].step, seed: 0 };
     if (OPTIMIZERS[opt].mu) config.mu = 1;
     const s = new Session(config, data);
     rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
   }
   // The same on MNIST without zero pixels: layer 1 must then stream all its weights (roofline's case).
   for (const [key, opt] of [['sgd_dense', 'sgd'], ['mk_dense', 'mk']]) {
-    const s = new Session({ sizes, optimizer: opt, step: OPTIMIZERS[opt].step, seed: 0 }, dense);
+    const s = new Session({ sizes, optimizer: opt, step_size: OPTIMIZERS[opt].step, seed: 0 }, dense);
     rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
   }
   const curvature = new CurvatureBench(Uint32Array.from(sizes), data, 64, 1);

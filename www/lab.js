@@ -47,13 +47,14 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
 
   // ---------- requests ----------
   function request() {
-    const q = { layer: Number(ui.layer.value), source: ui.pattern.value, mu: getMu() };
-    if (q.source === 'test') q.index = Math.max(0, Math.floor(Number(ui.index.value) || 0));
-    if (q.source === 'drawn') {
+    const source = ui.pattern.value;
+    const q = { layer: Number(ui.layer.value), pattern: { source }, mu: getMu() };
+    if (source === 'test') q.pattern.index = Math.max(0, Math.floor(Number(ui.index.value) || 0));
+    if (source === 'drawn') {
       const drawn = getDrawn();
       if (!drawn) return { error: 'Draw a digit in “Draw and teach” first (its teach label is the target).' };
-      q.pixels = Array.from(drawn.pixels);
-      q.label = drawn.label;
+      q.pattern.pixels = Array.from(drawn.pixels);
+      q.pattern.label = drawn.label;
     }
     if (lambda !== null) q.lambda = lambda;
     return q;

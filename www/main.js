@@ -93,7 +93,7 @@ function buildSpecs(s) {
   const sizes = sizesOf(s);
   const lambda = lambdaOf(s, sizes);
   const cfg = (opt, step) => {
-    const c = { sizes, alpha: s.alpha, seed: s.seed, optimizer: opt, step, lambda, white: s.white };
+    const c = { sizes, alpha: s.alpha, seed: s.seed, optimizer: opt, step_size: step, lambda, white: s.white };
     if (OPTIMIZERS[opt].mu) c.mu = s.mu;
     return c;
   };
@@ -614,7 +614,7 @@ function validSummary(m) {
     && Number.isFinite(m.savedAt) && Array.isArray(m.runs) && m.runs.length >= 1 && m.runs.length <= 2
     && m.runs.every((r, i) => !!r && r.id === `r${i}` && Number.isSafeInteger(r.samples) && r.samples >= 0
       && !!r.config && Array.isArray(r.config.sizes) && Object.hasOwn(OPTIMIZERS, r.config.optimizer)
-      && Number.isFinite(r.config.step));
+      && Number.isFinite(r.config.step_size));
 }
 
 /** The page settings of a saved run, validated like the URL's; throws naming what is wrong. */
@@ -634,10 +634,10 @@ function settingsFromAutosave(meta) {
     white: first.white,
     lambda: Array.isArray(first.lambda) ? first.lambda.join(',') : first.lambda,
     optimizer: shown.optimizer,
-    step: shown.step,
+    step: shown.step_size,
     mu: shown.mu ?? settings.mu,
     race: !!other,
-    sgdStep: other ? first.step : settings.sgdStep,
+    sgdStep: other ? first.step_size : settings.sgdStep,
   };
   const { settings: s, problems } = loadSettings(toHash(wanted), null);
   if (problems.length) throw new Error(`its settings are not valid here (${problems.join('; ')})`);
@@ -646,7 +646,7 @@ function settingsFromAutosave(meta) {
 
 function describeSummary(meta) {
   const sizes = meta.runs[0].config.sizes.join('-');
-  const runs = meta.runs.map((r) => labelFor(r.config.optimizer, r.config.step, r.config.mu)).join(' vs ');
+  const runs = meta.runs.map((r) => labelFor(r.config.optimizer, r.config.step_size, r.config.mu)).join(' vs ');
   const counts = [...new Set(meta.runs.map((r) => fmtCount(r.samples)))].join(' / ');
   const data = meta.dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST';
   return `A model you trained earlier was saved: ${sizes}, ${runs}, ${counts} patterns on ${data}, saved ${clock(meta.savedAt)}.`;
@@ -829,7 +829,7 @@ function wireForm() {
       const id = target();
       const spec = specs.find((s) => s.id === id);
       if (spec && configured) {
-        spec.config = { ...spec.config, step: v };
+        spec.config = { ...spec.config, step_size: v };
         spec.label = labelFor(spec.config.optimizer, v, settings.mu);
         send({ type: 'setStep', id, step: v });
         showRunners();

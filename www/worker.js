@@ -202,7 +202,7 @@ function trainChunk(n) {
       r.diverged = true;
       running = false;
       emitPoint(r);
-      post({ type: 'diverged', id: r.id, samples: r.samples, step: r.config.step });
+      post({ type: 'diverged', id: r.id, samples: r.samples, step: r.config.step_size });
       continue;
     }
     if (r.samples >= r.nextPoint) {
@@ -353,8 +353,8 @@ const handlers = {
   setStep({ id, step }) {
     const r = runners.find((x) => x.id === id);
     if (!r) return;
-    r.session.set_step(step);
-    r.config = { ...r.config, step };
+    r.session.set_step_size(step);
+    r.config = { ...r.config, step_size: step };
     r.diverged = false;
   },
   predict({ pixels, req }) {
@@ -381,7 +381,7 @@ const handlers = {
     const r = runners.find((x) => x.id === run) || runners[0];
     if (!r) throw new Error('no network yet: wait for the data set');
     const q = { ...request };
-    if (q.pixels) q.pixels = Array.from(q.pixels);
+    if (q.pattern && q.pattern.pixels) q.pattern = { ...q.pattern, pixels: Array.from(q.pattern.pixels) };
     const key = labKey(r, q);
     let hit = labCache.get(key);
     const cached = !!hit;
@@ -486,9 +486,10 @@ function pixelsHash(pixels) {
 
 /** The cache key: run, its parameters' version, the pattern, layer, lambda_k, mu, step. */
 function labKey(r, q) {
-  const pattern = q.source === 'drawn' ? `drawn:${q.pixels ? pixelsHash(q.pixels) : '-'}:${q.label}`
-    : q.source === 'current' ? 'current' : `${q.source}:${q.index ?? 0}`;
-  return [generation, r.id, r.version, pattern, q.layer, q.lambda ?? 'policy', q.mu ?? 1, q.step ?? r.config.step].join('|');
+  const p = q.pattern;
+  const pattern = p.source === 'drawn' ? `drawn:${p.pixels ? pixelsHash(p.pixels) : '-'}:${p.label}`
+    : p.source === 'current' ? 'current' : `${p.source}:${p.index ?? 0}`;
+  return [generation, r.id, r.version, pattern, q.layer, q.lambda ?? 'policy', q.mu ?? 1, q.step_size ?? r.config.step_size].join('|');
 }
 
 const ready = init().then(
