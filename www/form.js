@@ -24,7 +24,7 @@ const ui = {
 };
 
 const PRESET_NOTES = { small: ' (fast)', paper: ' (the paper\'s)' };
-const OPTIMIZER_SUFFIX = { 'mk-unreg': ' (not the paper\'s formula)', newton: ' (for teaching)' };
+const OPTIMIZER_SUFFIX = { 'mk-unreg': ' (not the paper\'s formula)', newton: ', for teaching' };
 const OPTIMIZER_NOTES = {
   sgd: 'Plain stochastic gradient descent, one image per step.',
   mk: 'Eq. 40 as printed (μ = 0): each layer\'s gradient rescaled in closed form. Needs a small step size; expect it to trail SGD.',
