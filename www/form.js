@@ -64,8 +64,8 @@ export function formFromSettings() {
   ui.alpha.value = String(settings.alpha);
   ui.seed.value = String(settings.seed);
   ui.optimizer.value = settings.optimizer;
-  ui.stepSize.value = String(settings.step);
-  ui.sgdStepSize.value = String(settings.sgdStep);
+  ui.stepSize.value = String(settings.stepSize);
+  ui.sgdStepSize.value = String(settings.sgdStepSize);
   ui.mu.value = String(settings.mu);
   const fixed = isFixed(settings.lambda);
   ui.lambda.value = fixed ? 'fixed' : settings.lambda;
@@ -144,8 +144,8 @@ function wireOptimizer() {
   ui.optimizer.addEventListener('change', () => {
     const s = app.settings;
     s.optimizer = ui.optimizer.value;
-    s.step = OPTIMIZERS[s.optimizer].default_step_size;
-    ui.stepSize.value = String(s.step);
+    s.stepSize = OPTIMIZERS[s.optimizer].default_step_size;
+    ui.stepSize.value = String(s.stepSize);
     ui.stepSize.setAttribute('aria-invalid', 'false');
     if (s.race && s.optimizer === 'sgd') {
       s.race = false;
@@ -161,7 +161,7 @@ function wireOptimizer() {
     const switched = s.race && s.optimizer === 'sgd';
     if (switched) {
       s.optimizer = 'mk-damped';
-      s.step = OPTIMIZERS['mk-damped'].default_step_size;
+      s.stepSize = OPTIMIZERS['mk-damped'].default_step_size;
     }
     formFromSettings();
     changed(true);
@@ -189,8 +189,8 @@ function wireStepSizes() {
       }
     });
   };
-  live(ui.stepSize, 'step', () => (app.settings.race ? 'r1' : 'r0'));
-  live(ui.sgdStepSize, 'sgdStep', () => 'r0');
+  live(ui.stepSize, 'stepSize', () => (app.settings.race ? 'r1' : 'r0'));
+  live(ui.sgdStepSize, 'sgdStepSize', () => 'r0');
 }
 
 /** The lambda policy: Eq. 65 (with Eq. 68 for the output layer) or a fixed list, and the white layer. */

@@ -63,10 +63,10 @@ function settingsFromAutosave(meta) {
     white: first.white,
     lambda: Array.isArray(first.lambda) ? first.lambda.join(',') : first.lambda,
     optimizer: shown.optimizer,
-    step: shown.step_size,
+    stepSize: shown.step_size,
     mu: shown.mu ?? settings.mu,
     race: !!other,
-    sgdStep: other ? first.step_size : settings.sgdStep,
+    sgdStepSize: other ? first.step_size : settings.sgdStepSize,
   };
   const { settings: s, problems } = loadSettings(toHash(wanted), null);
   if (problems.length) throw new Error(`its settings are not valid here (${problems.join('; ')})`);

@@ -28,8 +28,8 @@ export function useCatalog(catalog) {
     arch: first.name,
     sizes: first.sizes.join(','), // used when arch = custom
     optimizer: sgd.name,
-    step: sgd.default_step_size,
-    sgdStep: sgd.default_step_size, // the SGD runner of a race
+    stepSize: sgd.default_step_size,
+    sgdStepSize: sgd.default_step_size, // the SGD runner of a race
     mu: catalog.default_mu,
     lambda: 'eq65', // eq65 | eq65+eq68 | a comma-separated list lambda_0..lambda_n
     white: true,
@@ -45,6 +45,8 @@ export function useCatalog(catalog) {
 export const VAL_INTERVALS = [5000, 20000, 60000];
 
 const STORAGE_KEY = 'sifrian.settings.v1';
+// The keys these settings had in localStorage before the step size was called so.
+const STORED_BEFORE = { stepSize: 'step', sgdStepSize: 'sgdStep' };
 
 /** "784,100,10" -> [784, 100, 10], or throws an Error naming what is wrong. */
 export function parseSizes(text) {
@@ -102,8 +104,8 @@ const FIELDS = {
   arch: ['arch', (v) => (Object.hasOwn(PRESETS, v) || v === 'custom' ? v : undefined), () => `${Object.keys(PRESETS).join(', ')} or custom`],
   sizes: ['sizes', (v) => { try { parseSizes(v); return String(v).replace(/\s+/g, ''); } catch { return undefined; } }, 'like 784,100,10'],
   optimizer: ['opt', (v) => (Object.hasOwn(OPTIMIZERS, v) ? v : undefined), () => Object.keys(OPTIMIZERS).join(', ')],
-  step: ['step', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
-  sgdStep: ['sgdstep', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
+  stepSize: ['step', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
+  sgdStepSize: ['sgdstep', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
   mu: ['mu', (v) => num(v, (x) => x >= 0 && x <= 1e6), 'a number >= 0'],
   lambda: ['lambda', (v) => {
     const t = String(v).trim().replace(/ /g, '+'); // a raw "+" in a query string decodes to a space
@@ -141,7 +143,8 @@ export function loadSettings(hash, storage) {
     if (saved && typeof saved === 'object') {
       base = applyEntries(base, (name) => {
         const key = Object.keys(FIELDS).find((k) => FIELDS[k][0] === name);
-        return saved[key] === undefined ? undefined : String(saved[key] === true ? 1 : saved[key] === false ? 0 : saved[key]);
+        const v = saved[key] ?? saved[STORED_BEFORE[key]];
+        return v === undefined ? undefined : String(v === true ? 1 : v === false ? 0 : v);
       }, []);
     }
   } catch { /* unreadable storage: defaults */ }
@@ -165,7 +168,7 @@ export function toHash(s) {
   const params = new URLSearchParams();
   for (const [key, [name]] of Object.entries(FIELDS)) {
     if (key === 'sizes' && s.arch !== 'custom') continue;
-    if (key === 'sgdStep' && !s.race) continue;
+    if (key === 'sgdStepSize' && !s.race) continue;
     if (key === 'mu' && !OPTIMIZERS[s.optimizer].uses_mu) continue;
     const v = s[key];
     if (v === DEFAULTS[key] && key !== 'seed' && key !== 'dataset' && key !== 'optimizer') continue;

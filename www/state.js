@@ -36,7 +36,7 @@ export function buildSpecs(s) {
     return c;
   };
   const spec = (id, opt, stepSize) => ({ id, label: labelFor(opt, stepSize, s.mu), config: cfg(opt, stepSize) });
-  return s.race ? [spec('r0', 'sgd', s.sgdStep), spec('r1', s.optimizer, s.step)] : [spec('r0', s.optimizer, s.step)];
+  return s.race ? [spec('r0', 'sgd', s.sgdStepSize), spec('r1', s.optimizer, s.stepSize)] : [spec('r0', s.optimizer, s.stepSize)];
 }
 
 /** Writes the settings to localStorage and to the address (without a history entry). */
@@ -54,7 +54,7 @@ export function applyHash() {
   const { settings: s, problems, fromHash } = loadSettings(location.hash, localStorage);
   app.settings = s;
   // A different method from the URL without a step size: that method's tested default.
-  if (fromHash.has('optimizer') && !fromHash.has('step')) s.step = OPTIMIZERS[s.optimizer].default_step_size;
+  if (fromHash.has('optimizer') && !fromHash.has('stepSize')) s.stepSize = OPTIMIZERS[s.optimizer].default_step_size;
   if (s.race && s.optimizer === 'sgd') s.race = false;
   setNotice(problems.length ? `Ignored in the address: ${problems.join('; ')}. Defaults kept for those.` : '');
 }

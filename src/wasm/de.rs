@@ -8,9 +8,10 @@
 //! integers (so that `usize` fields read them), NaN and infinities stay numbers (the request's
 //! checks name them), and an error inside a member says which (`pattern: index: ...`).
 
-use serde::de::value::{SeqDeserializer, StringDeserializer};
+use serde::de::value::{SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
+use std::borrow::Cow;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -36,6 +37,24 @@ impl de::Error for DeError {
 pub struct JsDe(pub JsValue);
 
 const SAFE_INTEGER: f64 = 9_007_199_254_740_991.0; // 2^53 - 1
+
+thread_local! {
+    /// The JS strings of the field names met so far (a struct's fields are static strings).
+    static NAMES: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Field name `f` as a JS string, made once.
+fn name(f: &'static str) -> JsValue {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some((_, v)) = names.iter().find(|(n, _)| std::ptr::eq(*n, f)) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(f);
+        names.push((f, v.clone()));
+        v
+    })
+}
 
 /// "expected `what`, found ..." (not generic: one copy for every visitor).
 #[inline(never)]
@@ -85,8 +104,8 @@ impl JsDe {
     fn visit_object<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0.dyn_ref::<js_sys::Object>() {
             Some(obj) if !js_sys::Array::is_array(obj) => visitor.visit_map(Members {
-                entries: js_sys::Object::entries(obj).into_iter(),
-                key: String::new(),
+                source: Source::Entries(js_sys::Object::entries(obj).into_iter()),
+                key: Cow::Borrowed(""),
                 value: JsValue::UNDEFINED,
             }),
             _ => Err(found("an object", &self.0)),
@@ -155,14 +174,31 @@ impl<'de> de::Deserializer<'de> for JsDe {
         self.visit_object(visitor)
     }
 
-    /// Every member, so that `deny_unknown_fields` sees the ones the struct does not name.
+    /// Every member, so that `deny_unknown_fields` sees the ones the struct does not name. When
+    /// the object has no other key than the struct's fields (counted), serde is shown just those,
+    /// one `Reflect.get` each, as serde-wasm-bindgen does: the same members, fewer calls.
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        self.visit_object(visitor)
+        let Some(obj) = self.0.dyn_ref::<js_sys::Object>() else {
+            return Err(found("an object", &self.0));
+        };
+        let values: Vec<JsValue> = fields
+            .iter()
+            .map(|f| js_sys::Reflect::get(obj, &name(f)).unwrap_or(JsValue::UNDEFINED))
+            .collect();
+        let defined = values.iter().filter(|v| !v.is_undefined()).count();
+        if js_sys::Array::is_array(obj) || defined != js_sys::Object::keys(obj).length() as usize {
+            return self.visit_object(visitor);
+        }
+        visitor.visit_map(Members {
+            source: Source::Fields(fields.iter().zip(values)),
+            key: Cow::Borrowed(""),
+            value: JsValue::UNDEFINED,
+        })
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -222,11 +258,34 @@ impl<'de> SeqAccess<'de> for Items {
     }
 }
 
+/// Where the members come from: every entry of the object, or a struct's fields and their values.
+enum Source {
+    Entries(js_sys::ArrayIntoIter),
+    Fields(std::iter::Zip<std::slice::Iter<'static, &'static str>, std::vec::IntoIter<JsValue>>),
+}
+
 /// The members of a JS object, `undefined` ones left out; an error in a value names its key.
 struct Members {
-    entries: js_sys::ArrayIntoIter,
-    key: String,
+    source: Source,
+    key: Cow<'static, str>,
     value: JsValue,
+}
+
+impl Members {
+    /// The next (key, value) with a defined value.
+    fn next_member(&mut self) -> Option<(Cow<'static, str>, JsValue)> {
+        match &mut self.source {
+            Source::Fields(fields) => fields
+                .find(|(_, v)| !v.is_undefined())
+                .map(|(k, v)| (Cow::Borrowed(*k), v)),
+            Source::Entries(entries) => entries.find_map(|entry| {
+                let pair = js_sys::Array::from(&entry);
+                let value = pair.get(1);
+                let key = pair.get(0).as_string().unwrap_or_default();
+                (!value.is_undefined()).then_some((Cow::Owned(key), value))
+            }),
+        }
+    }
 }
 
 impl<'de> MapAccess<'de> for Members {
@@ -236,18 +295,13 @@ impl<'de> MapAccess<'de> for Members {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        for entry in self.entries.by_ref() {
-            let pair = js_sys::Array::from(&entry);
-            let value = pair.get(1);
-            if value.is_undefined() {
-                continue;
-            }
-            self.key = pair.get(0).as_string().unwrap_or_default();
-            self.value = value;
-            let key: StringDeserializer<DeError> = self.key.clone().into_deserializer();
-            return seed.deserialize(key).map(Some);
-        }
-        Ok(None)
+        let Some((key, value)) = self.next_member() else {
+            return Ok(None);
+        };
+        self.key = key;
+        self.value = value;
+        seed.deserialize(StrDeserializer::<DeError>::new(&self.key))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
