@@ -12,6 +12,7 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --test wasm --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --features bench -- -D warnings
 
 # Native tests: the maths against independent references, the trainer, the command line.
 unit:
