@@ -1,6 +1,6 @@
 # The two commands of README.md: `make serve` and `make test`. Every step installs what is
 # missing first and skips itself when it is already done.
-.PHONY: test serve setup tools data build unit wasm-test e2e lint fuzz-smoke bench bench-smoke explore-properties
+.PHONY: test serve setup tools data build build-bench unit wasm-test e2e lint fuzz-smoke bench bench-smoke explore-properties
 
 PORT ?= 8000
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p}' Cargo.lock)
@@ -12,6 +12,7 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --test wasm --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --features bench -- -D warnings
 
 # Native tests: the maths against independent references, the trainer, the command line.
 unit:
@@ -35,12 +36,12 @@ fuzz-smoke:
 
 # The benchmark: native and headless Chromium (with the TensorFlow.js and plain-JS peers), size and
 # start-up; prints a table and writes target/bench/bench.json (several minutes).
-bench: build data
+bench: build build-bench data
 	cargo build --release
 	node tests/bench/run.mjs
 
 # CI's short run of the same benchmark (small preset, one 0.2 s window per row): target/bench/smoke.json.
-bench-smoke: build data
+bench-smoke: build build-bench data
 	cargo build --release
 	node tests/bench/run.mjs --smoke
 
@@ -65,9 +66,18 @@ tools: setup
 data:
 	bash data/fetch.sh
 
+WASM_OPT := node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+WASM_OUT := target/wasm32-unknown-unknown/release/sifrian.wasm
+
 # The page's wasm: cargo -> wasm-bindgen (--target web) -> wasm-opt from npm binaryen, into www/pkg/.
 build: tools
 	cargo build --lib --release --target wasm32-unknown-unknown
-	wasm-bindgen --target web --out-dir www/pkg target/wasm32-unknown-unknown/release/sifrian.wasm
-	node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue www/pkg/sifrian_bg.wasm -o www/pkg/sifrian_bg.wasm
+	wasm-bindgen --target web --out-dir www/pkg $(WASM_OUT)
+	$(WASM_OPT) www/pkg/sifrian_bg.wasm -o www/pkg/sifrian_bg.wasm
 	@ls -l www/pkg/sifrian_bg.wasm | awk '{print "wasm: " $$5 " bytes"}'; gzip -9c www/pkg/sifrian_bg.wasm | wc -c | awk '{print "wasm gzip -9: " $$1 " bytes"}'
+
+# The benchmark's wasm (www/bench.html): the page's plus its workloads (`--features bench`), into www/pkg-bench/.
+build-bench: build
+	cargo build --lib --release --target wasm32-unknown-unknown --features bench
+	wasm-bindgen --target web --out-dir www/pkg-bench $(WASM_OUT)
+	$(WASM_OPT) www/pkg-bench/sifrian_bg.wasm -o www/pkg-bench/sifrian_bg.wasm

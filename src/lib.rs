@@ -28,6 +28,7 @@ pub mod regularisation;
 pub mod spectrum;
 
 // Around it: the fast f32 path, files and data, the trainer, the lab's reports, charts.
+#[cfg(any(feature = "bench", not(target_arch = "wasm32")))]
 pub mod bench;
 pub mod catalog;
 pub mod error;

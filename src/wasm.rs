@@ -1,25 +1,28 @@
-//! The page's face: the only file with `#[wasm_bindgen]`. Thin: it converts JS values, calls the
-//! library, and turns every error into a JS `Error` whose message names the bad value. JS owns
-//! the clock and the loop; everything here does a bounded amount of work.
+//! The page's face: the only file with `#[wasm_bindgen]`. Thin: it reads every JS object through
+//! [`request::from_js`] (one deserializer, [`de::JsDe`], under which an unknown key is an error
+//! naming it), calls the library, and turns every error into a JS `Error` whose message names the
+//! bad value (`crate::Error` becomes a `JsError` through `?`).
+//! JS owns the clock and the loop; everything here does a bounded amount of work.
+//!
+//! The benchmark's workloads (`StreamProbe`, `CurvatureBench`) are in the bench build only
+//! (`--features bench`, www/pkg-bench/, `make bench`), not in the page's wasm.
+
+mod de;
+mod request;
 
 use crate::error::Error;
 use crate::io::data::Dataset;
 use crate::io::model_file;
-use crate::plot::{draw_curves as draw, CurvePoint, Series, XAxis};
+use crate::plot::{draw_curves as draw, Series, XAxis};
 use crate::regularisation::LambdaPolicy;
-use crate::train::{probabilities, Method, TrainConfig, Trainer};
-use serde::Deserialize;
+use crate::train::{probabilities, Trainer};
+use request::{from_js, pattern_index, pixels_f64, JsConfig, JsSeries, LabRequest, Pattern};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
-}
-
-fn js(e: Error) -> JsError {
-    JsError::new(&e.to_string())
 }
 
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
@@ -32,6 +35,14 @@ fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
 #[wasm_bindgen]
 pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
+}
+
+/// The facts the page shows and checks, from `crate::catalog`: `{presets: [{name, sizes}],
+/// optimizers: [{name, label, short, default_step_size, uses_mu}], default_mu, classes,
+/// input_size, max_layer_size, max_params, max_spectrum_order}`.
+#[wasm_bindgen]
+pub fn catalog() -> Result<JsValue, JsError> {
+    to_js(&crate::catalog::catalog())
 }
 
 /// A loaded data set (training and test splits), shared by every session on it.
@@ -77,100 +88,15 @@ impl Data {
         self.test.len()
     }
 
-    fn test_index(&self, i: usize) -> Result<usize, JsError> {
-        if i < self.test.len() {
-            Ok(i)
-        } else {
-            Err(JsError::new(&format!(
-                "test index: {i} is past the last test pattern ({})",
-                self.test.len() - 1
-            )))
-        }
-    }
-
     /// The pixels (0..255) of test image `i`.
     pub fn test_pixels(&self, i: usize) -> Result<Vec<u8>, JsError> {
-        Ok(self.test.pixels(self.test_index(i)?).to_vec())
+        let i = pattern_index("test index", i, &self.test, "test")?;
+        Ok(self.test.pixels(i).to_vec())
     }
 
     pub fn test_label(&self, i: usize) -> Result<usize, JsError> {
-        Ok(self.test.label(self.test_index(i)?))
-    }
-}
-
-const CONFIG_KEYS: [&str; 9] = [
-    "sizes",
-    "alpha",
-    "seed",
-    "optimizer",
-    "step",
-    "mu",
-    "lambda",
-    "white",
-    "fast",
-];
-
-/// The page's run configuration (`lambda`: "eq65", "eq65+eq68" or [lambda_0..lambda_n]).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsConfig {
-    sizes: Vec<usize>,
-    #[serde(default = "default_alpha")]
-    alpha: f64,
-    #[serde(default)]
-    seed: u32,
-    optimizer: String,
-    step: f64,
-    #[serde(default)]
-    mu: Option<f64>,
-    #[serde(default)]
-    lambda: Option<LambdaSpec>,
-    #[serde(default = "default_white")]
-    white: bool,
-    /// The fused f32 kernel (default) or the f64 reference path.
-    #[serde(default = "default_fast")]
-    fast: bool,
-}
-
-fn default_fast() -> bool {
-    true
-}
-
-fn default_alpha() -> f64 {
-    0.01
-}
-fn default_white() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum LambdaSpec {
-    Name(String),
-    Values(Vec<f64>),
-}
-
-impl JsConfig {
-    fn into_config(self) -> Result<TrainConfig, Error> {
-        let method = Method::from_name(&self.optimizer, self.mu)?;
-        let n = self.sizes.len().saturating_sub(1).max(1);
-        let lambda = match self.lambda {
-            None => LambdaPolicy::Eq65 {
-                white: self.white,
-                eq68: false,
-            },
-            Some(LambdaSpec::Name(s)) => LambdaPolicy::parse(&s, self.white, n)?,
-            Some(LambdaSpec::Values(v)) => LambdaPolicy::Fixed(crate::cost::Lambdas::new(v, n)?),
-        };
-        Ok(TrainConfig {
-            sizes: self.sizes,
-            alpha: self.alpha,
-            seed: u64::from(self.seed),
-            method,
-            step_size: self.step,
-            lambda,
-            fast: self.fast,
-        })
+        let i = pattern_index("test index", i, &self.test, "test")?;
+        Ok(self.test.label(i))
     }
 }
 
@@ -180,82 +106,39 @@ pub struct Session {
     trainer: Trainer,
 }
 
-fn pixels_f64(pixels: &[f32], expected: usize) -> Result<Vec<f64>, JsError> {
-    if pixels.len() != expected {
-        return Err(JsError::new(&format!(
-            "pixels: expected {expected} values, found {}",
-            pixels.len()
-        )));
-    }
-    if let Some(i) = pixels.iter().position(|p| !p.is_finite()) {
-        return Err(JsError::new(&format!(
-            "pixels[{i}]: {} is not a finite number",
-            pixels[i]
-        )));
-    }
-    Ok(pixels.iter().map(|&p| f64::from(p)).collect())
-}
-
 #[wasm_bindgen]
 impl Session {
-    /// `config`: `{sizes, alpha, seed, optimizer, step, mu, lambda, white}` (see README).
+    /// `config`: `{sizes, alpha, seed, optimizer, step_size, mu, lambda, white, fast}` (see
+    /// README); any other key is an error naming it.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, data: &Data) -> Result<Session, JsError> {
-        // serde-wasm-bindgen only reads the named fields, so unknown keys (typos) are caught here.
-        if let Some(obj) = config.dyn_ref::<js_sys::Object>() {
-            for key in js_sys::Object::keys(obj)
-                .iter()
-                .filter_map(|k| k.as_string())
-            {
-                if !CONFIG_KEYS.contains(&key.as_str()) {
-                    return Err(JsError::new(&format!(
-                        "config: unknown key {key:?} (expected one of {CONFIG_KEYS:?})"
-                    )));
-                }
-            }
-        }
-        let raw: JsConfig = serde_wasm_bindgen::from_value(config)
-            .map_err(|e| JsError::new(&format!("config: {e}")))?;
-        let config = raw.into_config().map_err(js)?;
-        let trainer =
-            Trainer::new(config, Rc::clone(&data.train), Rc::clone(&data.test)).map_err(js)?;
+        let config = from_js::<JsConfig>("config", &config)?.into_config()?;
+        let trainer = Trainer::new(config, Rc::clone(&data.train), Rc::clone(&data.test))?;
         Ok(Session { trainer })
     }
 
     /// Trains on the next `n` patterns: `{steps, samples_seen, epoch, mean_loss, accuracy, diverged, lambda}`.
     pub fn step(&mut self, n: u32) -> Result<JsValue, JsError> {
-        to_js(&self.trainer.step(n as usize).map_err(js)?)
+        to_js(&self.trainer.step(n as usize)?)
     }
 
     /// Accuracy on test patterns `start..start + count`: `{count, correct, loss_sum}`.
     pub fn validate(&mut self, start: u32, count: u32) -> Result<JsValue, JsError> {
-        if start as usize >= self.trainer.test_set().len() {
-            return Err(JsError::new(&format!(
-                "start: {start} is past the last test pattern ({})",
-                self.trainer.test_set().len() - 1
-            )));
-        }
-        to_js(&self.trainer.evaluate(start as usize, count as usize))
+        let start = pattern_index("start", start as usize, self.trainer.test_set(), "test")?;
+        to_js(&self.trainer.evaluate(start, count as usize))
     }
 
     /// 784 pixels in [0, 1] -> 10 probabilities (the outputs clipped at 0 and normalised).
     pub fn predict(&self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
         let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
-        let out = self.trainer.predict(&x).map_err(js)?;
+        let out = self.trainer.predict(&x)?;
         Ok(probabilities(&out).iter().map(|&p| p as f32).collect())
-    }
-
-    /// The raw outputs `x_n` for 784 pixels in [0, 1] (what `predict` clips and normalises).
-    pub fn predict_outputs(&self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
-        let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
-        let out = self.trainer.predict(&x).map_err(js)?;
-        Ok(out.iter().map(|&v| v as f32).collect())
     }
 
     /// One optimizer step on a drawn digit with its label.
     pub fn teach(&mut self, pixels: &[f32], label: u32) -> Result<JsValue, JsError> {
         let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
-        to_js(&self.trainer.teach(&x, label as usize).map_err(js)?)
+        to_js(&self.trainer.teach(&x, label as usize)?)
     }
 
     /// The model as a versioned, checksummed file.
@@ -265,7 +148,7 @@ impl Session {
 
     /// Replaces the parameters by a model file's (same architecture required).
     pub fn import_model(&mut self, bytes: &[u8]) -> Result<(), JsError> {
-        let net = model_file::import(bytes).map_err(js)?;
+        let net = model_file::import(bytes)?;
         let ours = self.trainer.network().sizes();
         if net.sizes() != ours {
             return Err(JsError::new(&format!(
@@ -273,11 +156,12 @@ impl Session {
                 net.sizes()
             )));
         }
-        self.trainer.set_params(&net.params).map_err(js)
+        Ok(self.trainer.set_params(&net.params)?)
     }
 
-    pub fn set_step(&mut self, step: f64) -> Result<(), JsError> {
-        self.trainer.set_step_size(step).map_err(js)
+    /// The step size from the next pattern on (> 0).
+    pub fn set_step_size(&mut self, step_size: f64) -> Result<(), JsError> {
+        Ok(self.trainer.set_step_size(step_size)?)
     }
 
     pub fn samples_seen(&self) -> f64 {
@@ -288,99 +172,24 @@ impl Session {
     pub fn params_hash(&self) -> String {
         model_file::params_hash(&self.trainer.network().params)
     }
-}
 
-/// What the lab is asked for: a hidden layer, a pattern, lambda_k (default: the policy's).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LabRequest {
-    layer: usize,
-    /// "current" (the last training pattern), "train", "test" (with `index`) or "drawn" (with
-    /// `pixels` and `label`).
-    source: String,
-    #[serde(default)]
-    index: usize,
-    #[serde(default)]
-    pixels: Option<Vec<f32>>,
-    #[serde(default)]
-    label: Option<usize>,
-    #[serde(default)]
-    lambda: Option<f64>,
-    #[serde(default)]
-    mu: Option<f64>,
-    #[serde(default)]
-    step: Option<f64>,
-}
-
-#[wasm_bindgen]
-impl Session {
     /// The Sifrian lab for one pattern: Figure 5's curves, the exact spectrum, Eq. 62's counts and
-    /// values, the radius formulas, a verdict and the directions table (see `lab::report::LabReport`).
+    /// values, the radius formulas, a verdict and the directions table (see `lab::report::LabReport`),
+    /// with `pattern: {source, index, label}`. `request`: `{layer, pattern: {source: "current"} |
+    /// {source: "train" | "test", index} | {source: "drawn", pixels, label}, lambda, mu, step_size}`.
     /// Costs one exact spectrum: run it in a worker for big nets.
     pub fn lab(&self, request: JsValue) -> Result<JsValue, JsError> {
-        let r: LabRequest = serde_wasm_bindgen::from_value(request)
-            .map_err(|e| JsError::new(&format!("lab request: {e}")))?;
+        let r: LabRequest = from_js("lab request", &request)?;
         let t = &self.trainer;
-        let s0 = t.network().sizes()[0];
-        let mut x0 = vec![0.0; s0];
-        let mut d = vec![0.0; Dataset::CLASSES];
-        // Which pattern the report is about: the training index for "current".
-        let index = match r.source.as_str() {
-            "current" => t.last_pattern(),
-            "train" | "test" => Some(r.index),
-            _ => None,
-        };
-        let from = |set: &Dataset, i: usize, what: &str, x0: &mut [f64], d: &mut [f64]| {
-            if i >= set.len() {
-                return Err(JsError::new(&format!(
-                    "index: {i} is past the last {what} pattern ({})",
-                    set.len() - 1
-                )));
-            }
-            set.input_into(i, x0);
-            set.target_into(i, d);
-            Ok(())
-        };
-        match r.source.as_str() {
-            "current" => {
-                let i = t.last_pattern().ok_or_else(|| {
-                    JsError::new("source: no training pattern yet (take a step first)")
-                })?;
-                from(t.train_set(), i, "training", &mut x0, &mut d)?
-            }
-            "train" => from(t.train_set(), r.index, "training", &mut x0, &mut d)?,
-            "test" => from(t.test_set(), r.index, "test", &mut x0, &mut d)?,
-            "drawn" => {
-                let pixels = r
-                    .pixels
-                    .as_deref()
-                    .ok_or_else(|| JsError::new("pixels: needed for a drawn digit"))?;
-                x0 = pixels_f64(pixels, s0)?;
-                let label = r
-                    .label
-                    .ok_or_else(|| JsError::new("label: needed for a drawn digit (its target)"))?;
-                if label >= Dataset::CLASSES {
-                    return Err(JsError::new(&format!("label: must be 0..9, got {label}")));
-                }
-                d[label] = 1.0;
-            }
-            other => {
-                return Err(JsError::new(&format!(
-                    "source: unknown {other:?} (expected current, train, test or drawn)"
-                )))
-            }
-        }
-        let base = t.lambdas_for(&x0, &d).map_err(js)?;
-        let eq68 = matches!(t.config().lambda, LambdaPolicy::Eq65 { eq68: true, .. });
-        let mu = r.mu.unwrap_or(1.0);
-        let step = r.step.unwrap_or(t.config().step_size);
+        let Pattern { index, x0, d } = r.pattern.resolve(t)?;
         if let Some(l) = r.lambda {
             if !(l.is_finite() && l > 0.0) {
-                return Err(JsError::new(&format!(
-                    "lambda: must be a finite number > 0, got {l}"
-                )));
+                let why = format!("must be a finite number > 0, got {l}");
+                return Err(Error::invalid("lambda", why).into());
             }
         }
+        let base = t.lambdas_for(&x0, &d)?;
+        let eq68 = matches!(t.config().lambda, LambdaPolicy::Eq65 { eq68: true, .. });
         let report = crate::lab::report::lab_report(
             t.network(),
             &x0,
@@ -389,17 +198,15 @@ impl Session {
             &base,
             r.lambda,
             eq68,
-            mu,
-            step,
-        )
-        .map_err(js)?;
-        let label = d.iter().position(|&v| v == 1.0).unwrap_or(0);
+            r.mu.unwrap_or(crate::catalog::DEFAULT_MU),
+            r.step_size.unwrap_or(t.config().step_size),
+        )?;
         to_js(&LabAnswer {
             report,
             pattern: PatternInfo {
-                source: r.source.clone(),
+                source: r.pattern.name(),
                 index,
-                label,
+                label: d.iter().position(|&v| v == 1.0).unwrap_or(0),
             },
         })
     }
@@ -408,7 +215,7 @@ impl Session {
 /// The pattern a lab report is about.
 #[derive(serde::Serialize)]
 struct PatternInfo {
-    source: String,
+    source: &'static str,
     index: Option<usize>,
     label: usize,
 }
@@ -424,8 +231,7 @@ struct LabAnswer {
 /// Draws Figure 5 (the `figure5` object of a lab report) on a canvas. Main thread only.
 #[wasm_bindgen]
 pub fn draw_figure5(canvas: web_sys::HtmlCanvasElement, figure5: JsValue) -> Result<(), JsError> {
-    let fig: crate::lab::figure5::Figure5 = serde_wasm_bindgen::from_value(figure5)
-        .map_err(|e| JsError::new(&format!("figure5: {e}")))?;
+    let fig: crate::lab::figure5::Figure5 = from_js("figure5", &figure5)?;
     let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| JsError::new("canvas: no 2D context"))?;
     use plotters::prelude::IntoDrawingArea;
@@ -435,17 +241,12 @@ pub fn draw_figure5(canvas: web_sys::HtmlCanvasElement, figure5: JsValue) -> Res
 /// The layer sizes a model file declares (to pick the architecture before importing it).
 #[wasm_bindgen]
 pub fn model_sizes(bytes: &[u8]) -> Result<Vec<u32>, JsError> {
-    let (sizes, _) = model_file::read_header(bytes).map_err(js)?;
+    let (sizes, _) = model_file::read_header(bytes)?;
     Ok(sizes.iter().map(|&s| s as u32).collect())
 }
 
-#[derive(Deserialize)]
-struct JsSeries {
-    label: String,
-    points: Vec<CurvePoint>,
-}
-
-/// Draws the training curves (cost, training accuracy, validation accuracy) on a canvas.
+/// Draws the training curves (cost, training accuracy, validation accuracy) on a canvas;
+/// `series`: `[{label, points: [{samples, seconds, cost, train_accuracy, validation_accuracy}]}]`.
 /// Main thread only: plotters measures text through the DOM.
 #[wasm_bindgen]
 pub fn draw_curves(
@@ -453,15 +254,13 @@ pub fn draw_curves(
     series: JsValue,
     x_axis: &str,
 ) -> Result<(), JsError> {
-    let series: Vec<JsSeries> = serde_wasm_bindgen::from_value(series)
-        .map_err(|e| JsError::new(&format!("series: {e}")))?;
+    let series: Vec<JsSeries> = from_js("series", &series)?;
     let x = match x_axis {
         "samples" => XAxis::Samples,
         "seconds" => XAxis::Seconds,
         other => {
-            return Err(JsError::new(&format!(
-                "x_axis: unknown {other:?} (expected samples or seconds)"
-            )))
+            let why = format!("unknown {other:?} (expected samples or seconds)");
+            return Err(Error::invalid("x_axis", why).into());
         }
     };
     let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
@@ -477,23 +276,41 @@ pub fn draw_curves(
     draw(&backend.into_drawing_area(), "", &views, x).map_err(|e| JsError::new(&e))
 }
 
+/// Computes one exact spectrum of a small fixed network (order 458) and returns its number of
+/// nonzero eigenvalues. V8 runs wasm first in a baseline tier and a running call never switches
+/// tiers, so the page's first exact spectrum of a big net would run entirely in the slow tier; the
+/// worker calls this once while the data downloads, so that the hot loops are optimised by then.
+#[wasm_bindgen]
+pub fn warm_up() -> Result<usize, JsError> {
+    let net = crate::network::Network::new(&[64, 128, 96, 10], 0.01, 1)?;
+    let x0: Vec<f64> = (0..64).map(|i| f64::from((i * 37) % 101) / 100.0).collect();
+    let mut d = vec![0.0; 10];
+    d[3] = 1.0;
+    let lambda = crate::cost::Lambdas::new(vec![0.5, 0.5, 0.5, 1.0], 3)?;
+    let fw = net.forward(&x0);
+    let b = crate::backprop::adjoint(&net, &fw, &d, &lambda);
+    let s = crate::spectrum::exact_spectrum(&net, &fw, &b, &lambda)?;
+    Ok(s.eigenvalues.len())
+}
+
 /// The memory-streaming probe of the benchmark (www/bench.html): an f32 buffer of a given size.
+#[cfg(feature = "bench")]
 #[wasm_bindgen]
 pub struct StreamProbe(crate::bench::StreamProbe);
 
+#[cfg(feature = "bench")]
 #[wasm_bindgen]
 impl StreamProbe {
     /// A probe over `bytes` bytes (64 ..= 2^30).
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: f64) -> Result<StreamProbe, JsError> {
         if !(bytes.is_finite() && bytes >= 0.0 && bytes.fract() == 0.0) {
-            return Err(JsError::new(&format!(
-                "bytes: must be a whole number, got {bytes}"
-            )));
+            let why = format!("must be a whole number, got {bytes}");
+            return Err(Error::invalid("bytes", why).into());
         }
-        Ok(StreamProbe(
-            crate::bench::StreamProbe::new(bytes.min(1e12) as usize).map_err(js)?,
-        ))
+        Ok(StreamProbe(crate::bench::StreamProbe::new(
+            bytes.min(1e12) as usize,
+        )?))
     }
     /// Bytes per pass.
     pub fn bytes(&self) -> usize {
@@ -511,9 +328,11 @@ impl StreamProbe {
 
 /// Exact per-pattern HVPs and the exact spectrum for the benchmark (www/bench.html), on the first
 /// `count` training patterns of `data`, lambdas by Eq. 65 with the white layer (the page's default).
+#[cfg(feature = "bench")]
 #[wasm_bindgen]
 pub struct CurvatureBench(crate::bench::CurvatureWorkload);
 
+#[cfg(feature = "bench")]
 #[wasm_bindgen]
 impl CurvatureBench {
     #[wasm_bindgen(constructor)]
@@ -523,21 +342,14 @@ impl CurvatureBench {
         count: u32,
         seed: u32,
     ) -> Result<CurvatureBench, JsError> {
-        let net = crate::network::Network::new(&sizes, 0.01, u64::from(seed)).map_err(js)?;
+        let net = crate::network::Network::new(&sizes, 0.01, u64::from(seed))?;
         let policy = LambdaPolicy::Eq65 {
             white: true,
             eq68: false,
         };
-        Ok(CurvatureBench(
-            crate::bench::CurvatureWorkload::new(
-                net,
-                policy,
-                &data.train,
-                count as usize,
-                u64::from(seed),
-            )
-            .map_err(js)?,
-        ))
+        let (count, seed) = (count as usize, u64::from(seed));
+        let work = crate::bench::CurvatureWorkload::new(net, policy, &data.train, count, seed)?;
+        Ok(CurvatureBench(work))
     }
     /// `H_i v` for the next `n` patterns with the fused f32 kernel; sum of `v . H_i v`.
     pub fn hvps(&mut self, n: u32) -> f64 {
@@ -545,28 +357,10 @@ impl CurvatureBench {
     }
     /// The same with the f64 reference (forward, lambdas, adjoint, tetrad in separate passes).
     pub fn hvps_f64(&mut self, n: u32) -> Result<f64, JsError> {
-        self.0.hvps(n as usize).map_err(js)
+        Ok(self.0.hvps(n as usize)?)
     }
     /// The exact nonzero spectrum of pattern `i`: the number of nonzero eigenvalues.
     pub fn spectrum(&self, i: u32) -> Result<usize, JsError> {
-        let s = self.0.spectrum(i as usize).map_err(js)?;
-        Ok(s.eigenvalues.len())
+        Ok(self.0.spectrum(i as usize)?.eigenvalues.len())
     }
-}
-
-/// Computes one exact spectrum of a small fixed network (order 458) and returns its number of
-/// nonzero eigenvalues. V8 runs wasm first in a baseline tier and a running call never switches
-/// tiers, so the page's first exact spectrum of a big net would run entirely in the slow tier; the
-/// worker calls this once while the data downloads, so that the hot loops are optimised by then.
-#[wasm_bindgen]
-pub fn warm_up() -> Result<usize, JsError> {
-    let net = crate::network::Network::new(&[64, 128, 96, 10], 0.01, 1).map_err(js)?;
-    let x0: Vec<f64> = (0..64).map(|i| f64::from((i * 37) % 101) / 100.0).collect();
-    let mut d = vec![0.0; 10];
-    d[3] = 1.0;
-    let lambda = crate::cost::Lambdas::new(vec![0.5, 0.5, 0.5, 1.0], 3).map_err(js)?;
-    let fw = net.forward(&x0);
-    let b = crate::backprop::adjoint(&net, &fw, &d, &lambda);
-    let s = crate::spectrum::exact_spectrum(&net, &fw, &b, &lambda).map_err(js)?;
-    Ok(s.eigenvalues.len())
 }

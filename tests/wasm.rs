@@ -8,6 +8,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "wasm/requests.rs"]
+mod requests;
+
 fn data() -> Data {
     Data::new(
         include_bytes!("fixtures/mnist-train-images-500-idx3-ubyte"),
@@ -29,7 +32,7 @@ fn message<T>(r: Result<T, wasm_bindgen::JsError>) -> String {
     e.message().into()
 }
 
-const SGD: &str = r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "sgd", "step": 0.02}"#;
+const SGD: &str = r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "sgd", "step_size": 0.02}"#;
 
 #[wasm_bindgen_test]
 fn a_step_changes_the_parameters_and_reports_stats() {
@@ -68,39 +71,39 @@ fn bad_configs_and_inputs_throw_errors_naming_the_value() {
     let d = data();
     let cases = [
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "adam", "step": 0.1}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "adam", "step_size": 0.1}"#,
             "adam",
         ),
         (
-            r#"{"sizes": [784, 0, 10], "optimizer": "sgd", "step": 0.1}"#,
+            r#"{"sizes": [784, 0, 10], "optimizer": "sgd", "step_size": 0.1}"#,
             "sizes[1]",
         ),
         (
-            r#"{"sizes": [100, 10], "optimizer": "sgd", "step": 0.1}"#,
+            r#"{"sizes": [100, 10], "optimizer": "sgd", "step_size": 0.1}"#,
             "sizes[0]",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": -1}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step_size": -1}"#,
             "step",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "mk-damped", "step": 0.1, "mu": -2}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk-damped", "step_size": 0.1, "mu": -2}"#,
             "mu",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step": 0.1, "lambda": [1, 2]}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step_size": 0.1, "lambda": [1, 2]}"#,
             "lambda",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step": 0.1, "lambda": "eq99"}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "mk", "step_size": 0.1, "lambda": "eq99"}"#,
             "lambda",
         ),
         (
-            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": 0.1, "colour": 1}"#,
+            r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step_size": 0.1, "colour": 1}"#,
             "colour",
         ),
         (
-            r#"{"sizes": [784, 4000, 4000, 10], "optimizer": "sgd", "step": 0.1}"#,
+            r#"{"sizes": [784, 4000, 4000, 10], "optimizer": "sgd", "step_size": 0.1}"#,
             "limit",
         ),
     ];
@@ -118,7 +121,7 @@ fn bad_configs_and_inputs_throw_errors_naming_the_value() {
     assert!(message(s.teach(&[0.0; 784], 10)).contains("label"));
     assert!(message(s.step(0)).contains("at least 1"));
     assert!(message(s.validate(100, 5)).contains("start"));
-    assert!(message(s.set_step(f64::INFINITY)).contains("step"));
+    assert!(message(s.set_step_size(f64::INFINITY)).contains("step"));
     assert!(message(Data::new(&[0, 0, 8, 1], &[], &[], &[])).contains("training split"));
 }
 
@@ -130,7 +133,7 @@ fn export_then_import_restores_the_model_and_corrupt_files_are_rejected() {
     let bytes = a.export_model();
     assert_eq!(model_sizes(&bytes).unwrap(), vec![784, 16, 10]);
     let mut b = Session::new(
-        config(r#"{"sizes": [784, 16, 10], "seed": 9, "optimizer": "sgd", "step": 0.02}"#),
+        config(r#"{"sizes": [784, 16, 10], "seed": 9, "optimizer": "sgd", "step_size": 0.02}"#),
         &d,
     )
     .unwrap();
@@ -142,7 +145,7 @@ fn export_then_import_restores_the_model_and_corrupt_files_are_rejected() {
     assert!(message(b.import_model(&corrupt)).contains("checksum"));
     assert!(message(b.import_model(&bytes[..bytes.len() - 3])).contains("truncated"));
     let mut other = Session::new(
-        config(r#"{"sizes": [784, 8, 10], "optimizer": "sgd", "step": 0.02}"#),
+        config(r#"{"sizes": [784, 8, 10], "optimizer": "sgd", "step_size": 0.02}"#),
         &d,
     )
     .unwrap();
@@ -153,7 +156,7 @@ fn export_then_import_restores_the_model_and_corrupt_files_are_rejected() {
 fn the_same_seed_gives_the_same_hash_and_races_start_equal() {
     let d = data();
     let mut a = Session::new(config(SGD), &d).unwrap();
-    let mk = Session::new(config(r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "mk-unreg", "step": 0.03, "mu": 1}"#), &d).unwrap();
+    let mk = Session::new(config(r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "mk-unreg", "step_size": 0.03, "mu": 1}"#), &d).unwrap();
     assert_eq!(
         a.params_hash(),
         mk.params_hash(),
@@ -197,70 +200,6 @@ fn get(v: &JsValue, path: &[&str]) -> JsValue {
     })
 }
 
-#[wasm_bindgen_test]
-fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
-    let d = data();
-    let mut s = Session::new(
-        config(r#"{"sizes": [784, 12, 6, 10], "optimizer": "mk-unreg", "step": 0.03, "mu": 1}"#),
-        &d,
-    )
-    .unwrap();
-    assert!(
-        message(s.lab(config(r#"{"layer": 1, "source": "current"}"#)))
-            .contains("no training pattern")
-    );
-    s.step(50).unwrap();
-    let r = s
-        .lab(config(r#"{"layer": 1, "source": "test", "index": 4}"#))
-        .unwrap();
-    let spectrum = get(&r, &["figure5", "spectrum"]);
-    assert_eq!(
-        get(&spectrum, &["positive"]).as_f64(),
-        Some(28.0),
-        "S = 12 + 6 + 10"
-    );
-    assert_eq!(
-        get(&spectrum, &["negative"]).as_f64(),
-        Some(18.0),
-        "S - s_n"
-    );
-    let crossing = {
-        let c = get(&r, &["figure5", "curves"]);
-        (get(&c, &["numerator"]).as_f64().unwrap() / get(&c, &["slope"]).as_f64().unwrap()).sqrt()
-    };
-    let lambda1 = js_sys::Reflect::get_u32(&get(&r, &["lambdas"]), 1)
-        .unwrap()
-        .as_f64()
-        .unwrap();
-    assert!(
-        (crossing - lambda1).abs() <= 1e-12 * crossing,
-        "Eq. 65 crossing {crossing} vs lambda_1 {lambda1}"
-    );
-    assert!(get(&r, &["verdict"])
-        .as_string()
-        .unwrap()
-        .starts_with("Counts agree: 28 positive and 18 negative"));
-    // Moving lambda_1 changes the exact radius.
-    let r2 = s
-        .lab(config(
-            r#"{"layer": 1, "source": "test", "index": 4, "lambda": 50}"#,
-        ))
-        .unwrap();
-    let radius = |r: &JsValue| get(r, &["figure5", "spectrum", "radius"]).as_f64().unwrap();
-    assert!(
-        (radius(&r) - radius(&r2)).abs() > 1e-6 * radius(&r),
-        "radius {} vs {}",
-        radius(&r),
-        radius(&r2)
-    );
-    assert!(message(s.lab(config(r#"{"layer": 3, "source": "test"}"#))).contains("layer"));
-    assert!(
-        message(s.lab(config(r#"{"layer": 1, "source": "drawn", "label": 3}"#))).contains("pixels")
-    );
-    let canvas = canvas(500, 320);
-    sifrian::wasm::draw_figure5(canvas, get(&r, &["figure5"])).unwrap();
-}
-
 // The golden runs' set-up and hashes (tests/common/mod.rs reads the fixtures from disk, which the
 // browser cannot; golden.rs compiles them in).
 #[path = "common/golden.rs"]
@@ -281,29 +220,6 @@ fn the_f32_path_gives_the_native_bits_in_the_browser() {
         );
     }
     assert!(sifrian::wasm::simd_enabled(), "the wasm build uses simd128");
-}
-
-#[wasm_bindgen_test]
-fn the_lab_names_the_pattern_it_used() {
-    let d = data();
-    let mut s = Session::new(config(SGD), &d).unwrap();
-    let r = s
-        .lab(config(r#"{"layer": 1, "source": "test", "index": 2}"#))
-        .unwrap();
-    assert_eq!(get(&r, &["pattern", "index"]).as_f64(), Some(2.0));
-    assert_eq!(
-        get(&r, &["pattern", "label"]).as_f64(),
-        Some(d.test_label(2).unwrap() as f64)
-    );
-    s.step(1).unwrap();
-    let r = s
-        .lab(config(r#"{"layer": 1, "source": "current"}"#))
-        .unwrap();
-    assert_eq!(
-        get(&r, &["pattern", "source"]).as_string().as_deref(),
-        Some("current")
-    );
-    assert!(get(&r, &["pattern", "index"]).as_f64().is_some());
 }
 
 /// The worker's warm-up computes a real exact spectrum: all 2S - s_n = 458 eigenvalues nonzero.

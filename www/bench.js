@@ -1,6 +1,6 @@
 // The browser half of the benchmark (`make bench` drives it through tests/bench/run.mjs).
 // Everything runs on this tab's main thread, in one page load, so the ratios are fair:
-//   - the engine as the page trains: Session.step(n) with the page's default steps (f32 kernel),
+//   - the engine as the page trains: Session.step(n) with the page's default step sizes (f32 kernel),
 //     also on MNIST with every 0 pixel set to 1 (`*_dense`: the kernel skips zero pixels in layer 1),
 //     exact HVPs (CurvatureBench.hvps) and the time to one exact nonzero spectrum;
 //   - the peers on the same network, batch 1, leaky ReLU everywhere, loss 1/2||d - x||^2, step 0.01:
@@ -10,12 +10,14 @@
 // Repetitions are outermost and visit every row once, so drift hits all rows alike; medians are kept.
 // JavaScript owns the clock; the wasm calls do bounded work.
 
-import init, { Data, Session, StreamProbe, CurvatureBench, simd_enabled } from './pkg/sifrian.js';
+// The wasm is the bench build (`make build-bench`: the page's plus StreamProbe and CurvatureBench).
+import init, { Data, Session, StreamProbe, CurvatureBench, catalog, simd_enabled } from './pkg-bench/sifrian.js';
 import { fetchDataset } from './loader.js';
-import { ARCHITECTURES, OPTIMIZERS } from './settings.js';
+import { probe } from './dom.js';
+import { OPTIMIZERS, PRESETS, LIMITS, useCatalog } from './settings.js';
 
 const query = new URLSearchParams(location.search);
-const PRESETS = (query.get('presets') || 'small,paper').split(',');
+const RUN_PRESETS = (query.get('presets') || 'small,paper').split(',');
 const SECS = Number(query.get('secs') || 1);
 const REPS = Number(query.get('reps') || 5);
 const CHUNK_MS = 20;
@@ -24,6 +26,7 @@ const LR = 0.01;
 const PEER_PATTERNS = 2048; // the first training images, cycled
 
 const ENGINE_ROWS = [['sgd', 'sgd'], ['mk', 'mk'], ['mk_damped', 'mk-damped'], ['mk_unreg', 'mk-unreg'], ['newton', 'newton']];
+/** The page's status line. */
 const status = (t) => { document.getElementById('status').textContent = t; };
 
 /** mulberry32: a seeded PRNG for the peers' common initial weights. */
@@ -159,6 +162,7 @@ class Tfjs {
   }
 }
 
+/** The median of `v`. */
 function median(v) {
   const s = v.slice().sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -188,7 +192,7 @@ function calibrate(unit) {
 
 /** The first PEER_PATTERNS training images as [0,1] Float32Arrays, and their labels. */
 function peerData(images, labels) {
-  const px = 784, inputs = [], labs = [];
+  const px = LIMITS.input_size, inputs = [], labs = [];
   for (let i = 0; i < PEER_PATTERNS; i++) {
     const x = new Float32Array(px);
     for (let j = 0; j < px; j++) x[j] = images[16 + i * px + j] / 255;
@@ -198,6 +202,7 @@ function peerData(images, labels) {
   return { inputs, labs };
 }
 
+/** P = sum_k s_k (s_{k-1} + 1), the parameter count of layer sizes s_0..s_n. */
 function paramCount(sizes) {
   let p = 0;
   for (let k = 1; k < sizes.length; k++) p += sizes[k] * (sizes[k - 1] + 1);
@@ -206,18 +211,18 @@ function paramCount(sizes) {
 
 /** The rows of one preset: [key, unit(n) -> work done, cleanup]. */
 function rowsFor(preset, data, dense, peers) {
-  const sizes = ARCHITECTURES[preset];
-  if (!sizes) throw new Error(`presets: unknown "${preset}" (expected ${Object.keys(ARCHITECTURES).join(', ')})`);
+  const sizes = PRESETS[preset];
+  if (!sizes) throw new Error(`presets: unknown "${preset}" (expected ${Object.keys(PRESETS).join(', ')})`);
   const rows = [];
   for (const [key, opt] of ENGINE_ROWS) {
-    const config = { sizes, optimizer: opt, step: OPTIMIZERS[opt].step, seed: 0 };
-    if (OPTIMIZERS[opt].mu) config.mu = 1;
+    const config = { sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 };
+    if (OPTIMIZERS[opt].uses_mu) config.mu = LIMITS.default_mu;
     const s = new Session(config, data);
     rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
   }
   // The same on MNIST without zero pixels: layer 1 must then stream all its weights (roofline's case).
   for (const [key, opt] of [['sgd_dense', 'sgd'], ['mk_dense', 'mk']]) {
-    const s = new Session({ sizes, optimizer: opt, step: OPTIMIZERS[opt].step, seed: 0 }, dense);
+    const s = new Session({ sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 }, dense);
     rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
   }
   const curvature = new CurvatureBench(Uint32Array.from(sizes), data, 64, 1);
@@ -257,11 +262,13 @@ function peersAgree(sizes, peers) {
   return worst;
 }
 
+/** Measures every row of every preset and publishes the results (window.__bench, the table). */
 async function main() {
   if (!(SECS > 0 && SECS <= 60)) throw new Error(`secs: must be in (0, 60], got ${query.get('secs')}`);
   if (!(Number.isInteger(REPS) && REPS >= 1 && REPS <= 100)) throw new Error(`reps: must be 1..100, got ${query.get('reps')}`);
   status('Loading wasm, TensorFlow.js and MNIST…');
   await init();
+  useCatalog(catalog());
   const tf = window.tf;
   tf.wasm.setWasmPaths(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).href);
   if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js: the wasm backend did not initialise');
@@ -284,7 +291,7 @@ async function main() {
       reps: REPS,
     },
   };
-  for (const preset of PRESETS) {
+  for (const preset of RUN_PRESETS) {
     status(`${preset}: setting up…`);
     const { sizes, rows, curvature } = rowsFor(preset, data, dense, peers);
     const agree = peersAgree(sizes, peers);
@@ -320,11 +327,11 @@ async function main() {
   document.getElementById('table').textContent = JSON.stringify(results, null, 2);
   window.__bench = results;
   status('Done.');
-  document.body.dataset.done = '1';
+  probe('done', '1');
 }
 
 main().catch((e) => {
   status(`Benchmark failed: ${e.message}`);
   window.__benchError = String(e && e.stack || e);
-  document.body.dataset.done = 'error';
+  probe('done', 'error');
 });

@@ -88,6 +88,7 @@ export function createDrawPad(canvas, { onInput, throttleMs = 80 }) {
   let pendingTimer = null;
   let input = null;
 
+  /** Black pad, no input. */
   function clear() {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -101,8 +102,8 @@ export function createDrawPad(canvas, { onInput, throttleMs = 80 }) {
   const work = document.createElement('canvas');
   work.width = work.height = WORK;
   const wctx = work.getContext('2d', { willReadFrequently: true });
+  /** The pad's 784 inputs (preprocessed), kept as `input`. */
   function compute() {
-    const t0 = performance.now();
     wctx.imageSmoothingEnabled = true;
     wctx.imageSmoothingQuality = 'high';
     wctx.drawImage(canvas, 0, 0, WORK, WORK);
@@ -110,11 +111,10 @@ export function createDrawPad(canvas, { onInput, throttleMs = 80 }) {
     const gray = new Float32Array(WORK * WORK);
     for (let i = 0; i < gray.length; i++) gray[i] = data[4 * i] / 255;
     input = preprocess(gray, WORK, WORK);
-    lastComputeMs = performance.now() - t0;
     return input;
   }
-  let lastComputeMs = 0;
 
+  /** Hands the current input to `onInput` now. */
   function send(final) {
     clearTimeout(pendingTimer);
     pendingTimer = null;
@@ -122,17 +122,20 @@ export function createDrawPad(canvas, { onInput, throttleMs = 80 }) {
     onInput(compute(), { final });
   }
 
+  /** Hands the input over at most every `throttleMs` while drawing. */
   function maybeSend() {
     const wait = throttleMs - (performance.now() - lastSent);
     if (wait <= 0) send(false);
     else if (!pendingTimer) pendingTimer = setTimeout(() => send(false), wait);
   }
 
+  /** The pointer's position in canvas pixels. */
   function pos(e) {
     const r = canvas.getBoundingClientRect();
     return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
   }
 
+  /** One stroke segment from a to b. */
   function segment(a, b) {
     ctx.strokeStyle = '#fff';
     ctx.fillStyle = '#fff';
@@ -188,5 +191,5 @@ export function createDrawPad(canvas, { onInput, throttleMs = 80 }) {
   }
 
   clear();
-  return { clear, setInput, input: () => input, computeMs: () => lastComputeMs };
+  return { clear, setInput, input: () => input };
 }

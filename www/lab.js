@@ -2,20 +2,21 @@
 // per-pattern Hessian beside the paper's Eq. 62 families, inertia and radius both ways, a verdict
 // and the directions table. The numbers come from the worker (`Session.lab`, one exact spectrum
 // per request, cached there); this thread only draws (Figure 5 with plotters, the spectrum strip
-// with canvas 2D) and keeps at most one request in flight.
+// with canvas 2D) and keeps at most one request in flight. It computes no mathematics: the
+// Eq. 65 crossing and the radius formula that goes with the lambda policy come in the report.
 
 import { drawSpectrum, fmt } from './spectrum.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, cell, option, probe, put } from './dom.js';
 const IDLE_MS = 300; // a slider drag recomputes after this much stillness
 const RELEASE_MS = 120; // ... or this long after a release (keys: every press is one; a run of them coalesces)
 const SLIDER_MIN = -4, SLIDER_MAX = 4; // log10 lambda
 
 /**
- * `send` posts to the worker; `drawFigure5` is the wasm drawing function (main thread);
- * `getDrawn()` -> {pixels, label} or null; `getMu()` -> the damping for the table; `isTraining()`.
+ * `request` asks the worker (www/protocol.js); `drawFigure5` is the wasm drawing function (main
+ * thread); `getDrawn()` -> {pixels, label} or null; `getMu()` -> the damping for the table;
+ * `isTraining()`.
  */
-export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
+export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining }) {
   const ui = {
     section: $('lab'), run: $('figure5-run'), runRow: $('figure5-run-row'), layer: $('figure5-layer'),
     pattern: $('figure5-pattern'), index: $('figure5-index'), indexRow: $('figure5-index-row'), compute: $('lab-compute'),
@@ -35,7 +36,7 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
   let visible = false;
   let lambda = null; // null: the run's lambda policy; else lambda_k chosen on the slider
   let shown = null; // {report, run, samples, gen, lambda}
-  let inFlight = null; // {req, started}
+  let inFlight = null; // {started, gen}: the request the worker is computing
   let pending = false;
   let reqId = 0;
   let idleTimer = null;
@@ -46,37 +47,64 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
   let renderMaxMs = 0;
 
   // ---------- requests ----------
-  function request() {
-    const q = { layer: Number(ui.layer.value), source: ui.pattern.value, mu: getMu() };
-    if (q.source === 'test') q.index = Math.max(0, Math.floor(Number(ui.index.value) || 0));
-    if (q.source === 'drawn') {
+  /** The lab request of the controls (src/wasm/request.rs LabRequest), or {error}. */
+  function labRequest() {
+    const source = ui.pattern.value;
+    const q = { layer: Number(ui.layer.value), pattern: { source }, mu: getMu() };
+    if (source === 'test') q.pattern.index = Math.max(0, Math.floor(Number(ui.index.value) || 0));
+    if (source === 'drawn') {
       const drawn = getDrawn();
       if (!drawn) return { error: 'Draw a digit in “Draw and teach” first (its teach label is the target).' };
-      q.pixels = Array.from(drawn.pixels);
-      q.label = drawn.label;
+      q.pattern.pixels = Array.from(drawn.pixels);
+      q.pattern.label = drawn.label;
     }
     if (lambda !== null) q.lambda = lambda;
     return q;
   }
 
+  /** Asks the worker for the report of the controls (after the one in flight, if any). */
   function compute() {
     clearTimeout(idleTimer);
     idleTimer = null;
     if (!ready) return;
     if (inFlight) { pending = true; return; }
-    const q = request();
+    const q = labRequest();
     if (q.error) { showInfo(q.error, 'notice'); return; }
     const run = specs.length > 1 ? ui.run.value : specs[0].id;
-    inFlight = { req: ++reqId, started: performance.now(), gen: generation, lambda };
+    const call = { started: performance.now(), gen: generation };
+    inFlight = call;
+    reqId++;
     setBusy(true);
-    send({ type: 'lab', req: inFlight.req, run, request: q });
+    request('lab', { run, request: q }).then((reply) => answered(call, reply), (e) => failed(e.message));
   }
 
+  /** The worker's report for `call`: shown unless a new run made it stale or another is pending. */
+  function answered(call, reply) {
+    const stale = call.gen !== generation;
+    inFlight = null;
+    setBusy(false);
+    if (pending) { pending = false; compute(); return; }
+    if (stale) return;
+    const t0 = performance.now();
+    render(reply, call.started);
+    timed(t0);
+  }
+
+  /** The worker could not compute the request in flight. */
+  function failed(message) {
+    inFlight = null;
+    setBusy(false);
+    if (pending) { pending = false; compute(); return; }
+    showInfo(`The lab could not compute: ${message}`, 'error');
+  }
+
+  /** A computation after `ms` of stillness (a slider drag). */
   function computeSoon(ms = IDLE_MS) {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(compute, ms);
   }
 
+  /** The busy indicator, with the seconds elapsed. */
   function setBusy(on) {
     ui.section.setAttribute('aria-busy', String(on));
     ui.busy.hidden = !on;
@@ -92,15 +120,18 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
     }
   }
 
+  /** The lab's info line in state `state` (ok, notice, error). */
   function showInfo(text, state = 'ok') {
     ui.info.textContent = text;
     ui.info.dataset.state = state;
   }
 
   // ---------- lambda slider ----------
+  /** lambda -> slider position (log10, clamped); the slider's lambda. */
   const toSlider = (l) => Math.max(SLIDER_MIN, Math.min(SLIDER_MAX, Math.log10(l)));
   const fromSlider = () => 10 ** Number(ui.slider.value);
 
+  /** The lambda_k readout (`policy`: it is the run's, not the slider's). */
   function showLambda(l, policy) {
     const text = fmt(l);
     ui.lambdaValue.textContent = policy ? `${text} (the run's policy)` : text;
@@ -121,6 +152,7 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
     showLambda(l, false);
   }
 
+  /** Draws Figure 5 at the panel's width; the slowest draw is the probe figureMaxMs. */
   function drawFigure(figure5) {
     const wrap = ui.figure.parentElement;
     drawnWidth = wrap.clientWidth;
@@ -135,18 +167,18 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
       showInfo(`Drawing Figure 5 failed: ${e.message || e}`, 'error');
     }
     figureMaxMs = Math.max(figureMaxMs, performance.now() - t0);
-    ui.section.dataset.figureMaxMs = figureMaxMs.toFixed(1);
+    probe('figureMaxMs', figureMaxMs.toFixed(1), ui.section);
   }
 
   /** The longest piece of rendering so far (data-render-max-ms, for the tests). */
   function timed(t0) {
     renderMaxMs = Math.max(renderMaxMs, performance.now() - t0);
-    ui.section.dataset.renderMaxMs = renderMaxMs.toFixed(1);
+    probe('renderMaxMs', renderMaxMs.toFixed(1), ui.section);
   }
 
-  /** Runs `fn` in its own task after the next frame, in order, unless a newer render started. */
   let renderToken = 0;
   let chain = Promise.resolve();
+  /** Runs `fn` in its own task after the next frame, in order, unless a newer render started. */
   function later(token, fn) {
     chain = chain.then(() => new Promise((resolve) => {
       requestAnimationFrame(() => setTimeout(() => {
@@ -159,35 +191,25 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
 
   /** The spectrum strip of the shown report; returns its text alternative. */
   function drawStrip() {
-    const { report, paperRadius, radiusName } = shown;
+    const { report } = shown;
     const s = report.figure5.spectrum;
     return drawSpectrum(ui.spectrum, {
       exact: s.eigenvalues, family1: report.families.family1, family2: report.families.family2,
-      radiusExact: s.radius, radiusPaper: paperRadius, radiusName,
+      radiusExact: s.radius, radiusPaper: report.radius_claim.value, radiusName: report.radius_claim.formula,
     });
   }
 
   // ---------- rendering a report ----------
-  function put(el, text) { if (el.textContent !== text) el.textContent = text; }
-  const cell = (tag, text, cls) => {
-    const el = document.createElement(tag);
-    el.textContent = text;
-    if (cls) el.className = cls;
-    return el;
-  };
-
+  /** Shows a report: numbers at once, each drawing and table in a task of its own. */
   function render(msg, started) {
     const { report, run, samples } = msg;
     const f = report.figure5;
     const k = f.layer;
-    const crossing = Math.sqrt(f.curves.numerator / f.curves.slope);
-    const eq68 = (specs.find((s) => s.id === run) || specs[0]).config.lambda === 'eq65+eq68';
-    const radiusName = eq68 ? 'Eq. 69' : 'Eq. 66';
-    const paperRadius = eq68 ? report.paper_radius.eq69 : report.paper_radius.eq66;
-    shown = { report, run, samples, gen: generation, paperRadius, radiusName };
+    const { formula, value: paperRadius } = report.radius_claim;
+    shown = { report, run, samples, gen: generation };
 
     for (const el of ui.layerNames) el.textContent = String(k);
-    put(ui.optimal, String(Number(crossing.toPrecision(6))));
+    put(ui.optimal, String(Number(report.crossing.toPrecision(6))));
     ui.slider.value = String(toSlider(f.current));
     showLambda(f.current, lambda === null);
     const token = ++renderToken;
@@ -199,7 +221,7 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
     put(ui.inertiaPaper, report.inertia_paper.join('/'));
     put(ui.radiusExact, fmt(s.radius));
     put(ui.radiusPaper, fmt(paperRadius));
-    put(ui.radiusName, radiusName);
+    put(ui.radiusName, formula);
     put(ui.verdict, report.verdict);
     later(token, () => {
       const summary = drawStrip();
@@ -237,6 +259,7 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
     ui.cosines.replaceChildren(cell('caption', 'Pairwise cosines between the directions (rows and columns in the order of the table above)'), thead, tbody);
   }
 
+  /** The info line (what was computed, how long it took) and the test probes of the report. */
   function renderInfo({ report, samples, ms, cached }, wallMs) {
     const f = report.figure5;
     const s = f.spectrum;
@@ -246,14 +269,14 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
     const what = ui.pattern.value === 'test' ? `test pattern ${ui.index.value}` : ui.pattern.value === 'drawn' ? 'your drawing' : 'the current training pattern';
     showInfo(`Exact spectrum of the ${params.toLocaleString('en')}-parameter Hessian for ${what}, layer ${k}, at ${samples.toLocaleString('en')} patterns seen: `
       + `${cached ? 'from the cache' : `computed in ${(ms / 1000).toFixed(2)} s`} (shown ${(wallMs / 1000).toFixed(2)} s after the request).`);
-    ui.section.dataset.labMs = ms.toFixed(1);
-    ui.section.dataset.labWallMs = wallMs.toFixed(1);
-    ui.section.dataset.labCached = String(cached);
-    ui.section.dataset.report = JSON.stringify({
+    probe('labMs', ms.toFixed(1), ui.section);
+    probe('labWallMs', wallMs.toFixed(1), ui.section);
+    probe('labCached', cached, ui.section);
+    probe('report', JSON.stringify({
       layer: k, curves: f.curves, current: f.current, lambdas: report.lambdas, positive: s.positive, negative: s.negative,
       zero: s.zero, radius: s.radius, inertia_paper: report.inertia_paper, paper_radius: report.paper_radius, sizes,
-    });
-    ui.section.dataset.reqs = String(reqId);
+    }), ui.section);
+    probe('reqs', reqId, ui.section);
     ui.stale.hidden = true;
     ui.snap.disabled = false;
   }
@@ -287,8 +310,7 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
   });
   ui.snap.addEventListener('click', () => {
     if (!shown) return;
-    const c = shown.report.figure5.curves;
-    lambda = Math.sqrt(c.numerator / c.slope);
+    lambda = shown.report.crossing;
     ui.slider.value = String(toSlider(lambda));
     moveMarker(lambda);
     compute();
@@ -315,6 +337,7 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
   }, { rootMargin: '200px' });
   seen.observe(ui.section);
 
+  /** Enables the controls once a run with a hidden layer is configured. */
   function setReady() {
     ui.compute.disabled = !ready;
     ui.slider.disabled = !ready;
@@ -333,19 +356,9 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
       sizes = nextSizes;
       generation++;
       const prevLayer = Number(ui.layer.value) || 1;
-      ui.layer.replaceChildren(...sizes.slice(1, -1).map((s, i) => {
-        const o = document.createElement('option');
-        o.value = String(i + 1);
-        o.textContent = `layer ${i + 1} (${s} units)`;
-        return o;
-      }));
+      ui.layer.replaceChildren(...sizes.slice(1, -1).map((s, i) => option(String(i + 1), `layer ${i + 1} (${s} units)`)));
       ui.layer.value = String(Math.min(prevLayer, sizes.length - 2));
-      ui.run.replaceChildren(...specs.map((s) => {
-        const o = document.createElement('option');
-        o.value = s.id;
-        o.textContent = s.label;
-        return o;
-      }));
+      ui.run.replaceChildren(...specs.map((s) => option(s.id, s.label)));
       ui.runRow.hidden = specs.length < 2;
       lambda = null;
       shown = null;
@@ -365,24 +378,8 @@ export function createLab({ send, drawFigure5, getDrawn, getMu, isTraining }) {
       ready = false;
       setReady();
     },
+    /** The main thread's wasm can draw. */
     engineReady() { engine = true; },
-    report(msg) {
-      const started = inFlight ? inFlight.started : performance.now();
-      const stale = !inFlight || msg.req !== inFlight.req || inFlight.gen !== generation;
-      inFlight = null;
-      setBusy(false);
-      if (pending) { pending = false; compute(); return; }
-      if (stale) return;
-      const t0 = performance.now();
-      render(msg, started);
-      timed(t0);
-    },
-    error(message) {
-      inFlight = null;
-      setBusy(false);
-      if (pending) { pending = false; compute(); return; }
-      showInfo(`The lab could not compute: ${message}`, 'error');
-    },
     /** Training moved the network on: the shown report is for older weights. */
     stats(runners) {
       for (const r of runners) latestSamples[r.id] = r.samples;

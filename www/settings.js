@@ -1,64 +1,78 @@
-// Settings: defaults, the URL hash (shareable) and localStorage (autosave); and the autosaved
-// model in IndexedDB (shared by the page and the worker, see the end of this file).
+// Settings: defaults, the URL hash (shareable) and localStorage (kept between visits).
 // Every value is validated; a malformed one is ignored and reported, and the default is kept.
+// The facts behind them (presets, optimizers, default step sizes, whether mu applies, size
+// limits, the class count) are the engine's: `useCatalog(catalog())` at start-up, before any
+// other function of this module is called (src/catalog.rs is their one source).
 
-export const ARCHITECTURES = {
-  small: [784, 64, 10],
-  medium: [784, 128, 64, 10],
-  paper: [784, 512, 256, 32, 10],
-};
+/** The data sets (www/data/<name>/) and their names as the page shows them. */
+export const DATASETS = { mnist: 'MNIST', fashion: 'Fashion-MNIST' };
 
-export const OPTIMIZERS = {
-  sgd: { label: 'SGD', short: 'SGD', step: 0.01, mu: false },
-  mk: { label: 'MK as printed (Eq. 40)', short: 'MK', step: 0.001, mu: false },
-  'mk-damped': { label: 'damped MK (Eq. 42)', short: 'MK damped', step: 0.03, mu: true },
-  'mk-unreg': { label: 'MK, unregularised-gradient variant', short: 'MK unreg. variant', step: 0.03, mu: true },
-  newton: { label: 'Newton (Eq. 35)', short: 'Newton', step: 0.001, mu: false },
-};
+/** Preset name -> layer sizes; optimizer name -> `{name, label, short, default_step_size, uses_mu}`. */
+export let PRESETS = {};
+export let OPTIMIZERS = {};
+/** The engine's limits and sizes: `{default_mu, classes, input_size, max_layer_size, max_params, max_spectrum_order}`. */
+export let LIMITS = {};
+/** The page's defaults (the first preset, SGD at its default step size). */
+export let DEFAULTS = {};
 
-export const DEFAULTS = Object.freeze({
-  dataset: 'mnist',
-  arch: 'small',
-  sizes: '784,64,10', // used when arch = custom
-  optimizer: 'sgd',
-  step: 0.01,
-  sgdStep: 0.01, // the SGD runner of a race
-  mu: 1,
-  lambda: 'eq65', // eq65 | eq65+eq68 | a comma-separated list lambda_0..lambda_n
-  white: true,
-  alpha: 0.01,
-  seed: 0,
-  race: false,
-  xAxis: 'samples',
-  valEvery: 5000, // patterns between validations on a budget while training
-});
+/** Takes the engine's catalog (the wasm export `catalog()`) as the source of the facts above. */
+export function useCatalog(catalog) {
+  PRESETS = Object.fromEntries(catalog.presets.map((p) => [p.name, Array.from(p.sizes)]));
+  OPTIMIZERS = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
+  const { presets, optimizers, ...limits } = catalog;
+  LIMITS = limits;
+  const first = catalog.presets[0];
+  const sgd = OPTIMIZERS.sgd;
+  DEFAULTS = Object.freeze({
+    dataset: 'mnist',
+    arch: first.name,
+    sizes: first.sizes.join(','), // used when arch = custom
+    optimizer: sgd.name,
+    stepSize: sgd.default_step_size,
+    sgdStepSize: sgd.default_step_size, // the SGD runner of a race
+    mu: catalog.default_mu,
+    lambda: 'eq65', // eq65 | eq65+eq68 | a comma-separated list lambda_0..lambda_n
+    white: true,
+    alpha: 0.01,
+    seed: 0,
+    race: false,
+    xAxis: 'samples',
+    valEvery: 5000, // patterns between validations on a budget while training
+  });
+}
 
 /** The validation intervals offered (patterns): the default, and longer ones that train faster. */
 export const VAL_INTERVALS = [5000, 20000, 60000];
 
 const STORAGE_KEY = 'sifrian.settings.v1';
+// The keys these settings had in localStorage before the step size was called so.
+const STORED_BEFORE = { stepSize: 'step', sgdStepSize: 'sgdStep' };
 
 /** "784,100,10" -> [784, 100, 10], or throws an Error naming what is wrong. */
 export function parseSizes(text) {
   const parts = String(text).split(',').map((s) => s.trim());
   if (parts.length < 2) throw new Error(`sizes "${text}": give at least two comma-separated layer sizes`);
+  const { max_layer_size: max, input_size: s0, classes, max_params: maxParams } = LIMITS;
   const sizes = parts.map((p) => {
     if (!/^\d+$/.test(p)) throw new Error(`sizes "${text}": "${p}" is not a whole number`);
     const v = Number(p);
-    if (v < 1 || v > 4096) throw new Error(`sizes "${text}": ${v} is outside 1..4096`);
+    if (v < 1 || v > max) throw new Error(`sizes "${text}": ${v} is outside 1..${max}`);
     return v;
   });
-  if (sizes[0] !== 784) throw new Error(`sizes "${text}": the first layer must be 784 (28x28 pixels), not ${sizes[0]}`);
-  if (sizes[sizes.length - 1] !== 10) throw new Error(`sizes "${text}": the last layer must be 10 (classes), not ${sizes[sizes.length - 1]}`);
+  if (sizes[0] !== s0) throw new Error(`sizes "${text}": the first layer must be ${s0} (28x28 pixels), not ${sizes[0]}`);
+  if (sizes[sizes.length - 1] !== classes) throw new Error(`sizes "${text}": the last layer must be ${classes} (classes), not ${sizes[sizes.length - 1]}`);
   let params = 0;
   for (let k = 1; k < sizes.length; k++) params += sizes[k] * (sizes[k - 1] + 1);
-  if (params > 10_000_000) throw new Error(`sizes "${text}": ${params} parameters is more than 10,000,000`);
+  if (params > maxParams) throw new Error(`sizes "${text}": ${params} parameters is more than ${maxParams.toLocaleString('en')}`);
   return sizes;
 }
 
+/** The name of the preset with these layer sizes, or undefined. */
+export const presetOf = (sizes) => Object.keys(PRESETS).find((k) => PRESETS[k].join(',') === sizes.join(','));
+
 /** The layer sizes the settings describe. */
 export function sizesOf(s) {
-  return s.arch === 'custom' ? parseSizes(s.sizes) : ARCHITECTURES[s.arch].slice();
+  return s.arch === 'custom' ? parseSizes(s.sizes) : PRESETS[s.arch].slice();
 }
 
 /** The lambda policy as the engine expects it: "eq65", "eq65+eq68" or an array of numbers. */
@@ -71,11 +85,13 @@ export function lambdaOf(s, sizes) {
   return values;
 }
 
+/** A number passing `ok`, or undefined (an empty string is not 0). */
 function num(v, ok) {
   if (typeof v === 'string' && v.trim() === '') return undefined;
   const x = Number(v);
   return Number.isFinite(x) && ok(x) ? x : undefined;
 }
+/** true/false from 1/0/true/false, or undefined. */
 function bool(v) {
   if (v === true || v === '1' || v === 'true') return true;
   if (v === false || v === '0' || v === 'false') return false;
@@ -84,12 +100,12 @@ function bool(v) {
 
 // key -> [hash name, parser returning undefined when malformed, hint for the notice]
 const FIELDS = {
-  dataset: ['dataset', (v) => (v === 'mnist' || v === 'fashion' ? v : undefined), 'mnist or fashion'],
-  arch: ['arch', (v) => (v in ARCHITECTURES || v === 'custom' ? v : undefined), 'small, medium, paper or custom'],
+  dataset: ['dataset', (v) => (Object.hasOwn(DATASETS, v) ? v : undefined), 'mnist or fashion'],
+  arch: ['arch', (v) => (Object.hasOwn(PRESETS, v) || v === 'custom' ? v : undefined), () => `${Object.keys(PRESETS).join(', ')} or custom`],
   sizes: ['sizes', (v) => { try { parseSizes(v); return String(v).replace(/\s+/g, ''); } catch { return undefined; } }, 'like 784,100,10'],
-  optimizer: ['opt', (v) => (Object.hasOwn(OPTIMIZERS, v) ? v : undefined), Object.keys(OPTIMIZERS).join(', ')],
-  step: ['step', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
-  sgdStep: ['sgdstep', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
+  optimizer: ['opt', (v) => (Object.hasOwn(OPTIMIZERS, v) ? v : undefined), () => Object.keys(OPTIMIZERS).join(', ')],
+  stepSize: ['step', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
+  sgdStepSize: ['sgdstep', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
   mu: ['mu', (v) => num(v, (x) => x >= 0 && x <= 1e6), 'a number >= 0'],
   lambda: ['lambda', (v) => {
     const t = String(v).trim().replace(/ /g, '+'); // a raw "+" in a query string decodes to a space
@@ -105,13 +121,14 @@ const FIELDS = {
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],
 };
 
+/** `base` with every field `get(hash name)` gives parsed; the malformed ones go into `problems`. */
 function applyEntries(base, get, problems) {
   const out = { ...base };
   for (const [key, [name, parse, hint]] of Object.entries(FIELDS)) {
     const raw = get(name);
     if (raw === undefined || raw === null) continue;
     const v = parse(raw);
-    if (v === undefined) problems.push(`${name}=${String(raw).slice(0, 40)} (expected ${hint})`);
+    if (v === undefined) problems.push(`${name}=${String(raw).slice(0, 40)} (expected ${typeof hint === 'function' ? hint() : hint})`);
     else out[key] = v;
   }
   return out;
@@ -126,7 +143,8 @@ export function loadSettings(hash, storage) {
     if (saved && typeof saved === 'object') {
       base = applyEntries(base, (name) => {
         const key = Object.keys(FIELDS).find((k) => FIELDS[k][0] === name);
-        return saved[key] === undefined ? undefined : String(saved[key] === true ? 1 : saved[key] === false ? 0 : saved[key]);
+        const v = saved[key] ?? saved[STORED_BEFORE[key]];
+        return v === undefined ? undefined : String(v === true ? 1 : v === false ? 0 : v);
       }, []);
     }
   } catch { /* unreadable storage: defaults */ }
@@ -150,8 +168,8 @@ export function toHash(s) {
   const params = new URLSearchParams();
   for (const [key, [name]] of Object.entries(FIELDS)) {
     if (key === 'sizes' && s.arch !== 'custom') continue;
-    if (key === 'sgdStep' && !s.race) continue;
-    if (key === 'mu' && !OPTIMIZERS[s.optimizer].mu) continue;
+    if (key === 'sgdStepSize' && !s.race) continue;
+    if (key === 'mu' && !OPTIMIZERS[s.optimizer].uses_mu) continue;
     const v = s[key];
     if (v === DEFAULTS[key] && key !== 'seed' && key !== 'dataset' && key !== 'optimizer') continue;
     params.set(name, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
@@ -159,88 +177,7 @@ export function toHash(s) {
   return '#' + params.toString().replace(/%2C/gi, ',').replace(/%2B/gi, '+');
 }
 
+/** Keeps the settings in `storage` (localStorage) for the next visit. */
 export function saveSettings(s, storage) {
   try { storage.setItem(STORAGE_KEY, JSON.stringify(s)); } catch { /* private mode: no autosave */ }
-}
-
-// ---------- the autosaved model (IndexedDB) ----------
-// The last good model of the latest run, offered back after a reload or a crash. IndexedDB, not
-// localStorage: the paper's net is 4.3 MB per run, and IndexedDB writes are asynchronous and
-// available in the worker, which exports and writes (the page only reads the small summary).
-// One store, three keys written in one transaction (all or nothing): 'meta' (the summary the
-// offer shows) and 'model:r0' / 'model:r1' (the model files of the run, or of both race sides).
-
-const DB_NAME = 'sifrian';
-const DB_VERSION = 1;
-const STORE = 'autosave';
-
-/** Opens the autosave database; rejects with an Error saying why when IndexedDB is unusable. */
-export function openAutosave() {
-  return new Promise((resolve, reject) => {
-    let req;
-    try {
-      const idb = globalThis.indexedDB;
-      if (!idb) throw new Error('IndexedDB is not available here');
-      req = idb.open(DB_NAME, DB_VERSION);
-    } catch (e) {
-      reject(e instanceof Error ? e : new Error(String(e)));
-      return;
-    }
-    req.onupgradeneeded = () => {
-      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
-    };
-    req.onsuccess = () => {
-      const db = req.result;
-      db.onversionchange = () => db.close(); // a newer page version may upgrade it
-      resolve(db);
-    };
-    req.onerror = () => reject(req.error || new Error('IndexedDB could not be opened'));
-  });
-}
-
-/** A promise of a transaction's end (its requests' results are read by the caller). */
-function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(tx.error || new Error('the IndexedDB transaction was aborted'));
-    tx.onerror = () => reject(tx.error || new Error('the IndexedDB transaction failed'));
-  });
-}
-
-/** The saved summary, or null. */
-export async function readAutosaveMeta(db) {
-  const tx = db.transaction(STORE, 'readonly');
-  const req = tx.objectStore(STORE).get('meta');
-  await done(tx);
-  return req.result ?? null;
-}
-
-/** The saved model files by run id ({r0: Uint8Array, ...}); a missing one is absent. */
-export async function readAutosaveModels(db, ids) {
-  const tx = db.transaction(STORE, 'readonly');
-  const store = tx.objectStore(STORE);
-  const reqs = ids.map((id) => [id, store.get(`model:${id}`)]);
-  await done(tx);
-  const out = {};
-  for (const [id, req] of reqs) if (req.result instanceof Uint8Array) out[id] = req.result;
-  return out;
-}
-
-/** Replaces the autosave by `meta` and `models` ({id: Uint8Array}) in one transaction. */
-export function writeAutosave(db, meta, models) {
-  const tx = db.transaction(STORE, 'readwrite');
-  const store = tx.objectStore(STORE);
-  for (const id of ['r0', 'r1']) {
-    if (models[id]) store.put(models[id], `model:${id}`);
-    else store.delete(`model:${id}`);
-  }
-  store.put(meta, 'meta');
-  return done(tx);
-}
-
-/** Deletes the autosave. */
-export function clearAutosave(db) {
-  const tx = db.transaction(STORE, 'readwrite');
-  tx.objectStore(STORE).clear();
-  return done(tx);
 }

@@ -22,6 +22,7 @@ function histogram(values, t, T, bins) {
   return counts;
 }
 
+/** The label of tick 10^e. */
 function fmtTick(e) {
   if (e >= -2 && e <= 3) return String(Number((10 ** e).toPrecision(1)));
   return `1e${e}`;

@@ -1,0 +1,285 @@
+// The setup form and the settings it edits: the option lists from the engine's catalog, the
+// fields from the settings and back, and what a change does (a new run, a new data set, a new
+// step size from the next pattern, or only a new address). Also the race button, the x axis,
+// the validation interval, loading a model file and a change of the address by the reader.
+
+import { model_sizes } from './pkg/sifrian.js';
+import { request } from './client.js';
+import { setButtons, failed } from './buttons.js';
+import { showXAxis } from './charts.js';
+import { $, option } from './dom.js';
+import { pad, relabelBars } from './predict.js';
+import { OPTIMIZERS, PRESETS, lambdaOf, parseSizes, presetOf, sizesOf } from './settings.js';
+import { app, applyHash, isOwnHash, labelFor, persist } from './state.js';
+import { setNotice, setStatus } from './status.js';
+import { importModel, loadData, reconfigure, showRunners } from './training.js';
+
+const ui = {
+  dataset: $('dataset'), arch: $('architecture'), sizes: $('sizes'), sizesError: $('sizes-error'), customRow: $('custom-row'),
+  alpha: $('alpha'), seed: $('seed'), optimizer: $('optimizer'), optimizerNote: $('optimizer-note'), stepSize: $('step-size'),
+  stepSizeLabel: $('step-size-label'), mu: $('mu'), muRow: $('mu-row'), mkOptions: $('mk-options'), lambda: $('lambda'),
+  lambdaRow: $('lambda-row'), lambdaList: $('lambda-list'), lambdaError: $('lambda-error'), white: $('white'),
+  raceSgdRow: $('race-sgd-row'), sgdStepSize: $('sgd-step-size'), race: $('race'), xAxis: $('x-axis'),
+  valEvery: $('val-every'), load: $('load-model'),
+};
+
+const PRESET_NOTES = { small: ' (fast)', paper: ' (the paper\'s)' };
+const OPTIMIZER_SUFFIX = { 'mk-unreg': ' (not the paper\'s formula)', newton: ', for teaching' };
+const OPTIMIZER_NOTES = {
+  sgd: 'Plain stochastic gradient descent, one image per step.',
+  mk: 'Eq. 40 as printed (μ = 0): each layer\'s gradient rescaled in closed form. Needs a small step size; expect it to trail SGD.',
+  'mk-damped': 'Eq. 42 with damping μ > 0: steadier, accepts larger step sizes.',
+  'mk-unreg': 'Not the paper\'s formula: rescales the plain cost\'s gradient (this project\'s variant).',
+  newton: 'For teaching: the exact per-image Newton step (Eq. 35, sign corrected). Not a descent method on this non-convex cost.',
+};
+/** Whether a lambda setting is a fixed list (not a policy). */
+const isFixed = (lambda) => lambda !== 'eq65' && lambda !== 'eq65+eq68';
+
+/** The preset and optimizer menus, from the engine's catalog (www/settings.js `useCatalog`). */
+export function fillOptions() {
+  const custom = ui.arch.querySelector('option[value="custom"]');
+  ui.arch.replaceChildren(...Object.entries(PRESETS).map(([name, sizes]) => option(name, `${name}: ${sizes.join('-')}${PRESET_NOTES[name] || ''}`)), custom);
+  ui.optimizer.replaceChildren(...Object.values(OPTIMIZERS).map((o) => option(o.name, `${o.label}${OPTIMIZER_SUFFIX[o.name] || ''}`)));
+}
+
+/** Shows the fields the settings use (mu, MK's options, the race's SGD step size, custom sizes). */
+function showOptimizerFields() {
+  const { settings } = app;
+  const opt = settings.optimizer;
+  ui.muRow.hidden = !OPTIMIZERS[opt].uses_mu;
+  ui.mkOptions.hidden = opt === 'sgd' && !settings.race;
+  ui.optimizerNote.textContent = OPTIMIZER_NOTES[opt];
+  ui.stepSizeLabel.textContent = settings.race ? `Step size of ${OPTIMIZERS[opt].short}` : 'Step size';
+  ui.raceSgdRow.hidden = !settings.race;
+  ui.customRow.hidden = settings.arch !== 'custom';
+  ui.lambdaRow.hidden = !isFixed(settings.lambda);
+}
+
+/** Every field from the settings (after the address or a restore changed them). */
+export function formFromSettings() {
+  const { settings } = app;
+  ui.dataset.value = settings.dataset;
+  ui.arch.value = settings.arch;
+  ui.sizes.value = settings.arch === 'custom' ? settings.sizes : sizesOf(settings).join(',');
+  ui.alpha.value = String(settings.alpha);
+  ui.seed.value = String(settings.seed);
+  ui.optimizer.value = settings.optimizer;
+  ui.stepSize.value = String(settings.stepSize);
+  ui.sgdStepSize.value = String(settings.sgdStepSize);
+  ui.mu.value = String(settings.mu);
+  const fixed = isFixed(settings.lambda);
+  ui.lambda.value = fixed ? 'fixed' : settings.lambda;
+  if (fixed) ui.lambdaList.value = settings.lambda;
+  ui.white.checked = settings.white;
+  ui.xAxis.value = settings.xAxis;
+  ui.valEvery.value = String(settings.valEvery);
+  for (const el of [ui.sizes, ui.alpha, ui.seed, ui.stepSize, ui.sgdStepSize, ui.mu, ui.lambdaList]) el.removeAttribute('aria-invalid');
+  ui.sizesError.textContent = '';
+  ui.lambdaError.textContent = '';
+  showOptimizerFields();
+  setButtons();
+}
+
+/** Reads a number field; marks it invalid and returns undefined when out of range. */
+function readNumber(el, ok, what) {
+  const v = el.value.trim() === '' ? NaN : Number(el.value);
+  const good = Number.isFinite(v) && ok(v);
+  el.setAttribute('aria-invalid', String(!good));
+  if (!good) setStatus(`${what}: “${el.value}” is not valid; the previous value is kept.`, 'notice');
+  return good ? v : undefined;
+}
+
+/** A setting changed: a new run if `structural`, else only the address. */
+function changed(structural) {
+  setNotice('');
+  showOptimizerFields();
+  if (structural) reconfigure();
+  else persist();
+}
+
+/** Number field `el` sets `key` and starts a new run when its value passes `ok`. */
+function onNumber(el, key, ok, what) {
+  el.addEventListener('change', () => {
+    const v = readNumber(el, ok, what);
+    if (v !== undefined) { app.settings[key] = v; changed(true); }
+  });
+}
+
+/** The data set (a download) and the network: layer sizes, leak slope, seed. */
+function wireNetwork() {
+  ui.dataset.addEventListener('change', () => {
+    app.settings.dataset = ui.dataset.value;
+    persist();
+    relabelBars();
+    pad.clear();
+    loadData(app.settings.dataset);
+  });
+  ui.arch.addEventListener('change', () => {
+    app.settings.arch = ui.arch.value;
+    if (app.settings.arch === 'custom') {
+      ui.sizes.value = app.settings.sizes;
+      ui.customRow.hidden = false;
+      ui.sizes.focus();
+    }
+    changed(true);
+  });
+  ui.sizes.addEventListener('change', () => {
+    try {
+      const sizes = parseSizes(ui.sizes.value);
+      ui.sizes.setAttribute('aria-invalid', 'false');
+      ui.sizesError.textContent = '';
+      app.settings.sizes = sizes.join(',');
+      changed(true);
+    } catch (e) {
+      ui.sizes.setAttribute('aria-invalid', 'true');
+      ui.sizesError.textContent = e.message;
+    }
+  });
+  onNumber(ui.alpha, 'alpha', (x) => x >= 0 && x < 1, 'Leak slope');
+  onNumber(ui.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'Seed');
+}
+
+/** The method (its default step size comes with it), the race button and the damping mu. */
+function wireOptimizer() {
+  ui.optimizer.addEventListener('change', () => {
+    const s = app.settings;
+    s.optimizer = ui.optimizer.value;
+    s.stepSize = OPTIMIZERS[s.optimizer].default_step_size;
+    ui.stepSize.value = String(s.stepSize);
+    ui.stepSize.setAttribute('aria-invalid', 'false');
+    if (s.race && s.optimizer === 'sgd') {
+      s.race = false;
+      changed(true);
+      setNotice('Race off: it needs an MK variant (or Newton) against SGD.');
+      return;
+    }
+    changed(true);
+  });
+  ui.race.addEventListener('click', () => {
+    const s = app.settings;
+    s.race = !s.race;
+    const switched = s.race && s.optimizer === 'sgd';
+    if (switched) {
+      s.optimizer = 'mk-damped';
+      s.stepSize = OPTIMIZERS['mk-damped'].default_step_size;
+    }
+    formFromSettings();
+    changed(true);
+    if (switched) setNotice('Race: SGD against damped MK (choose another variant under Method).');
+  });
+  onNumber(ui.mu, 'mu', (x) => x >= 0, 'Damping μ');
+}
+
+/** The step sizes: they apply to the running run from its next pattern (no new run). */
+function wireStepSizes() {
+  const live = (el, key, target) => {
+    el.addEventListener('change', () => {
+      const v = readNumber(el, (x) => x > 0 && x <= 100, 'Step size');
+      if (v === undefined) return;
+      app.settings[key] = v;
+      changed(false);
+      const id = target();
+      const spec = app.specs.find((s) => s.id === id);
+      if (spec && app.configured) {
+        spec.config = { ...spec.config, step_size: v };
+        spec.label = labelFor(spec.config.optimizer, v, app.settings.mu);
+        request('setStepSize', { id, stepSize: v }).catch(failed('setStepSize'));
+        showRunners();
+        setStatus(`${spec.label}: the new step size applies from the next pattern.`, 'ok');
+      }
+    });
+  };
+  live(ui.stepSize, 'stepSize', () => (app.settings.race ? 'r1' : 'r0'));
+  live(ui.sgdStepSize, 'sgdStepSize', () => 'r0');
+}
+
+/** The lambda policy: Eq. 65 (with Eq. 68 for the output layer) or a fixed list, and the white layer. */
+function wireLambda() {
+  ui.lambda.addEventListener('change', () => {
+    if (ui.lambda.value === 'fixed') {
+      if (!ui.lambdaList.value) {
+        const from = Object.values(app.latest).find((s) => Array.isArray(s.lambda) && s.lambda.length);
+        ui.lambdaList.value = from ? from.lambda.map((x) => Number(x.toPrecision(3))).join(',') : sizesOf(app.settings).map(() => 1).join(',');
+      }
+      app.settings.lambda = ui.lambdaList.value;
+      ui.lambdaRow.hidden = false;
+    } else {
+      app.settings.lambda = ui.lambda.value;
+    }
+    changed(true);
+  });
+  ui.lambdaList.addEventListener('change', () => {
+    const text = ui.lambdaList.value.replace(/\s+/g, '');
+    let err = '';
+    if (!text.split(',').every((x) => x !== '' && Number.isFinite(Number(x)) && Number(x) >= 0)) err = 'numbers ≥ 0, comma-separated';
+    else {
+      try { lambdaOf({ lambda: text }, sizesOf(app.settings)); } catch (e) { err = e.message; }
+    }
+    ui.lambdaList.setAttribute('aria-invalid', String(!!err));
+    ui.lambdaError.textContent = err;
+    if (!err) { app.settings.lambda = text; changed(true); }
+  });
+  ui.white.addEventListener('change', () => { app.settings.white = ui.white.checked; changed(true); });
+}
+
+/** The chart's x axis and the validation interval (neither starts a new run). */
+function wireView() {
+  ui.xAxis.addEventListener('change', () => {
+    app.settings.xAxis = ui.xAxis.value;
+    persist();
+    showXAxis();
+  });
+  ui.valEvery.addEventListener('change', () => {
+    app.settings.valEvery = Number(ui.valEvery.value);
+    persist();
+    if (app.configured) request('setValEvery', { every: app.settings.valEvery }).catch(failed('setValEvery'));
+  });
+}
+
+/** A model file: into the run, after switching to the file's layer sizes when they differ. */
+function wireModelFile() {
+  ui.load.addEventListener('change', async () => {
+    const file = ui.load.files && ui.load.files[0];
+    ui.load.value = '';
+    if (!file) return;
+    if (!app.configured) { setStatus('Wait for the data set before loading a model.', 'notice'); return; }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let sizes;
+    try {
+      sizes = Array.from(model_sizes(bytes));
+    } catch (e) {
+      setStatus(`Could not load ${file.name}: ${e.message || e}`, 'error');
+      return;
+    }
+    if (sizes.join(',') !== sizesOf(app.settings).join(',')) {
+      // Switch the network to the file's layer sizes first, then load into the new run.
+      const preset = presetOf(sizes);
+      app.settings.arch = preset || 'custom';
+      if (!preset) app.settings.sizes = sizes.join(',');
+      formFromSettings();
+      app.pendingImport = { name: file.name, bytes };
+      setNotice(`Layer sizes set to ${sizes.join('-')} from ${file.name}.`);
+      reconfigure();
+      return;
+    }
+    importModel(file.name, bytes);
+  });
+}
+
+/** Every control of the form, and the reader editing the address. */
+export function wireForm() {
+  wireNetwork();
+  wireOptimizer();
+  wireStepSizes();
+  wireLambda();
+  wireView();
+  wireModelFile();
+  window.addEventListener('hashchange', () => {
+    if (isOwnHash()) return;
+    const before = app.settings.dataset;
+    applyHash();
+    formFromSettings();
+    relabelBars();
+    if (app.settings.dataset !== before) { persist(); loadData(app.settings.dataset); } else reconfigure();
+  });
+}
