@@ -16,7 +16,7 @@ use crate::io::model_file;
 use crate::plot::{draw_curves as draw, Series, XAxis};
 use crate::regularisation::LambdaPolicy;
 use crate::train::{probabilities, Trainer};
-use request::{from_js, pattern_index, pixels_f64, JsConfig, JsSeries, LabRequest, Pattern};
+use request::{from_js, pixels_f64, JsConfig, JsSeries, LabRequest, Pattern};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -90,12 +90,12 @@ impl Data {
 
     /// The pixels (0..255) of test image `i`.
     pub fn test_pixels(&self, i: usize) -> Result<Vec<u8>, JsError> {
-        let i = pattern_index("test index", i, &self.test, "test")?;
+        let i = self.test.check_index("test index", i, "test")?;
         Ok(self.test.pixels(i).to_vec())
     }
 
     pub fn test_label(&self, i: usize) -> Result<usize, JsError> {
-        let i = pattern_index("test index", i, &self.test, "test")?;
+        let i = self.test.check_index("test index", i, "test")?;
         Ok(self.test.label(i))
     }
 }
@@ -124,7 +124,10 @@ impl Session {
 
     /// Accuracy on test patterns `start..start + count`: `{count, correct, loss_sum}`.
     pub fn validate(&mut self, start: u32, count: u32) -> Result<JsValue, JsError> {
-        let start = pattern_index("start", start as usize, self.trainer.test_set(), "test")?;
+        let start = self
+            .trainer
+            .test_set()
+            .check_index("start", start as usize, "test")?;
         to_js(&self.trainer.evaluate(start, count as usize))
     }
 

@@ -233,7 +233,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
 
   /** The directions table and the cosine matrix (built with text nodes only). */
   function renderDirections(d) {
-    put(ui.directionsNote, `One step of size ${d.step} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product.`);
+    put(ui.directionsNote, `One step of size ${d.step_size} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product.`);
     const rows = d.rows.map((r) => {
       const tr = document.createElement('tr');
       tr.append(cell('th', r.name), cell('td', fmt(r.norm)), cell('td', fmt(r.cosine_with_gradient)), cell('td', fmt(r.newton_residual)),

@@ -37,7 +37,8 @@ pub struct DirectionRow {
 /// Every direction on one pattern.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DirectionsReport {
-    pub step: f64,
+    /// The step size of the one step each direction is tried with.
+    pub step_size: f64,
     pub loss_before: f64,
     pub jr_before: f64,
     pub rows: Vec<DirectionRow>,
@@ -54,7 +55,7 @@ impl DirectionsReport {
     /// Compares SGD, MK, damped MK (mu), the unregularised-gradient variant (mu), the corrected
     /// Newton step and the printed-sign Newton step on pattern `p` at its lambdas, each taken with
     /// `step` (Newton with the white layer's N_1).
-    pub fn of(p: &Pattern, mu: f64, step: f64) -> Result<DirectionsReport> {
+    pub fn of(p: &Pattern, mu: f64, step_size: f64) -> Result<DirectionsReport> {
         check_damping(mu)?;
         let (g0, g) = (p.plain_gradient(), p.gradient());
         let dirs: Vec<(String, Vec<f64>)> = vec![
@@ -82,16 +83,16 @@ impl DirectionsReport {
             .iter()
             .map(|(name, v)| {
                 let hv = p.hvp(v);
-                let after = p.forward_after(v, step);
+                let after = p.forward_after(v, step_size);
                 DirectionRow {
                     name: name.clone(),
                     norm: norm2(v),
                     cosine_with_gradient: cosine(v, &g0),
                     newton_residual: relative_residual(&hv, &g),
                     loss_after: loss(&after, p.d()),
-                    loss_model: quadratic_model(loss_before, &g0, v, &p.plain_hvp(v), step),
+                    loss_model: quadratic_model(loss_before, &g0, v, &p.plain_hvp(v), step_size),
                     jr_after: cost(&after, p.d(), p.lambda()),
-                    jr_model: quadratic_model(jr_before, &g, v, &hv, step),
+                    jr_model: quadratic_model(jr_before, &g, v, &hv, step_size),
                 }
             })
             .collect();
@@ -100,7 +101,7 @@ impl DirectionsReport {
             .map(|(_, a)| dirs.iter().map(|(_, b)| cosine(a, b)).collect())
             .collect();
         Ok(DirectionsReport {
-            step,
+            step_size,
             loss_before,
             jr_before,
             rows,
@@ -116,9 +117,9 @@ pub fn compare_directions(
     d: &[f64],
     lambda: &Lambdas,
     mu: f64,
-    step: f64,
+    step_size: f64,
 ) -> Result<DirectionsReport> {
-    DirectionsReport::of(&Pattern::new(net, x0, d, lambda.clone())?, mu, step)
+    DirectionsReport::of(&Pattern::new(net, x0, d, lambda.clone())?, mu, step_size)
 }
 
 fn fmt(v: f64) -> String {
@@ -243,7 +244,7 @@ pub struct LabReport {
 impl LabReport {
     /// The lab for pattern `p` at its lambdas and hidden layer `layer`; `eq68` picks the radius
     /// formula; `mu` and `step` are for the directions table.
-    pub fn of(p: &Pattern, layer: usize, eq68: bool, mu: f64, step: f64) -> Result<LabReport> {
+    pub fn of(p: &Pattern, layer: usize, eq68: bool, mu: f64, step_size: f64) -> Result<LabReport> {
         let figure5 = Figure5::of(p, layer, &[])?;
         let families = p.eq62_families()?;
         let paper_radius = p.paper_radius();
@@ -258,7 +259,7 @@ impl LabReport {
                 radius_claim.value,
                 radius_claim.formula,
             ),
-            directions: DirectionsReport::of(p, mu, step)?,
+            directions: DirectionsReport::of(p, mu, step_size)?,
             figure5,
             families,
             paper_radius,
@@ -280,9 +281,9 @@ pub fn lab_report(
     lambda_now: Option<f64>,
     eq68: bool,
     mu: f64,
-    step: f64,
+    step_size: f64,
 ) -> Result<LabReport> {
     let now = lambda_now.unwrap_or_else(|| base.get(layer.min(base.n())));
     let p = pattern_at_layer(net, x0, d, layer, base, now, &[])?;
-    LabReport::of(&p, layer, eq68, mu, step)
+    LabReport::of(&p, layer, eq68, mu, step_size)
 }

@@ -140,7 +140,7 @@ impl PatternSource {
     /// The pattern this names in `t`'s data; the error names a bad index, pixel or label.
     pub fn resolve(&self, t: &Trainer) -> Result<Pattern, Error> {
         let from = |set: &Dataset, i: usize, split: &str| {
-            let i = pattern_index("index", i, set, split)?;
+            let i = set.check_index("index", i, split)?;
             let mut x0 = vec![0.0; set.input_size()];
             let mut d = vec![0.0; Dataset::CLASSES];
             set.input_into(i, &mut x0);
@@ -162,10 +162,7 @@ impl PatternSource {
             PatternSource::Test { index } => from(t.test_set(), *index, "test"),
             PatternSource::Drawn { pixels, label } => {
                 let x0 = pixels_f64(pixels, t.network().sizes()[0])?;
-                if *label >= Dataset::CLASSES {
-                    let why = format!("must be 0..{}, got {label}", Dataset::CLASSES - 1);
-                    return Err(Error::invalid("label", why));
-                }
+                Dataset::check_label(*label)?;
                 let mut d = vec![0.0; Dataset::CLASSES];
                 d[*label] = 1.0;
                 Ok(Pattern { index: None, x0, d })
@@ -180,18 +177,6 @@ impl PatternSource {
 pub struct JsSeries {
     pub label: String,
     pub points: Vec<CurvePoint>,
-}
-
-/// `i` if it is a pattern of `set`, else an error: "`key`: i is past the last `split` pattern (N)".
-pub fn pattern_index(key: &str, i: usize, set: &Dataset, split: &str) -> Result<usize, Error> {
-    match set.len().checked_sub(1) {
-        Some(last) if i <= last => Ok(i),
-        Some(last) => Err(Error::invalid(
-            key,
-            format!("{i} is past the last {split} pattern ({last})"),
-        )),
-        None => Err(Error::invalid(key, format!("the {split} split is empty"))),
-    }
 }
 
 /// 784 pixels in [0, 1] as f64 (the engine's input); the error names a wrong count or value.
