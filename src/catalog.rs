@@ -110,6 +110,8 @@ pub struct DatasetInfo {
     pub name: &'static str,
     /// Its display name.
     pub label: &'static str,
+    /// What its images show, for the page's menu.
+    pub about: &'static str,
 }
 
 /// Every data set, in the order the page lists them.
@@ -117,10 +119,12 @@ pub const DATASETS: [DatasetInfo; 2] = [
     DatasetInfo {
         name: "mnist",
         label: "MNIST",
+        about: "handwritten digits",
     },
     DatasetInfo {
         name: "fashion",
         label: "Fashion-MNIST",
+        about: "clothing",
     },
 ];
 
@@ -142,6 +146,14 @@ pub const INPUT_SIZE: usize = 784;
 /// parameter count, [`MAX_PARAMS`]).
 pub const MAX_LAYER_SIZE: usize = 4096;
 
+/// The largest step size the page's fields and address accept (the engine takes any finite
+/// number > 0).
+pub const MAX_STEP_SIZE: f64 = 100.0;
+
+/// The largest damping mu the page's fields and address accept (the engine takes any finite
+/// number >= 0).
+pub const MAX_MU: f64 = 1e6;
+
 /// Everything above as one value, for the page.
 #[derive(Debug, Clone, Serialize)]
 pub struct Catalog {
@@ -152,6 +164,8 @@ pub struct Catalog {
     pub classes: usize,
     pub input_size: usize,
     pub max_layer_size: usize,
+    pub max_step_size: f64,
+    pub max_mu: f64,
     pub max_params: usize,
     pub max_spectrum_order: usize,
 }
@@ -166,6 +180,8 @@ pub fn catalog() -> Catalog {
         classes: CLASSES,
         input_size: INPUT_SIZE,
         max_layer_size: MAX_LAYER_SIZE,
+        max_step_size: MAX_STEP_SIZE,
+        max_mu: MAX_MU,
         max_params: MAX_PARAMS,
         max_spectrum_order: MAX_SPECTRUM_ORDER,
     }

@@ -14,6 +14,17 @@
 //! [`directions`] → [`paper_spectrum`], [`spectrum`] → [`pattern`] (one pattern's forward pass
 //! and adjoints, computed once, and every quantity derived from them) → [`lab`] (the lab's
 //! report and `inspect`, the CLI's JSON case).
+//!
+//! Around the mathematics, also bottom up (nothing imports upward; only `wasm` touches web
+//! types):
+//! - [`linalg`], [`rng`], [`error`]: shared by everything;
+//! - [`fast`]: the f32 path (one shared f32 network, the fused training step, the fused HVP);
+//! - [`io`]: IDX files, data sets, the model file; [`catalog`]: presets, optimizers, limits;
+//! - [`train`]: the step-wise trainer over one engine (the f64 reference or the f32 kernel);
+//! - [`plot`]: charts of what [`train`] and [`lab`] give (plotters, any backend);
+//!   [`bench`](mod@bench): the benchmark's workloads;
+//! - two thin faces: `wasm` (the page, `src/wasm.rs`, the only `#[wasm_bindgen]` file) and the
+//!   command line (the binary, `src/cli/`). The maths notes: `docs/maths.md`.
 
 // The paper's mathematics, in f64, one module per formula.
 pub mod backprop;

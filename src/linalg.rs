@@ -77,7 +77,8 @@ pub fn ratio(num: f64, den: f64) -> f64 {
     }
 }
 
-/// Index of the largest entry (the first one on ties; NaN entries are never chosen over a number).
+/// Index of the largest entry: the first one on ties; a NaN is never chosen, unless it is entry 0
+/// (then entry 0 is returned, as every comparison with it is false).
 pub fn argmax<T: PartialOrd + Copy>(v: &[T]) -> usize {
     (0..v.len()).fold(0, |best, i| if v[i] > v[best] { i } else { best })
 }

@@ -17,7 +17,7 @@
 
 use crate::backprop::{adjoint, gradient};
 use crate::cost::{cost, loss, Lambdas};
-use crate::directions::{flatten, mk_factors, newton_factors, GradientSource, NewtonSign};
+use crate::directions::{self, GradientSource, NewtonSign};
 use crate::error::{Error, Result};
 use crate::hvp::hvp;
 use crate::network::{Forward, Network};
@@ -155,15 +155,8 @@ impl<'a> Pattern<'a> {
     }
     /// The Newton step (Eq. 35, sign per `sign`), flat; `white_first_layer`: N_1 from lambda_0.
     pub fn newton(&self, white_first_layer: bool, sign: NewtonSign) -> Vec<f64> {
-        let layers = newton_factors(
-            &self.fw,
-            &self.b,
-            self.d,
-            &self.lambda,
-            white_first_layer,
-            sign,
-        );
-        flatten(self.net, &self.fw, &layers)
+        let (net, fw, b, d, l) = (self.net, &self.fw, &self.b, self.d, &self.lambda);
+        directions::newton(net, fw, b, d, l, white_first_layer, sign)
     }
 
     /// MK (mu = 0, Eq. 40) or damped MK (Eq. 42), flat, rescaling the gradient of `source`: J_R's
@@ -173,11 +166,7 @@ impl<'a> Pattern<'a> {
             GradientSource::Regularised => &self.b,
             GradientSource::Unregularised => &self.b0,
         };
-        flatten(
-            self.net,
-            &self.fw,
-            &mk_factors(&self.fw, b, self.d, &self.lambda, mu),
-        )
+        directions::mk(self.net, &self.fw, b, self.d, &self.lambda, mu)
     }
 
     /// The forward pass after `w <- w - step v` (the network itself is left alone).

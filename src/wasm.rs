@@ -38,8 +38,9 @@ pub fn simd_enabled() -> bool {
 }
 
 /// The facts the page shows and checks, from `crate::catalog`: `{presets: [{name, sizes}],
-/// optimizers: [{name, label, short, default_step_size, uses_mu}], default_mu, classes,
-/// input_size, max_layer_size, max_params, max_spectrum_order}`.
+/// optimizers: [{name, label, short, about, default_step_size, uses_mu}], datasets: [{name,
+/// label, about}], default_mu, classes, input_size, max_layer_size, max_step_size, max_mu,
+/// max_params, max_spectrum_order}`.
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
     to_js(&crate::catalog::catalog())
@@ -108,8 +109,8 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// `config`: `{sizes, alpha, seed, optimizer, step_size, mu, lambda, white, fast}` (see
-    /// README); any other key is an error naming it.
+    /// `config`: `{sizes, alpha, seed, optimizer, step_size, mu, lambda, white, fast}` (the
+    /// fields of `request::JsConfig`, which documents each); any other key is an error naming it.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, data: &Data) -> Result<Session, JsError> {
         let config = from_js::<JsConfig>("config", &config)?.into_config()?;
@@ -191,15 +192,15 @@ impl Session {
                 return Err(Error::invalid("lambda", why).into());
             }
         }
-        let base = t.lambdas_for(&x0, &d)?;
+        // One forward pass and plain adjoint: the policy's lambdas, then the report at lambda_k.
+        let plain = crate::pattern::Pattern::plain(t.network(), &x0, &d)?;
+        let base = t.config().lambda.lambdas(plain.fw(), plain.b0())?;
+        let now = r.lambda.unwrap_or_else(|| base.get(r.layer.min(base.n())));
+        let p = crate::lab::figure5::at_layer(plain, r.layer, &base, now, &[])?;
         let eq68 = matches!(t.config().lambda, LambdaPolicy::Eq65 { eq68: true, .. });
-        let report = crate::lab::report::lab_report(
-            t.network(),
-            &x0,
-            &d,
+        let report = crate::lab::report::LabReport::of(
+            &p,
             r.layer,
-            &base,
-            r.lambda,
             eq68,
             r.mu.unwrap_or(crate::catalog::DEFAULT_MU),
             r.step_size.unwrap_or(t.config().step_size),

@@ -3,7 +3,7 @@ mod common;
 use common::*;
 use sifrian::backprop::adjoint;
 use sifrian::cost::Lambdas;
-use sifrian::directions::{mk, mk_scales, newton, relative_residual, GradientSource, NewtonSign};
+use sifrian::directions::{mk, mk_scales, relative_residual, GradientSource, NewtonSign};
 
 fn newton_of(c: &Case, white: bool, sign: NewtonSign) -> Vec<f64> {
     c.pattern().newton(white, sign)
@@ -210,36 +210,4 @@ fn mk_leaves_layer_one_alone_when_lambda_0_is_zero() {
     let s = mk_scales(&fw, &b, &c.d, &lambda, 0.0);
     assert_eq!(s[1], (0.0, 0.0), "layer 1 with lambda_0 = 0 must not move");
     assert!(s[2].0 > 0.0 && s[3].1 > 0.0, "other layers move: {s:?}");
-}
-
-#[test]
-fn the_pattern_composes_the_flat_direction_functions_bit_for_bit() {
-    for c in cases(1) {
-        let p = c.pattern();
-        let (fw, b, b0) = (p.fw(), p.b(), p.b0());
-        for white in [false, true] {
-            for sign in [NewtonSign::Corrected, NewtonSign::Printed] {
-                let flat = newton(&c.net, fw, b, &c.d, &c.lambda, white, sign);
-                assert_eq!(
-                    p.newton(white, sign),
-                    flat,
-                    "Newton {sign:?}, white {white}"
-                );
-            }
-        }
-        for mu in [0.0, 0.5] {
-            let regularised = mk(&c.net, fw, b, &c.d, &c.lambda, mu);
-            let unregularised = mk(&c.net, fw, b0, &c.d, &c.lambda, mu);
-            assert_eq!(
-                p.mk(mu, GradientSource::Regularised),
-                regularised,
-                "MK mu = {mu}"
-            );
-            assert_eq!(
-                p.mk(mu, GradientSource::Unregularised),
-                unregularised,
-                "unregularised-gradient MK mu = {mu}"
-            );
-        }
-    }
 }

@@ -14,7 +14,7 @@
 import init, { Data, Session, StreamProbe, CurvatureBench, catalog, simd_enabled } from './pkg-bench/sifrian.js';
 import { fetchDataset } from './loader.js';
 import { probe } from './dom.js';
-import { OPTIMIZERS, PRESETS, LIMITS, useCatalog } from './settings.js';
+import { OPTIMIZERS, PRESETS, LIMITS, paramCount, useCatalog } from './settings.js';
 
 const query = new URLSearchParams(location.search);
 const RUN_PRESETS = (query.get('presets') || 'small,paper').split(',');
@@ -25,7 +25,6 @@ const ALPHA = 0.01;
 const LR = 0.01;
 const PEER_PATTERNS = 2048; // the first training images, cycled
 
-const ENGINE_ROWS = [['sgd', 'sgd'], ['mk', 'mk'], ['mk_damped', 'mk-damped'], ['mk_unreg', 'mk-unreg'], ['newton', 'newton']];
 /** The page's status line. */
 const status = (t) => { document.getElementById('status').textContent = t; };
 
@@ -202,19 +201,14 @@ function peerData(images, labels) {
   return { inputs, labs };
 }
 
-/** P = sum_k s_k (s_{k-1} + 1), the parameter count of layer sizes s_0..s_n. */
-function paramCount(sizes) {
-  let p = 0;
-  for (let k = 1; k < sizes.length; k++) p += sizes[k] * (sizes[k - 1] + 1);
-  return p;
-}
 
 /** The rows of one preset: [key, unit(n) -> work done, cleanup]. */
 function rowsFor(preset, data, dense, peers) {
   const sizes = PRESETS[preset];
   if (!sizes) throw new Error(`presets: unknown "${preset}" (expected ${Object.keys(PRESETS).join(', ')})`);
   const rows = [];
-  for (const [key, opt] of ENGINE_ROWS) {
+  // One row per optimizer of the catalog, keyed like bench.json (`mk-damped` -> `mk_damped`).
+  for (const [key, opt] of Object.keys(OPTIMIZERS).map((o) => [o.replace(/-/g, '_'), o])) {
     const config = { sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 };
     if (OPTIMIZERS[opt].uses_mu) config.mu = LIMITS.default_mu;
     const s = new Session(config, data);

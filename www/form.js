@@ -9,7 +9,7 @@ import { setButtons, failed } from './buttons.js';
 import { showXAxis } from './charts.js';
 import { $, option } from './dom.js';
 import { pad, relabelBars } from './predict.js';
-import { OPTIMIZERS, PRESETS, lambdaOf, parseSizes, presetOf, sizesOf } from './settings.js';
+import { DATASET_INFO, OPTIMIZERS, PRESETS, isMu, isStepSize, lambdaOf, parseSizes, presetOf, sizesOf } from './settings.js';
 import { app, applyHash, isOwnHash, labelFor, persist } from './state.js';
 import { setNotice, setStatus } from './status.js';
 import { importModel, loadData, reconfigure, showRunners } from './training.js';
@@ -37,6 +37,7 @@ const isFixed = (lambda) => lambda !== 'eq65' && lambda !== 'eq65+eq68';
 
 /** The preset and optimizer menus, from the engine's catalog (www/settings.js `useCatalog`). */
 export function fillOptions() {
+  ui.dataset.replaceChildren(...DATASET_INFO.map((d) => option(d.name, `${d.label} (${d.about})`)));
   const custom = ui.arch.querySelector('option[value="custom"]');
   ui.arch.replaceChildren(...Object.entries(PRESETS).map(([name, sizes]) => option(name, `${name}: ${sizes.join('-')}${PRESET_NOTES[name] || ''}`)), custom);
   ui.optimizer.replaceChildren(...Object.values(OPTIMIZERS).map((o) => option(o.name, `${o.label}${OPTIMIZER_SUFFIX[o.name] || ''}`)));
@@ -167,14 +168,14 @@ function wireOptimizer() {
     changed(true);
     if (switched) setNotice('Race: SGD against damped MK (choose another variant under Method).');
   });
-  onNumber(ui.mu, 'mu', (x) => x >= 0, 'Damping μ');
+  onNumber(ui.mu, 'mu', isMu, 'Damping μ');
 }
 
 /** The step sizes: they apply to the running run from its next pattern (no new run). */
 function wireStepSizes() {
   const live = (el, key, target) => {
     el.addEventListener('change', () => {
-      const v = readNumber(el, (x) => x > 0 && x <= 100, 'Step size');
+      const v = readNumber(el, isStepSize, 'Step size');
       if (v === undefined) return;
       app.settings[key] = v;
       changed(false);

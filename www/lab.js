@@ -293,9 +293,9 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   });
   ui.index.addEventListener('change', () => {
     const v = Number(ui.index.value);
-    const ok = Number.isInteger(v) && v >= 0 && v <= 9999;
+    const ok = Number.isInteger(v) && v >= 0; // the engine names an index past the last pattern
     ui.index.setAttribute('aria-invalid', String(!ok));
-    if (!ok) { showInfo(`Test pattern: “${ui.index.value}” is not a whole number in 0..9999.`, 'notice'); return; }
+    if (!ok) { showInfo(`Test pattern: “${ui.index.value}” is not a whole number ≥ 0.`, 'notice'); return; }
     lambda = null;
     compute();
   });

@@ -13,10 +13,10 @@ function pixelsHash(pixels) {
 
 /** The cache key of lab request `q` on runner `r` of run `generation`. */
 export function labKey(generation, r, q) {
-  const p = q.pattern;
+  const p = q.pattern || {}; // a missing pattern: the engine's error names it
   const pattern = p.source === 'drawn' ? `drawn:${p.pixels ? pixelsHash(p.pixels) : '-'}:${p.label}`
     : p.source === 'current' ? 'current' : `${p.source}:${p.index ?? 0}`;
-  return [generation, r.id, r.version, pattern, q.layer, q.lambda ?? 'policy', q.mu ?? 1, q.step_size ?? r.config.step_size].join('|');
+  return [generation, r.id, r.version, pattern, q.layer, q.lambda ?? 'policy', q.mu ?? 'default', q.step_size ?? r.config.step_size].join('|');
 }
 
 /** A bounded map: `get(key)`, `set(key, value)` (drops the oldest past the size), `clear()`. */

@@ -165,7 +165,7 @@ function teach() {
 
 /** A random test image on the pad, with its label as the teach label. */
 function testImage() {
-  request('sample', { index: Math.floor(Math.random() * 10000) }).then(({ pixels, label }) => {
+  request('sample', { index: Math.floor(Math.random() * app.testLen) }).then(({ pixels, label }) => {
     ui.teachLabel.value = String(label);
     pad.setInput(pixels.map((v) => v / 255));
     setStatus(`Test image with label “${className(label)}”.`, 'ok');

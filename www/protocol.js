@@ -30,7 +30,7 @@
  *   sample: [{index: number}, {label: number, pixels: number[]}],
  *   lab: [{run: string, request: Object}, LabReply],
  *   export: [{id: string}, {id: string, samples: number, bytes: Uint8Array, hash: string}],
- *   import: [{id: string, bytes: Uint8Array}, Imported],
+ *   import: [{id: string, bytes: Uint8Array, samples?: number}, Imported],
  *   restore: [{runs: {id: string, samples: number}[]}, {runs: Imported[]}],
  *   autosave: [{enabled?: false}, null],
  * }} Requests
@@ -59,7 +59,7 @@
  *   throughput: number | null, lambda: number[] | null}} RunStats  cost and accuracy over about the last 1,000 patterns
  * @typedef {{samples: number, seconds: number, cost: number, train_accuracy: number, validation_accuracy: number | null}} CurvePoint
  * @typedef {{version: 1, dataset: string, savedAt: number, reason: string,
- *   runs: {id: string, label: string, config: RunConfig, samples: number, hash: string, bytes: number}[]}} AutosaveMeta
+ *   runs: {id: string, config: RunConfig, samples: number, hash: string, bytes: number}[]}} AutosaveMeta
  */
 
 /** The request types and event names (a message of another type is an error on arrival). */

@@ -4,8 +4,9 @@
 // limits, the class count) are the engine's: `useCatalog(catalog())` at start-up, before any
 // other function of this module is called (src/catalog.rs is their one source).
 
-/** The data sets (www/data/<name>/) and their names as the page shows them. */
-export const DATASETS = { mnist: 'MNIST', fashion: 'Fashion-MNIST' };
+/** The data sets (www/data/<name>/): name -> the name the page shows; and `[{name, label, about}]`. */
+export let DATASETS = {};
+export let DATASET_INFO = [];
 
 /** Preset name -> layer sizes; optimizer name -> `{name, label, short, default_step_size, uses_mu}`. */
 export let PRESETS = {};
@@ -19,7 +20,9 @@ export let DEFAULTS = {};
 export function useCatalog(catalog) {
   PRESETS = Object.fromEntries(catalog.presets.map((p) => [p.name, Array.from(p.sizes)]));
   OPTIMIZERS = Object.fromEntries(catalog.optimizers.map((o) => [o.name, o]));
-  const { presets, optimizers, ...limits } = catalog;
+  DATASET_INFO = catalog.datasets;
+  DATASETS = Object.fromEntries(catalog.datasets.map((d) => [d.name, d.label]));
+  const { presets, optimizers, datasets, ...limits } = catalog;
   LIMITS = limits;
   const first = catalog.presets[0];
   const sgd = OPTIMIZERS.sgd;
@@ -61,8 +64,7 @@ export function parseSizes(text) {
   });
   if (sizes[0] !== s0) throw new Error(`sizes "${text}": the first layer must be ${s0} (28x28 pixels), not ${sizes[0]}`);
   if (sizes[sizes.length - 1] !== classes) throw new Error(`sizes "${text}": the last layer must be ${classes} (classes), not ${sizes[sizes.length - 1]}`);
-  let params = 0;
-  for (let k = 1; k < sizes.length; k++) params += sizes[k] * (sizes[k - 1] + 1);
+  const params = paramCount(sizes);
   if (params > maxParams) throw new Error(`sizes "${text}": ${params} parameters is more than ${maxParams.toLocaleString('en')}`);
   return sizes;
 }
@@ -98,15 +100,27 @@ function bool(v) {
   return undefined;
 }
 
+/** P = sum_k s_k (s_{k-1} + 1), the parameter count of layer sizes s_0..s_n (src/network.rs). */
+export function paramCount(sizes) {
+  let p = 0;
+  for (let k = 1; k < sizes.length; k++) p += sizes[k] * (sizes[k - 1] + 1);
+  return p;
+}
+
+/** Whether `x` is a step size the page accepts (the engine's limit is any finite x > 0). */
+export const isStepSize = (x) => x > 0 && x <= LIMITS.max_step_size;
+/** Whether `x` is a damping mu the page accepts. */
+export const isMu = (x) => x >= 0 && x <= LIMITS.max_mu;
+
 // key -> [hash name, parser returning undefined when malformed, hint for the notice]
 const FIELDS = {
-  dataset: ['dataset', (v) => (Object.hasOwn(DATASETS, v) ? v : undefined), 'mnist or fashion'],
+  dataset: ['dataset', (v) => (Object.hasOwn(DATASETS, v) ? v : undefined), () => Object.keys(DATASETS).join(' or ')],
   arch: ['arch', (v) => (Object.hasOwn(PRESETS, v) || v === 'custom' ? v : undefined), () => `${Object.keys(PRESETS).join(', ')} or custom`],
   sizes: ['sizes', (v) => { try { parseSizes(v); return String(v).replace(/\s+/g, ''); } catch { return undefined; } }, 'like 784,100,10'],
   optimizer: ['opt', (v) => (Object.hasOwn(OPTIMIZERS, v) ? v : undefined), () => Object.keys(OPTIMIZERS).join(', ')],
-  stepSize: ['step', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
-  sgdStepSize: ['sgdstep', (v) => num(v, (x) => x > 0 && x <= 100), 'a number > 0'],
-  mu: ['mu', (v) => num(v, (x) => x >= 0 && x <= 1e6), 'a number >= 0'],
+  stepSize: ['step', (v) => num(v, isStepSize), () => `a number > 0, at most ${LIMITS.max_step_size}`],
+  sgdStepSize: ['sgdstep', (v) => num(v, isStepSize), () => `a number > 0, at most ${LIMITS.max_step_size}`],
+  mu: ['mu', (v) => num(v, isMu), () => `a number >= 0, at most ${LIMITS.max_mu}`],
   lambda: ['lambda', (v) => {
     const t = String(v).trim().replace(/ /g, '+'); // a raw "+" in a query string decodes to a space
     if (t === 'eq65' || t === 'eq65+eq68') return t;

@@ -10,6 +10,7 @@ export const app = {
   configured: false, // the worker holds a run of `specs`
   running: false, // it trains
   dataLoaded: null, // the name of the loaded data set
+  testLen: 0, // its number of test images
   dataLoading: null, // the name of the data set on its way
   latest: {}, // run id -> the worker's last stats of it
   validation: {}, // run id -> {accuracy, count, samples, kind} of its last validation

@@ -77,6 +77,7 @@ function loaded(info) {
   const { dataset, trainLen, testLen, downloaded, ms } = info;
   app.dataLoading = null;
   app.dataLoaded = dataset;
+  app.testLen = testLen;
   ui.progress.value = 100;
   ui.progress.classList.add('done');
   probe('loaded', dataset);
@@ -256,7 +257,7 @@ function renderStats() {
     put($(`throughput-${id}`), app.running || s.throughput ? fmtInt(s.throughput) : '–');
   }
   const v = validation.r0;
-  put(ui.valNote, v ? `${v.count === 10000 ? 'all' : ''} ${v.count.toLocaleString('en')} test images at ${v.samples}`.trim() : 'test set');
+  put(ui.valNote, v ? `${v.count === app.testLen ? 'all' : ''} ${v.count.toLocaleString('en')} test images at ${v.samples}`.trim() : 'test set');
 }
 
 /** The runs' labels on the readouts and the bars; a race shows its second column. */

@@ -9,6 +9,7 @@ use serde_json::json;
 use sifrian::io::data::Dataset;
 use sifrian::lab::figure5::{at_layer, log_grid, Figure5};
 use sifrian::lab::inspect::{inspect_json, Case};
+use sifrian::paper_spectrum::check_hidden_layer;
 use sifrian::pattern::Pattern;
 use sifrian::plot::figure5_svg;
 use sifrian::regularisation::LambdaPolicy;
@@ -103,15 +104,7 @@ pub fn figure5(args: &Figure5Args) -> Result<String> {
     let p = Pattern::plain(net, &x0, &d)?;
     let base = p.optimal_lambdas(true, false)?;
     let layer = *layer;
-    if !(1..net.n()).contains(&layer) {
-        return Err(CliError::flag(
-            "layer",
-            format!(
-                "Figure 5 needs a hidden layer k in 1..={}, got {layer}",
-                net.n() - 1
-            ),
-        ));
-    }
+    check_hidden_layer(net.n(), layer).map_err(CliError::Flag)?;
     let now = lambda_now.unwrap_or(base.get(layer));
     let sweep = if *sweep_points >= 2 {
         log_grid(1e-4, 1e4, *sweep_points)

@@ -28,7 +28,6 @@ pub use stats::{probabilities, Evaluation, StepStats};
 use crate::error::{Error, Result};
 use crate::io::data::Dataset;
 use crate::network::Network;
-use crate::regularisation::plain_adjoint;
 use crate::rng::Rng;
 use engine::{Engine, Outcome};
 use stats::Accumulator;
@@ -122,15 +121,6 @@ impl Trainer {
     /// Index of the last training pattern visited (None before the first step).
     pub fn last_pattern(&self) -> Option<usize> {
         self.last_pattern
-    }
-
-    /// The lambdas this run's policy gives for pattern (x0, d) at the current parameters.
-    pub fn lambdas_for(&self, x0: &[f64], d: &[f64]) -> Result<crate::cost::Lambdas> {
-        let net = self.network();
-        net.check_input(x0)?;
-        net.check_target(d)?;
-        let fw = net.forward(x0);
-        self.config.lambda.lambdas(&fw, &plain_adjoint(net, &fw, d))
     }
 
     /// Changes the step size of the following steps.

@@ -6,7 +6,8 @@
 //! types' own `deny_unknown_fields` rejects any other key by name; no list of keys is kept by hand.
 //! `undefined` members count as absent (their defaults apply), whole numbers up to 2^53 are
 //! integers (so that `usize` fields read them), NaN and infinities stay numbers (the request's
-//! checks name them), and an error inside a member says which (`pattern: index: ...`).
+//! checks name them), and an error inside a member of a plain struct says which (`config: mu: ...`;
+//! serde's buffering of the tagged pattern source drops the member's name there).
 
 use serde::de::value::{SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};

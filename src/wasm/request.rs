@@ -100,8 +100,9 @@ pub struct LabRequest {
 #[derive(Deserialize)]
 #[serde(tag = "source", rename_all = "lowercase", deny_unknown_fields)]
 pub enum PatternSource {
-    /// The training pattern of the last step.
-    Current,
+    /// The training pattern of the last step (a struct variant: serde would let a unit variant
+    /// carry unknown keys).
+    Current {},
     /// Training pattern `index`.
     Train {
         #[serde(default)]
@@ -120,7 +121,7 @@ impl PatternSource {
     /// The name the reply's `pattern.source` gives.
     pub fn name(&self) -> &'static str {
         match self {
-            PatternSource::Current => "current",
+            PatternSource::Current {} => "current",
             PatternSource::Train { .. } => "train",
             PatternSource::Test { .. } => "test",
             PatternSource::Drawn { .. } => "drawn",
@@ -152,7 +153,7 @@ impl PatternSource {
             })
         };
         match self {
-            PatternSource::Current => {
+            PatternSource::Current {} => {
                 let i = t.last_pattern().ok_or_else(|| {
                     Error::invalid("source", "no training pattern yet (take a step first)")
                 })?;

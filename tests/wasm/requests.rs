@@ -115,7 +115,7 @@ fn unknown_keys_of_the_config_and_the_lab_request_are_errors_naming_the_key() {
     for (json, needle) in [
         (
             r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step": 0.1}"#,
-            "step",
+            "unknown field `step`",
         ),
         (
             r#"{"sizes": [784, 16, 10], "optimizer": "sgd", "step_size": 0.1, "seeed": 1}"#,
@@ -144,7 +144,11 @@ fn unknown_keys_of_the_config_and_the_lab_request_are_errors_naming_the_key() {
         ),
         (
             r#"{"layer": 1, "pattern": {"source": "test"}, "step": 0.1}"#,
-            "step",
+            "unknown field `step`",
+        ),
+        (
+            r#"{"layer": 1, "pattern": {"source": "current", "index": 5}}"#,
+            "unknown field `index`",
         ),
         // The flat shape of before: `source` and `index` now live in `pattern`.
         (
