@@ -1,4 +1,4 @@
-//! Property-based tests (issue 7): nothing panics on user input. Every entry point that takes
+//! Property-based tests: nothing panics on user input. Every entry point that takes
 //! bytes or text from a user (inspect cases, model files, IDX files, the trainer's configuration
 //! and calls) is driven with random and mutated inputs; each must answer `Ok` or an error of one
 //! non-empty line, never panic, and keep its invariants.
@@ -765,7 +765,7 @@ fn fixtures() -> &'static (Dataset, Dataset) {
     DATA.get_or_init(common::mnist_fixtures)
 }
 
-/// How the optimiser is chosen: by name (any string) with an optional mu, or built directly
+/// How the optimizer is chosen: by name (any string) with an optional mu, or built directly
 /// with any mu (which `TrainConfig::validate` must then check).
 #[derive(Debug, Clone)]
 enum MethodSpec {
@@ -1096,7 +1096,7 @@ fn run_trainer(case: &TrainCase, cov: &mut Coverage) -> Result<(), TestCaseError
 }
 
 /// 8192 cases: random configurations (sizes with 0s and huge values, alpha, step and mu
-/// including NaN, inf, negative, 0 and huge, every optimiser name and random ones, lambda
+/// including NaN, inf, negative, 0 and huge, every optimizer name and random ones, lambda
 /// policies from random strings, the f64 and the f32 path), training subsets of 0-1000 patterns (`Dataset::head`), test
 /// subsets of 0-100, then 0-9 calls of step(0..50), teach, evaluate, predict and set_step.
 #[test]

@@ -1,5 +1,5 @@
 // The benchmark, one command (`make bench`; `make bench-smoke` is CI's short run):
-//   1. natively: `target/release/sifrian bench` (patterns/s of every optimiser, HVPs/s, exact spectrum, streaming limit);
+//   1. natively: `target/release/sifrian bench` (patterns/s of every optimizer, HVPs/s, exact spectrum, streaming limit);
 //   2. in headless Chromium, one page load of www/bench.html: the same rows plus the peers (TensorFlow.js
 //      wasm backend, plain JS) and the in-browser streaming limit;
 //   3. size and start-up: the wasm's raw and gzip -9 size, page load to ready and to the first step of
@@ -118,7 +118,7 @@ try {
   server.close();
 }
 
-// Targets (issue 6): ratios from one run.
+// The performance targets (README, "Performance"): ratios from one run.
 const t = {};
 const get = (k) => result[k] || {};
 for (const p of result.settings.presets) {
@@ -159,7 +159,7 @@ console.log('size:', JSON.stringify(result.size), 'startup:', JSON.stringify(res
 if (result.accuracy) console.log('accuracy:', JSON.stringify(result.accuracy));
 console.log(`written: ${path.relative(ROOT, file)}`);
 
-// The smoke is a test: every key of issue 6 is there, finite and positive, and the two peers
+// The smoke is a test: every key of the targets is there, finite and positive, and the two peers
 // computed the same training (their loss traces agree).
 const bad = [];
 for (const p of result.settings.presets) {
