@@ -24,13 +24,13 @@ const ui = {
 };
 
 const PRESET_NOTES = { small: ' (fast)', paper: ' (the paper\'s)' };
-const OPTIMIZER_SUFFIX = { 'mk-unreg': ' (not the paper\'s formula)', newton: ', for teaching' };
+const OPTIMIZER_SUFFIX = { 'mk-unreg': ' (not the paper\'s formula)' };
 const OPTIMIZER_NOTES = {
   sgd: 'Plain stochastic gradient descent, one image per step.',
-  mk: 'Eq. 40 as printed (μ = 0): each layer\'s gradient rescaled in closed form. Needs a small step size; expect it to trail SGD.',
-  'mk-damped': 'Eq. 42 with damping μ > 0: steadier, accepts larger step sizes.',
+  mk: 'Eq. 40 as printed (μ = 0): each layer\'s gradient rescaled in closed form. In the README\'s runs it stays far behind SGD and its cost can blow up.',
+  'mk-damped': 'Eq. 42 with damping μ > 0: accepts larger step sizes than MK as printed, but in the README\'s runs it stays far behind SGD and can fall back after the first epoch.',
   'mk-unreg': 'Not the paper\'s formula: rescales the plain cost\'s gradient (this project\'s variant).',
-  newton: 'For teaching: the exact per-image Newton step (Eq. 35, sign corrected). Not a descent method on this non-convex cost.',
+  newton: 'For teaching: a closed-form solution of the per-image Newton system (Eq. 35, sign corrected); a descent direction on its image, but constant step sizes overshoot.',
 };
 /** Whether a lambda setting is a fixed list (not a policy). */
 const isFixed = (lambda) => lambda !== 'eq65' && lambda !== 'eq65+eq68';

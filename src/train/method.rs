@@ -12,8 +12,10 @@ pub enum Method {
     Sgd,
     /// MK (mu = 0, Eq. 40) or damped MK (mu > 0, Eq. 42), rescaling the gradient of `source`.
     Mk { mu: f64, source: GradientSource },
-    /// The closed-form Newton step (Eq. 35, sign corrected), for teaching: it solves H d = grad
-    /// exactly but is not a descent method for the loss one would like to minimise.
+    /// The closed-form Newton step (Eq. 35, sign corrected), for teaching: one exact solution of
+    /// H v = grad (H is singular) and a descent direction on its pattern (grad . v =
+    /// lambda_n ||d - x_n||^2 > 0), but with a constant step size it overshoots (docs/maths.md
+    /// section 3).
     Newton,
 }
 
