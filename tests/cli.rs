@@ -93,10 +93,31 @@ fn inspect_reports_every_quantity_of_the_example_case_consistently() {
         "newton residual {}",
         r["newton_residual"]
     );
+    // Without the white layer, J_R is Eq. 43's: no lambda_0/2 ||x_0||^2 term.
+    assert_ne!(
+        case.white,
+        Some(true),
+        "the example case has no white layer"
+    );
     let loss = r["loss"].as_f64().unwrap();
+    let x0_term = 0.5 * case.lambda[0] * case.x0.iter().map(|v| v * v).sum::<f64>();
+    let expected = c.cost_at(&c.net.params) - x0_term;
     assert!(
-        (loss - c.cost_at(&c.net.params)).abs() <= 1e-14,
-        "loss {loss}"
+        (loss - expected).abs() <= 1e-14 * expected.abs().max(1.0),
+        "loss {loss} vs AD J_R without the lambda_0 term {expected}"
+    );
+    // With the white layer, x_0 is a regularised state: the lambda_0 term is included.
+    let mut white: Value =
+        serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    white["white"] = Value::Bool(true);
+    let (code, out, err) = run(&["inspect", "-"], Some(&white.to_string()));
+    assert_eq!(code, 0, "stderr: {err}");
+    let with_white: Value = serde_json::from_str(&out).unwrap();
+    let loss_white = with_white["loss"].as_f64().unwrap();
+    let full = c.cost_at(&c.net.params);
+    assert!(
+        (loss_white - full).abs() <= 1e-14 * full.abs().max(1.0),
+        "loss with the white layer {loss_white} vs AD J_R {full}"
     );
     let inertia: Vec<usize> = serde_json::from_value(r["inertia"].clone()).unwrap();
     assert_eq!(inertia, vec![9, 7, 39 - 16], "inertia of 3-4-3-2 (P = 39)");

@@ -4,7 +4,8 @@
 //! `{"sizes": [s_0..s_n], "alpha": a, "lambda": [lambda_0..lambda_n], "params": [{"W": [[..]..], "beta": [..]}, ..],
 //!   "x0": [..], "d": [..], "v": [like params] (optional), "mu": m (optional), "white": bool (optional)}`
 //!
-//! Output keys: `loss` (J_R at the given lambdas, Eq. 43/67, lambda_0 term included), `plain_loss`
+//! Output keys: `loss` (J_R at the given lambdas: Eq. 43/67, the states x_1..x_{n-1} regularised;
+//! with `"white": true` the white layer's lambda_0/2 ||x_0||^2 is included too), `plain_loss`
 //! (`1/2||d - x_n||^2`), `gradient`, `hvp` (when v is given), `newton` (Eq. 35 corrected; N_1 = 0,
 //! or N_1 from lambda_0 when `"white": true`), `mk` (Eq. 40), `mk_damped` (Eq. 42, when mu is
 //! given) — each shaped like `params`; `newton_residual`; `eigenvalues` (all nonzero eigenvalues
@@ -14,7 +15,7 @@
 //! for lambda_n, from the non-regularised adjoint); `paper_radius` (`{"eq66", "eq69", "eq70"}`,
 //! from that same adjoint).
 
-use crate::cost::Lambdas;
+use crate::cost::{cost, Lambdas};
 use crate::directions::{check_damping, relative_residual, GradientSource, NewtonSign};
 use crate::error::{check_finite, Error, Result};
 use crate::network::{validate_architecture, Network};
@@ -188,7 +189,15 @@ pub fn inspect(case: &Case) -> Result<Value> {
     let white = case.white.unwrap_or(false);
 
     let p = Pattern::new(&net, &case.x0, &case.d, lambda)?;
-    let (j, grad) = (p.cost(), p.gradient());
+    // Eq. 43 sums k = 1..n-1; only a white layer makes x_0 a regularised state (lambda_0 term).
+    let j = if white {
+        p.cost()
+    } else {
+        let mut l = p.lambda().as_slice().to_vec();
+        l[0] = 0.0;
+        cost(p.fw(), &case.d, &Lambdas::new(l, net.n())?)
+    };
+    let grad = p.gradient();
     if !j.is_finite() || grad.iter().any(|g| !g.is_finite()) {
         return Err(Error::Numerical(format!(
             "the case overflows f64: J_R = {j}"

@@ -207,7 +207,8 @@ pub fn paper_radius_for(radius: &PaperRadius, eq68: bool) -> (f64, &'static str)
     }
 }
 
-/// The paper's radius formula the verdict compares against, by name (`"Eq. 66"` or `"Eq. 69"`).
+/// The paper's radius claim the verdict compares against, by name: `"Eq. 66"` or `"Eq. 69"` at
+/// Eq. 65's lambdas, `"Eq. 63"` elsewhere.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RadiusClaim {
     pub formula: &'static str,
@@ -215,10 +216,33 @@ pub struct RadiusClaim {
 }
 
 impl RadiusClaim {
-    /// The formula that goes with a lambda_n choice ([`paper_radius_for`]) and its value.
-    pub fn new(radius: &PaperRadius, eq68: bool) -> Self {
-        let (value, formula) = paper_radius_for(radius, eq68);
-        RadiusClaim { formula, value }
+    /// The claim that applies at pattern `p`'s lambdas. Eq. 66 (lambda_n = 1) and Eq. 69 (lambda_n
+    /// by Eq. 68, `eq68`) are the paper's radius only at Eq. 65's lambdas for every hidden layer
+    /// (compared within 1e-9, relative; lambda_0 plays no part in H); at any other lambdas its
+    /// prediction is Eq. 63, the larger of the two Eq. 62 families' extreme magnitudes,
+    /// `max(max family 1, max |family 2|)`.
+    pub fn at(p: &Pattern, families: &Eq62Families, eq68: bool) -> Result<Self> {
+        let eq65 = p.optimal_lambdas(false, eq68)?;
+        let n = p.net().n();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
+        let at_crossing = (1..=n).all(|k| close(p.lambda().get(k), eq65.get(k)));
+        Ok(if at_crossing {
+            let (value, formula) = paper_radius_for(&p.paper_radius(), eq68);
+            RadiusClaim { formula, value }
+        } else {
+            let top1 = families
+                .family1
+                .iter()
+                .fold(0.0, |m: f64, v| m.max(v.abs()));
+            let top2 = families
+                .family2
+                .iter()
+                .fold(0.0, |m: f64, v| m.max(v.abs()));
+            RadiusClaim {
+                formula: "Eq. 63",
+                value: top1.max(top2),
+            }
+        })
     }
 }
 
@@ -235,7 +259,7 @@ pub struct LabReport {
     pub paper_radius: PaperRadius,
     /// The lambda_k where Figure 5's two curves cross: Eq. 65's choice for this layer.
     pub crossing: f64,
-    /// The radius formula that goes with the lambda_n choice ([`paper_radius_for`]) and its value.
+    /// The paper's radius claim at these lambdas ([`RadiusClaim::at`]) and its value.
     pub radius_claim: RadiusClaim,
     pub verdict: String,
     pub directions: DirectionsReport,
@@ -248,7 +272,7 @@ impl LabReport {
         let figure5 = Figure5::of(p, layer, &[])?;
         let families = p.eq62_families()?;
         let paper_radius = p.paper_radius();
-        let radius_claim = RadiusClaim::new(&paper_radius, eq68);
+        let radius_claim = RadiusClaim::at(p, &families, eq68)?;
         Ok(LabReport {
             lambdas: p.lambda().as_slice().to_vec(),
             inertia_paper: families.inertia(p.net().num_params()),
