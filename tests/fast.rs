@@ -380,3 +380,46 @@ fn a_leak_slope_below_f32_normals_still_trains_like_the_reference() {
     let rel = rel_diff(&p32, &reference.network().params);
     assert!(rel < 1e-4, "relative parameter difference {rel:e}");
 }
+
+const EQ65_NO_WHITE: LambdaPolicy = LambdaPolicy::Eq65 {
+    white: false,
+    eq68: false,
+};
+
+/// The configurations the test above leaves out: the white layer off (lambda_0 = 0, so MK leaves
+/// layer 1's weights alone and Newton has N_1 = 0), Newton with Eq. 68's lambda_n, and the
+/// unregularised-gradient variant with Eq. 68. Same steps and threshold as above.
+#[test]
+fn f32_agrees_with_the_f64_reference_without_the_white_layer_and_with_eq68() {
+    let cases: Vec<(&str, Method, LambdaPolicy, f64)> = vec![
+        ("SGD, no white", Method::Sgd, EQ65_NO_WHITE, 0.01),
+        (
+            "MK paper mu=0, no white",
+            mk(0.0, GradientSource::Regularised),
+            EQ65_NO_WHITE,
+            0.001,
+        ),
+        (
+            "damped MK mu=1, no white",
+            mk(1.0, GradientSource::Regularised),
+            EQ65_NO_WHITE,
+            0.03,
+        ),
+        ("Newton, no white", Method::Newton, EQ65_NO_WHITE, 1e-4),
+        ("Newton, Eq.65+68", Method::Newton, EQ65_68, 1e-4),
+        (
+            "unreg variant mu=1, Eq.65+68",
+            mk(1.0, GradientSource::Unregularised),
+            EQ65_68,
+            0.03,
+        ),
+    ];
+    for (name, method, lambda, step) in cases {
+        let rel = against_reference(&[784, 32, 16, 10], method, lambda, step, 100);
+        println!("{name:32} step {step:<6} relative parameter difference {rel:.3e}");
+        assert!(
+            rel < 1e-4,
+            "{name}: relative parameter difference {rel:e} (limit 1e-4)"
+        );
+    }
+}
