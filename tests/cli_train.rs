@@ -204,3 +204,54 @@ fn bad_flags_and_missing_data_are_clear_errors() {
     assert_eq!(code, 2, "clap rejects unknown optimizers: {stderr}");
     assert!(stderr.contains("adam"), "{stderr}");
 }
+
+/// `--holdout N` trains on all but the last N training patterns and validates on those N (not on
+/// the test split): the fixture has 500 training and 100 test images, so with N = 150 the run
+/// trains on 350 and every validation accuracy is a multiple of 1/150 (these are not multiples of
+/// 1/100, which the test split would give).
+#[test]
+fn holdout_validates_on_the_last_training_patterns() {
+    let root = data_dir("cli-holdout");
+    let out = root.join("out");
+    let dir = root.to_str().unwrap();
+    let (code, _, stderr) = sifrian(&[
+        "train",
+        "--data-dir",
+        dir,
+        "--sizes",
+        "784,16,10",
+        "--optimizer",
+        "sgd",
+        "--step",
+        "0.02",
+        "--eval-every",
+        "200",
+        "--holdout",
+        "150",
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "h",
+    ]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let csv = std::fs::read_to_string(out.join("h.csv")).unwrap();
+    let last = csv.lines().last().unwrap();
+    assert!(
+        last.starts_with("SGD,350,"),
+        "one epoch of 500 - 150: {csv}"
+    );
+    for line in csv.lines().skip(1) {
+        let acc: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+        let correct = acc * 150.0;
+        assert!(
+            (correct - correct.round()).abs() < 1e-9,
+            "validation accuracy {acc} is not k/150: {line}"
+        );
+    }
+    let (code, _, stderr) = sifrian(&["train", "--data-dir", dir, "--holdout", "500"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--holdout: 500 must be below the 500 training patterns"),
+        "{stderr}"
+    );
+}

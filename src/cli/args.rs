@@ -161,6 +161,11 @@ pub struct Common {
     /// Use only the first N training patterns (0: all).
     #[arg(long, default_value_t = 0)]
     pub train_limit: usize,
+    /// Hold out the last N training patterns as a validation split: train on the others and
+    /// validate on these instead of the test split (0: validate on the test split). For choosing
+    /// step sizes without looking at the test split.
+    #[arg(long, default_value_t = 0)]
+    pub holdout: usize,
     /// Record a curve point every N patterns.
     #[arg(long, default_value_t = 10_000)]
     pub eval_every: usize,

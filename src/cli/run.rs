@@ -17,8 +17,7 @@ use std::time::Instant;
 /// `sifrian train`: one run; returns the summary `main` prints.
 pub fn train(args: &TrainArgs) -> Result<String> {
     let TrainArgs { common, opt } = args;
-    let (train, test, set) = load(&common.data)?;
-    let train = subset(train, common.train_limit);
+    let (train, test, set) = split(common)?;
     let method = opt.method()?;
     let label = method.label();
     let mut trainer = Trainer::new(config(common, opt, opt.step, method)?, train, test)?;
@@ -47,8 +46,7 @@ pub fn compare(args: &CompareArgs) -> Result<String> {
         sgd_step,
         opt,
     } = args;
-    let (train, test, set) = load(&common.data)?;
-    let train = subset(train, common.train_limit);
+    let (train, test, set) = split(common)?;
     let method = opt.method()?;
     let mk_label = format!("{} step {}", method.label(), opt.step);
     let sgd_label = format!("SGD step {sgd_step}");
@@ -95,6 +93,21 @@ pub fn load(data: &DataArgs) -> Result<(Rc<Dataset>, Rc<Dataset>, &'static Datas
     let train = Dataset::load(&dir, "train")?;
     let test = Dataset::load(&dir, "t10k")?;
     Ok((Rc::new(train), Rc::new(test), data.dataset))
+}
+
+/// The training and validation sets of a run: `--holdout N` validates on the last N training
+/// patterns and trains on the rest; `--train-limit` then keeps the first patterns of the rest.
+fn split(common: &Common) -> Result<(Rc<Dataset>, Rc<Dataset>, &'static DatasetInfo)> {
+    let (train, test, set) = load(&common.data)?;
+    let (train, test) = match common.holdout {
+        0 => (train, test),
+        n if n >= train.len() => {
+            let why = format!("{n} must be below the {} training patterns", train.len());
+            return Err(CliError::flag("holdout", why));
+        }
+        n => (Rc::new(train.head(train.len() - n)), Rc::new(train.tail(n))),
+    };
+    Ok((subset(train, common.train_limit), test, set))
 }
 
 /// The first `limit` patterns of `set` (all of them for 0).

@@ -235,6 +235,18 @@ impl Dataset {
     }
 
     /// The first `n` patterns (all of them if `n >= len()`).
+    /// The last `n` patterns (all of them if there are fewer).
+    pub fn tail(&self, n: usize) -> Dataset {
+        let start = self.len() - n.min(self.len());
+        Dataset {
+            images: self.images[start * self.input_size()..].to_vec(),
+            labels: self.labels[start..].to_vec(),
+            rows: self.rows,
+            cols: self.cols,
+        }
+    }
+
+    /// The first `n` patterns (all of them if there are fewer).
     pub fn head(&self, n: usize) -> Dataset {
         let n = n.min(self.len());
         Dataset {
