@@ -46,7 +46,8 @@ def main():
                     continue
                 one = " / ".join(at(p, 60000) for p in pts)
                 three = " / ".join(at(p, 180000) for p in pts)
-                cost = f"{float(pts[0][-1]['cost']):.4f}" if pts[0] else "-"
+                c = float(pts[0][-1]["cost"]) if pts[0] else None
+                cost = "-" if c is None else (f"{c:.3e}" if abs(c) >= 1e6 else f"{c:.4f}")
                 out.append(f"| {SETS[s]} | {NETS[n]} | {METHODS[m]} | {step_of(s, n, m)} | {one} | {three} | {cost} |")
     print("\n".join(out))
     os.makedirs(SVG, exist_ok=True)
