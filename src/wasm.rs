@@ -63,11 +63,10 @@ impl Data {
         test_images: &[u8],
         test_labels: &[u8],
     ) -> Result<Data, JsError> {
-        let named = |what: &str, e: Error| JsError::new(&format!("{what}: {e}"));
         let train = Dataset::from_idx(train_images, train_labels)
-            .map_err(|e| named("training split", e))?;
+            .map_err(|e| e.context("training split"))?;
         let test =
-            Dataset::from_idx(test_images, test_labels).map_err(|e| named("test split", e))?;
+            Dataset::from_idx(test_images, test_labels).map_err(|e| e.context("test split"))?;
         if train.input_size() != test.input_size() {
             return Err(JsError::new(&format!(
                 "test split: {} pixels per image, the training split has {}",
@@ -186,13 +185,8 @@ impl Session {
         let r: LabRequest = from_js("lab request", &request)?;
         let t = &self.trainer;
         let Pattern { index, x0, d } = r.pattern.resolve(t)?;
-        if let Some(l) = r.lambda {
-            if !(l.is_finite() && l > 0.0) {
-                let why = format!("must be a finite number > 0, got {l}");
-                return Err(Error::invalid("lambda", why).into());
-            }
-        }
-        // One forward pass and plain adjoint: the policy's lambdas, then the report at lambda_k.
+        // One forward pass and plain adjoint: the policy's lambdas, then the report at lambda_k
+        // (`at_layer` refuses a lambda that is not a finite number > 0, naming it).
         let plain = crate::pattern::Pattern::plain(t.network(), &x0, &d)?;
         let base = t.config().lambda.lambdas(plain.fw(), plain.b0())?;
         let now = r.lambda.unwrap_or_else(|| base.get(r.layer.min(base.n())));
@@ -291,9 +285,7 @@ pub fn warm_up() -> Result<usize, JsError> {
     let mut d = vec![0.0; 10];
     d[3] = 1.0;
     let lambda = crate::cost::Lambdas::new(vec![0.5, 0.5, 0.5, 1.0], 3)?;
-    let fw = net.forward(&x0);
-    let b = crate::backprop::adjoint(&net, &fw, &d, &lambda);
-    let s = crate::spectrum::exact_spectrum(&net, &fw, &b, &lambda)?;
+    let s = crate::pattern::Pattern::new(&net, &x0, &d, lambda)?.exact_spectrum()?;
     Ok(s.eigenvalues.len())
 }
 

@@ -38,6 +38,25 @@ fn sifrian(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `train` of SGD (step size 0.02) on 784-16-10 over the fixture folder `root`, writing
+/// `root/out/<name>.csv` and `.svg`, with `extra` flags.
+fn sgd_784_16_10(root: &Path, name: &str, extra: &[&str]) -> (i32, String, String) {
+    let (dir, out) = (root.to_str().unwrap(), root.join("out"));
+    let out = out.to_str().unwrap();
+    let mut args = vec![
+        "train",
+        "--data-dir",
+        dir,
+        "--sizes",
+        "784,16,10",
+        "--optimizer",
+        "sgd",
+    ];
+    args.extend(["--step", "0.02", "--out", out, "--name", name]);
+    args.extend(extra);
+    sifrian(&args)
+}
+
 fn assert_svg(path: &Path, min_texts: usize) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let doc = roxmltree::Document::parse(&text)
@@ -55,25 +74,8 @@ fn assert_svg(path: &Path, min_texts: usize) {
 fn train_writes_a_csv_of_the_curves_and_an_svg_chart() {
     let root = data_dir("cli-train");
     let out = root.join("out");
-    let (code, stdout, stderr) = sifrian(&[
-        "train",
-        "--data-dir",
-        root.to_str().unwrap(),
-        "--sizes",
-        "784,16,10",
-        "--optimizer",
-        "sgd",
-        "--step",
-        "0.02",
-        "--epochs",
-        "2",
-        "--eval-every",
-        "250",
-        "--out",
-        out.to_str().unwrap(),
-        "--name",
-        "t",
-    ]);
+    let (code, stdout, stderr) =
+        sgd_784_16_10(&root, "t", &["--epochs", "2", "--eval-every", "250"]);
     assert_eq!(code, 0, "stderr: {stderr}");
     assert!(stdout.contains("validation accuracy"), "{stdout}");
     let csv = std::fs::read_to_string(out.join("t.csv")).unwrap();
@@ -214,25 +216,7 @@ fn holdout_validates_on_the_last_training_patterns() {
     let root = data_dir("cli-holdout");
     let out = root.join("out");
     let dir = root.to_str().unwrap();
-    let (code, _, stderr) = sifrian(&[
-        "train",
-        "--data-dir",
-        dir,
-        "--sizes",
-        "784,16,10",
-        "--optimizer",
-        "sgd",
-        "--step",
-        "0.02",
-        "--eval-every",
-        "200",
-        "--holdout",
-        "150",
-        "--out",
-        out.to_str().unwrap(),
-        "--name",
-        "h",
-    ]);
+    let (code, _, stderr) = sgd_784_16_10(&root, "h", &["--eval-every", "200", "--holdout", "150"]);
     assert_eq!(code, 0, "stderr: {stderr}");
     let csv = std::fs::read_to_string(out.join("h.csv")).unwrap();
     let last = csv.lines().last().unwrap();

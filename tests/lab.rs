@@ -3,12 +3,36 @@ mod common;
 use common::*;
 use sifrian::backprop::adjoint;
 use sifrian::cost::Lambdas;
-use sifrian::lab::figure5::{figure5, log_grid, pattern_at_layer, Figure5};
+use sifrian::lab::figure5::{log_grid, pattern_at_layer, Figure5};
 use sifrian::lab::report::{
-    compare_directions, lab_report, paper_radius_for, verdict, DirectionsReport, LabReport,
+    compare_directions, paper_radius_for, verdict, DirectionsReport, LabReport,
 };
 use sifrian::pattern::Pattern;
 use sifrian::regularisation::plain_adjoint;
+
+/// The lab report of case `c`, hidden layer `layer`, lambda_k = `now` (default: `base`'s).
+#[allow(clippy::too_many_arguments)]
+fn report(
+    c: &Case,
+    layer: usize,
+    base: &Lambdas,
+    now: Option<f64>,
+    eq68: bool,
+    mu: f64,
+    step_size: f64,
+) -> sifrian::Result<LabReport> {
+    let now = now.unwrap_or_else(|| base.get(layer.min(base.n())));
+    let p = pattern_at_layer(&c.net, &c.x0, &c.d, layer, base, now, &[])?;
+    LabReport::of(&p, layer, eq68, mu, step_size)
+}
+
+/// Eq. 63: the larger of the two Eq. 62 families' extreme magnitudes.
+fn eq63(fam: &sifrian::paper_spectrum::Eq62Families) -> f64 {
+    fam.family1
+        .iter()
+        .chain(&fam.family2)
+        .fold(0.0, |m: f64, v| m.max(v.abs()))
+}
 
 #[test]
 fn directions_report_matches_ad_gradients_hessians_and_the_newton_facts() {
@@ -170,7 +194,9 @@ fn a_pattern_refuses_lambdas_for_another_network() {
 fn figure5_sweep_points_are_the_exact_spectra_at_those_lambdas() {
     let c = Case::random(&[4, 5, 3, 2], 0.1, 3, 1.0, 1.0);
     let sweep = log_grid(1e-2, 1e2, 5);
-    let fig = figure5(&c.net, &c.x0, &c.d, 2, &c.lambda, 0.4, &sweep).unwrap();
+    let p = pattern_at_layer(&c.net, &c.x0, &c.d, 2, &c.lambda, 0.4, &sweep).unwrap();
+    assert_eq!(p.lambda().get(2), 0.4);
+    let fig = Figure5::of(&p, 2, &sweep).unwrap();
     for point in &fig.sweep {
         let mut l = c.lambda.as_slice().to_vec();
         l[2] = point.lambda;
@@ -187,47 +213,22 @@ fn figure5_sweep_points_are_the_exact_spectra_at_those_lambdas() {
             point.lambda
         );
     }
-    let p = pattern_at_layer(&c.net, &c.x0, &c.d, 2, &c.lambda, 0.4, &sweep).unwrap();
-    assert_eq!(p.lambda().get(2), 0.4);
-    assert_eq!(
-        Figure5::of(&p, 2, &sweep).unwrap(),
-        fig,
-        "Figure5::of the same pattern"
-    );
 }
 
 #[test]
 fn the_lab_report_is_what_its_pattern_derives() {
     let c = Case::random(&[6, 7, 5, 4, 3], 0.1, 2, 1.0, 1.0);
-    let report = lab_report(
-        &c.net,
-        &c.x0,
-        &c.d,
-        2,
-        &c.lambda,
-        Some(0.8),
-        true,
-        0.5,
-        0.01,
-    )
-    .unwrap();
+    let report = report(&c, 2, &c.lambda, Some(0.8), true, 0.5, 0.01).unwrap();
     let p = pattern_at_layer(&c.net, &c.x0, &c.d, 2, &c.lambda, 0.8, &[]).unwrap();
-    assert_eq!(LabReport::of(&p, 2, true, 0.5, 0.01).unwrap(), report);
     assert_eq!(report.lambdas, p.lambda().as_slice());
     assert_eq!(report.families, p.eq62_families().unwrap());
     assert_eq!(report.figure5.spectrum, p.exact_spectrum().unwrap());
     assert_eq!(report.paper_radius, p.paper_radius());
     assert_eq!(report.crossing, p.figure5_curves(2).unwrap().crossing());
     // lambda_2 = 0.8 and the case's lambdas are not Eq. 65's: the paper's prediction there is Eq. 63.
-    let fam = p.eq62_families().unwrap();
-    let eq63 = fam
-        .family1
-        .iter()
-        .chain(&fam.family2)
-        .fold(0.0, |m: f64, v| m.max(v.abs()));
     assert_eq!(
         (report.radius_claim.formula, report.radius_claim.value),
-        ("Eq. 63", eq63)
+        ("Eq. 63", eq63(&p.eq62_families().unwrap()))
     );
     assert_eq!(
         report.directions,
@@ -247,7 +248,7 @@ fn the_lab_report_is_what_its_pattern_derives() {
 #[test]
 fn the_lab_refuses_a_non_positive_lambda_and_the_output_layer() {
     let c = Case::random(&[4, 5, 3, 2], 0.1, 0, 1.0, 1.0);
-    let lab = |layer, now| lab_report(&c.net, &c.x0, &c.d, layer, &c.lambda, now, false, 1.0, 0.1);
+    let lab = |layer, now| report(&c, layer, &c.lambda, now, false, 1.0, 0.1);
     let e = lab(1, Some(0.0)).unwrap_err().to_string();
     assert!(e.contains("finite number > 0, got 0"), "{e}");
     let e = lab(3, None).unwrap_err().to_string();
@@ -265,7 +266,7 @@ fn the_radius_claim_is_eq66_or_eq69_at_the_crossing_and_eq63_elsewhere() {
         let plain = Pattern::plain(&c.net, &c.x0, &c.d).unwrap();
         let base = plain.optimal_lambdas(true, eq68).unwrap();
         let crossing = base.get(2);
-        let at = lab_report(&c.net, &c.x0, &c.d, 2, &base, None, eq68, 1.0, 0.01).unwrap();
+        let at = report(&c, 2, &base, None, eq68, 1.0, 0.01).unwrap();
         let (value, name) = paper_radius_for(&plain.paper_radius(), eq68);
         assert_eq!(
             (at.radius_claim.formula, at.radius_claim.value),
@@ -273,27 +274,10 @@ fn the_radius_claim_is_eq66_or_eq69_at_the_crossing_and_eq63_elsewhere() {
             "at Eq. 65's lambdas (eq68 {eq68})"
         );
         assert!(at.verdict.contains(name), "{}", at.verdict);
-        let away = lab_report(
-            &c.net,
-            &c.x0,
-            &c.d,
-            2,
-            &base,
-            Some(crossing * 3.0),
-            eq68,
-            1.0,
-            0.01,
-        )
-        .unwrap();
-        let fam = &away.families;
-        let top = fam
-            .family1
-            .iter()
-            .chain(&fam.family2)
-            .fold(0.0, |m: f64, v| m.max(v.abs()));
+        let away = report(&c, 2, &base, Some(crossing * 3.0), eq68, 1.0, 0.01).unwrap();
         assert_eq!(
             (away.radius_claim.formula, away.radius_claim.value),
-            ("Eq. 63", top),
+            ("Eq. 63", eq63(&away.families)),
             "lambda_2 = 3 x the crossing {crossing}"
         );
         assert!(away.verdict.contains("Eq. 63"), "{}", away.verdict);

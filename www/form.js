@@ -9,7 +9,7 @@ import { setButtons, failed } from './buttons.js';
 import { showXAxis } from './charts.js';
 import { $, option } from './dom.js';
 import { pad, relabelBars } from './predict.js';
-import { DATASET_INFO, OPTIMIZERS, PRESETS, isMu, isStepSize, lambdaOf, parseSizes, presetOf, sizesOf } from './settings.js';
+import { DATASET_INFO, OPTIMIZERS, PRESETS, isAlpha, isMu, isSeed, isStepSize, lambdaOf, parseSizes, presetOf, sizesOf } from './settings.js';
 import { app, applyHash, isOwnHash, labelFor, persist } from './state.js';
 import { setNotice, setStatus } from './status.js';
 import { importModel, loadData, reconfigure, showRunners } from './training.js';
@@ -136,8 +136,8 @@ function wireNetwork() {
       ui.sizesError.textContent = e.message;
     }
   });
-  onNumber(ui.alpha, 'alpha', (x) => x >= 0 && x < 1, 'Leak slope');
-  onNumber(ui.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'Seed');
+  onNumber(ui.alpha, 'alpha', isAlpha, 'Leak slope');
+  onNumber(ui.seed, 'seed', isSeed, 'Seed');
 }
 
 /** The method (its default step size comes with it), the race button and the damping mu. */

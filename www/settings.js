@@ -111,6 +111,10 @@ export function paramCount(sizes) {
 export const isStepSize = (x) => x > 0 && x <= LIMITS.max_step_size;
 /** Whether `x` is a damping mu the page accepts. */
 export const isMu = (x) => x >= 0 && x <= LIMITS.max_mu;
+/** Whether `x` is a leak slope the page accepts (the engine refuses 0 and names it). */
+export const isAlpha = (x) => x >= 0 && x < 1;
+/** Whether `x` is a seed: a whole number the engine and the address both keep exactly. */
+export const isSeed = (x) => Number.isSafeInteger(x) && x >= 0;
 
 // key -> [hash name, parser returning undefined when malformed, hint for the notice]
 const FIELDS = {
@@ -128,8 +132,8 @@ const FIELDS = {
     return vals.length >= 2 && vals.every((x) => x.trim() !== '' && Number.isFinite(Number(x)) && Number(x) >= 0) ? t : undefined;
   }, 'eq65, eq65+eq68 or numbers lambda_0..lambda_n'],
   white: ['white', bool, '0 or 1'],
-  alpha: ['alpha', (v) => num(v, (x) => x >= 0 && x < 1), 'a number in [0, 1)'],
-  seed: ['seed', (v) => (/^\d{1,15}$/.test(String(v)) ? Number(v) : undefined), 'a whole number >= 0'],
+  alpha: ['alpha', (v) => num(v, isAlpha), 'a number in [0, 1)'],
+  seed: ['seed', (v) => (/^\d+$/.test(String(v)) ? num(v, isSeed) : undefined), 'a whole number >= 0'],
   race: ['race', bool, '0 or 1'],
   xAxis: ['x', (v) => (v === 'samples' || v === 'seconds' ? v : undefined), 'samples or seconds'],
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],

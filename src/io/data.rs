@@ -237,21 +237,20 @@ impl Dataset {
     /// The first `n` patterns (all of them if `n >= len()`).
     /// The last `n` patterns (all of them if there are fewer).
     pub fn tail(&self, n: usize) -> Dataset {
-        let start = self.len() - n.min(self.len());
-        Dataset {
-            images: self.images[start * self.input_size()..].to_vec(),
-            labels: self.labels[start..].to_vec(),
-            rows: self.rows,
-            cols: self.cols,
-        }
+        self.range(self.len() - n.min(self.len())..self.len())
     }
 
     /// The first `n` patterns (all of them if there are fewer).
     pub fn head(&self, n: usize) -> Dataset {
-        let n = n.min(self.len());
+        self.range(0..n.min(self.len()))
+    }
+
+    /// A copy of patterns `r` (within `0..len()`).
+    fn range(&self, r: std::ops::Range<usize>) -> Dataset {
+        let px = self.input_size();
         Dataset {
-            images: self.images[..n * self.input_size()].to_vec(),
-            labels: self.labels[..n].to_vec(),
+            images: self.images[r.start * px..r.end * px].to_vec(),
+            labels: self.labels[r].to_vec(),
             rows: self.rows,
             cols: self.cols,
         }

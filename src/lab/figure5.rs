@@ -121,20 +121,3 @@ impl Figure5 {
         })
     }
 }
-
-/// Figure 5 for hidden layer `layer` at pattern (x0, d): `base` holds the lambdas of the other
-/// layers, lambda_k is set to `current`, and the exact spectrum is evaluated at every lambda_k of
-/// `sweep` too (pass an empty sweep to skip it; each point costs one exact spectrum).
-/// [`pattern_at_layer`], then [`Figure5::of`].
-pub fn figure5(
-    net: &Network,
-    x0: &[f64],
-    d: &[f64],
-    layer: usize,
-    base: &Lambdas,
-    current: f64,
-    sweep: &[f64],
-) -> Result<Figure5> {
-    let p = pattern_at_layer(net, x0, d, layer, base, current, sweep)?;
-    Figure5::of(&p, layer, sweep)
-}

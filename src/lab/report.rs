@@ -9,7 +9,7 @@
 use crate::cost::{cost, loss, Lambdas};
 use crate::directions::{check_damping, relative_residual, GradientSource, NewtonSign};
 use crate::error::Result;
-use crate::lab::figure5::{pattern_at_layer, Figure5};
+use crate::lab::figure5::Figure5;
 use crate::linalg::{cosine, dot, norm2, norm_inf};
 use crate::network::Network;
 use crate::paper_spectrum::{Eq62Families, PaperRadius};
@@ -221,13 +221,18 @@ impl RadiusClaim {
     /// (compared within 1e-9, relative; lambda_0 plays no part in H); at any other lambdas its
     /// prediction is Eq. 63, the larger of the two Eq. 62 families' extreme magnitudes,
     /// `max(max family 1, max |family 2|)`.
-    pub fn at(p: &Pattern, families: &Eq62Families, eq68: bool) -> Result<Self> {
+    pub fn at(
+        p: &Pattern,
+        radius: &PaperRadius,
+        families: &Eq62Families,
+        eq68: bool,
+    ) -> Result<Self> {
         let eq65 = p.optimal_lambdas(false, eq68)?;
         let n = p.net().n();
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
         let at_crossing = (1..=n).all(|k| close(p.lambda().get(k), eq65.get(k)));
         Ok(if at_crossing {
-            let (value, formula) = paper_radius_for(&p.paper_radius(), eq68);
+            let (value, formula) = paper_radius_for(radius, eq68);
             RadiusClaim { formula, value }
         } else {
             let top1 = families
@@ -272,7 +277,7 @@ impl LabReport {
         let figure5 = Figure5::of(p, layer, &[])?;
         let families = p.eq62_families()?;
         let paper_radius = p.paper_radius();
-        let radius_claim = RadiusClaim::at(p, &families, eq68)?;
+        let radius_claim = RadiusClaim::at(p, &paper_radius, &families, eq68)?;
         Ok(LabReport {
             lambdas: p.lambda().as_slice().to_vec(),
             inertia_paper: families.inertia(p.net().num_params()),
@@ -290,24 +295,4 @@ impl LabReport {
             radius_claim,
         })
     }
-}
-
-/// The lab for pattern (x0, d), hidden layer `layer`, lambda_k = `lambda_now` (default: the
-/// base's), the other lambdas from `base`; `eq68` picks the radius formula; `mu` and `step` are
-/// for the directions table. [`pattern_at_layer`], then [`LabReport::of`].
-#[allow(clippy::too_many_arguments)]
-pub fn lab_report(
-    net: &Network,
-    x0: &[f64],
-    d: &[f64],
-    layer: usize,
-    base: &Lambdas,
-    lambda_now: Option<f64>,
-    eq68: bool,
-    mu: f64,
-    step_size: f64,
-) -> Result<LabReport> {
-    let now = lambda_now.unwrap_or_else(|| base.get(layer.min(base.n())));
-    let p = pattern_at_layer(net, x0, d, layer, base, now, &[])?;
-    LabReport::of(&p, layer, eq68, mu, step_size)
 }

@@ -22,13 +22,13 @@ use crate::network::{Forward, Network};
 use crate::regularisation::{plain_adjoint, LambdaPolicy};
 
 /// What one step on one pattern gave, measured before the step.
-pub(super) struct Outcome {
+pub(super) struct Outcome<'a> {
     /// `1/2||d - x_n||^2` (Eq. 2).
     pub loss: f64,
     /// Whether the arg-max output was the label.
     pub correct: bool,
-    /// The lambdas used (empty for SGD).
-    pub lambda: Vec<f64>,
+    /// The lambdas used (empty for SGD), borrowed from the engine: a step allocates nothing for them.
+    pub lambda: &'a [f64],
 }
 
 /// The engine of a run: `TrainConfig::fast` picks it.
@@ -47,6 +47,8 @@ pub(super) struct Reference {
     bounds: Vec<(f64, f64)>,
     /// (s_0,) scratch input for evaluations.
     x0: Vec<f64>,
+    /// (n + 1,) the lambdas of the last step (empty for SGD).
+    last_lambda: Vec<f64>,
 }
 
 /// The fused f32 kernel; `view` holds its parameters as f64 (exactly the f32 values), refreshed
@@ -81,6 +83,7 @@ impl Engine {
             let mut r = Reference {
                 bounds: vec![(0.0, 0.0); net.n() + 1],
                 x0: vec![0.0; net.sizes()[0]],
+                last_lambda: Vec::new(),
                 method: config.method.clone(),
                 lambda: config.lambda.clone(),
                 net,
@@ -114,7 +117,7 @@ impl Engine {
         d: &[f64],
         label: usize,
         step_size: f64,
-    ) -> Option<Outcome> {
+    ) -> Option<Outcome<'_>> {
         match self {
             Engine::Reference(r) => r.train(x0, d, label, step_size),
             Engine::F32(k) => k.train(x0, label, step_size),
@@ -145,7 +148,7 @@ impl Engine {
 }
 
 impl Kernel {
-    fn train(&mut self, x0: &[f64], label: usize, step_size: f64) -> Option<Outcome> {
+    fn train(&mut self, x0: &[f64], label: usize, step_size: f64) -> Option<Outcome<'_>> {
         for (o, &v) in self.x0.iter_mut().zip(x0) {
             *o = v as f32;
         }
@@ -159,23 +162,30 @@ impl Kernel {
         (!out.diverged).then(|| Outcome {
             loss: f64::from(out.loss),
             correct: out.correct,
-            lambda: self.fast.last_lambdas().to_vec(),
+            lambda: self.fast.last_lambdas(),
         })
     }
 }
 
 impl Reference {
-    fn train(&mut self, x0: &[f64], d: &[f64], label: usize, step_size: f64) -> Option<Outcome> {
+    fn train(
+        &mut self,
+        x0: &[f64],
+        d: &[f64],
+        label: usize,
+        step_size: f64,
+    ) -> Option<Outcome<'_>> {
         let fw = self.net.forward(x0);
         // Non-finite states make the lambdas fail: that is a divergence too.
         let (layers, lambda) = self.direction(&fw, d).ok()?;
         if !self.apply(&fw, &layers, step_size) {
             return None;
         }
+        self.last_lambda = lambda;
         Some(Outcome {
             loss: loss(&fw, d),
             correct: argmax(fw.output()) == label,
-            lambda,
+            lambda: &self.last_lambda,
         })
     }
 

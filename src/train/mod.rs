@@ -146,7 +146,7 @@ impl Trainer {
 
     /// One step on the pattern in `self.x0`, `self.d`: its outcome before the step, or `None`
     /// when the step was rejected (it would have produced NaN/Inf).
-    fn train_current(&mut self, label: usize) -> Option<Outcome> {
+    fn train_current(&mut self, label: usize) -> Option<Outcome<'_>> {
         let out = self
             .engine
             .train(&self.x0, &self.d, label, self.config.step_size)?;

@@ -65,13 +65,15 @@ pub(super) struct Accumulator {
 
 impl Accumulator {
     /// Adds one step's outcome; `false` (and `diverged`) when it was rejected.
-    pub(super) fn add(&mut self, outcome: Option<Outcome>) -> bool {
+    pub(super) fn add(&mut self, outcome: Option<Outcome<'_>>) -> bool {
         match outcome {
             Some(o) => {
                 self.loss_sum += o.loss;
                 self.correct += usize::from(o.correct);
                 self.done += 1;
-                self.lambda = o.lambda;
+                // Copied into the same buffer every step (no allocation after the first).
+                self.lambda.clear();
+                self.lambda.extend_from_slice(o.lambda);
                 true
             }
             None => {
