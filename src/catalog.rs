@@ -154,6 +154,14 @@ pub const MAX_STEP_SIZE: f64 = 100.0;
 /// number >= 0).
 pub const MAX_MU: f64 = 1e6;
 
+/// The leak slope alpha of `F` the page's field and address accept: `0 < alpha < MAX_LEAK_SLOPE`
+/// (the engine refuses alpha <= 0, `network::validate_architecture`; below 1 the unit leaks less
+/// than it passes, the paper's leaky ReLU).
+pub const MAX_LEAK_SLOPE: f64 = 1.0;
+
+/// The largest seed the page's field and address accept: the wasm configuration's seed is a u32.
+pub const MAX_SEED: u32 = u32::MAX;
+
 /// Everything above as one value, for the page.
 #[derive(Debug, Clone, Serialize)]
 pub struct Catalog {
@@ -166,6 +174,8 @@ pub struct Catalog {
     pub max_layer_size: usize,
     pub max_step_size: f64,
     pub max_mu: f64,
+    pub max_leak_slope: f64,
+    pub max_seed: u32,
     pub max_params: usize,
     pub max_spectrum_order: usize,
 }
@@ -182,6 +192,8 @@ pub fn catalog() -> Catalog {
         max_layer_size: MAX_LAYER_SIZE,
         max_step_size: MAX_STEP_SIZE,
         max_mu: MAX_MU,
+        max_leak_slope: MAX_LEAK_SLOPE,
+        max_seed: MAX_SEED,
         max_params: MAX_PARAMS,
         max_spectrum_order: MAX_SPECTRUM_ORDER,
     }

@@ -13,14 +13,17 @@ const ui = {
 /** Enables what the state allows; the play button says Play or Pause. */
 export function setButtons() {
   const ok = app.configured && !!app.dataLoaded;
-  ui.play.disabled = !ok;
-  ui.step.disabled = !ok;
-  ui.reset.disabled = !app.dataLoaded;
+  // A field holding a rejected value (www/form.js): nothing trains until it is fixed.
+  const fixFirst = app.invalid.size > 0;
+  ui.play.disabled = !ok || (fixFirst && !app.running);
+  ui.step.disabled = !ok || fixFirst;
+  ui.reset.disabled = !app.dataLoaded || fixFirst;
+  ui.race.disabled = fixFirst;
   ui.validateFull.disabled = !ok;
   ui.csv.disabled = !ok;
   ui.save.disabled = !ok;
   ui.testImage.disabled = !ok;
-  ui.teach.disabled = !ok || !app.hasDrawing;
+  ui.teach.disabled = !ok || !app.hasDrawing || fixFirst;
   ui.play.textContent = app.running ? 'Pause' : 'Play';
   ui.play.setAttribute('aria-label', app.running ? 'Pause training' : 'Play: train continuously');
   ui.race.setAttribute('aria-pressed', String(!!(app.settings && app.settings.race)));

@@ -5,23 +5,31 @@
 
 import { model_sizes } from './pkg/sifrian.js';
 import { request } from './client.js';
+import { showStory } from './experiments.js';
 import { setButtons, failed } from './buttons.js';
 import { showXAxis } from './charts.js';
 import { $, option } from './dom.js';
 import { pad, relabelBars } from './predict.js';
-import { DATASET_INFO, OPTIMIZERS, PRESETS, isAlpha, isMu, isSeed, isStepSize, lambdaOf, parseSizes, presetOf, sizesOf } from './settings.js';
+import { DATASET_INFO, OPTIMIZERS, PRESETS, hintOf, lambdaOf, parseField, parseSizes, presetOf, sizesOf } from './settings.js';
 import { app, applyHash, isOwnHash, labelFor, persist } from './state.js';
-import { setNotice, setStatus } from './status.js';
+import { sentence, setNotice, setStatus } from './status.js';
 import { importModel, loadData, reconfigure, showRunners } from './training.js';
 
 const ui = {
-  dataset: $('dataset'), arch: $('architecture'), sizes: $('sizes'), sizesError: $('sizes-error'), customRow: $('custom-row'),
+  dataset: $('dataset'), arch: $('architecture'), sizes: $('sizes'), customRow: $('custom-row'),
   alpha: $('alpha'), seed: $('seed'), optimizer: $('optimizer'), optimizerNote: $('optimizer-note'), stepSize: $('step-size'),
   stepSizeLabel: $('step-size-label'), mu: $('mu'), muRow: $('mu-row'), mkOptions: $('mk-options'), lambda: $('lambda'),
-  lambdaRow: $('lambda-row'), lambdaList: $('lambda-list'), lambdaError: $('lambda-error'), white: $('white'),
+  lambdaRow: $('lambda-row'), lambdaList: $('lambda-list'), white: $('white'),
   raceSgdRow: $('race-sgd-row'), sgdStepSize: $('sgd-step-size'), race: $('race'), xAxis: $('x-axis'),
   valEvery: $('val-every'), load: $('load-model'),
 };
+// The number fields: element -> [setting, name in the messages].
+const NUMBER_FIELDS = new Map([
+  [ui.alpha, ['alpha', 'Leak slope α']], [ui.seed, ['seed', 'Seed']], [ui.stepSize, ['stepSize', 'Step size']],
+  [ui.sgdStepSize, ['sgdStepSize', 'SGD step size']], [ui.mu, ['mu', 'Damping μ']],
+]);
+// The message element beside each checked field (its id + "-error").
+const errorOf = (el) => $(`${el.id}-error`);
 
 const PRESET_NOTES = { small: ' (fast)', paper: ' (the paper\'s)' };
 const OPTIMIZER_SUFFIX = { 'mk-unreg': ' (not the paper\'s formula)' };
@@ -54,6 +62,25 @@ function showOptimizerFields() {
   ui.raceSgdRow.hidden = !settings.race;
   ui.customRow.hidden = settings.arch !== 'custom';
   ui.lambdaRow.hidden = !isFixed(settings.lambda);
+  // A rejected value in a field that is now hidden no longer holds training back: the field
+  // shows the setting again.
+  for (const [el, key] of app.invalid) {
+    if (el.closest('[hidden]')) { el.value = key === 'lambda' ? '' : String(app.settings[key]); markField(el, key, ''); }
+  }
+}
+
+/**
+ * Field `el` (editing setting `key`) holds a rejected value when `message` is not empty: the
+ * message beside it, aria-invalid, and Play, One step and Race off until every field is valid (so
+ * that no run trains a network the form no longer shows). An empty message clears it.
+ */
+function markField(el, key, message) {
+  el.setAttribute('aria-invalid', String(!!message));
+  errorOf(el).textContent = message;
+  if (message) app.invalid.set(el, key);
+  else app.invalid.delete(el);
+  setButtons();
+  if (message && app.running) request('pause').catch(failed('pause'));
 }
 
 /** Every field from the settings (after the address or a restore changed them). */
@@ -74,35 +101,53 @@ export function formFromSettings() {
   ui.white.checked = settings.white;
   ui.xAxis.value = settings.xAxis;
   ui.valEvery.value = String(settings.valEvery);
-  for (const el of [ui.sizes, ui.alpha, ui.seed, ui.stepSize, ui.sgdStepSize, ui.mu, ui.lambdaList]) el.removeAttribute('aria-invalid');
-  ui.sizesError.textContent = '';
-  ui.lambdaError.textContent = '';
+  for (const el of [ui.sizes, ui.lambdaList, ...NUMBER_FIELDS.keys()]) {
+    el.removeAttribute('aria-invalid');
+    errorOf(el).textContent = '';
+  }
+  app.invalid.clear();
   showOptimizerFields();
+  showView();
   setButtons();
 }
 
-/** Reads a number field; marks it invalid and returns undefined when out of range. */
-function readNumber(el, ok, what) {
-  const v = el.value.trim() === '' ? NaN : Number(el.value);
-  const good = Number.isFinite(v) && ok(v);
-  el.setAttribute('aria-invalid', String(!good));
-  if (!good) setStatus(`${what}: “${el.value}” is not valid; the previous value is kept.`, 'notice');
-  return good ? v : undefined;
+/** Hides what the address's `<name>_hide=true` names (elements marked `data-control="<name>"`). */
+function showView() {
+  for (const el of document.querySelectorAll('[data-control]')) el.classList.toggle('embed-hidden', app.view.hide.has(el.dataset.control));
+  document.body.classList.toggle('embed', app.view.hide.size > 0);
+  showStory(app.view.exp);
 }
 
-/** A setting changed: a new run if `structural`, else only the address. */
+/** Field `el` rejected `what`: the message beside it (with the valid range) and in the status. */
+function reject(el, key, what, message) {
+  markField(el, key, message);
+  setStatus(`${what}: ${message} Play, One step and Race wait until it is fixed.`, 'notice');
+}
+
+/** Reads number field `el` through its setting's parser; returns undefined (field marked) when rejected. */
+function readNumber(el) {
+  const [key, what] = NUMBER_FIELDS.get(el);
+  const v = parseField(key, el.value);
+  if (v === undefined) reject(el, key, what, `“${el.value}” is not valid: ${hintOf(key)}.`);
+  else markField(el, key, '');
+  return v;
+}
+
+/** A setting changed: a new run if `structural`, else only the address (the reader's own settings, no experiment's). */
 function changed(structural) {
   setNotice('');
+  app.view.exp = null;
+  showStory(null);
   showOptimizerFields();
   if (structural) reconfigure();
   else persist();
 }
 
-/** Number field `el` sets `key` and starts a new run when its value passes `ok`. */
-function onNumber(el, key, ok, what) {
+/** Number field `el` sets its setting and starts a new run when its value is valid. */
+function onNumber(el) {
   el.addEventListener('change', () => {
-    const v = readNumber(el, ok, what);
-    if (v !== undefined) { app.settings[key] = v; changed(true); }
+    const v = readNumber(el);
+    if (v !== undefined) { app.settings[NUMBER_FIELDS.get(el)[0]] = v; changed(true); }
   });
 }
 
@@ -110,6 +155,8 @@ function onNumber(el, key, ok, what) {
 function wireNetwork() {
   ui.dataset.addEventListener('change', () => {
     app.settings.dataset = ui.dataset.value;
+    app.view.exp = null;
+    showStory(null);
     persist();
     relabelBars();
     pad.clear();
@@ -125,19 +172,19 @@ function wireNetwork() {
     changed(true);
   });
   ui.sizes.addEventListener('change', () => {
+    let sizes;
     try {
-      const sizes = parseSizes(ui.sizes.value);
-      ui.sizes.setAttribute('aria-invalid', 'false');
-      ui.sizesError.textContent = '';
-      app.settings.sizes = sizes.join(',');
-      changed(true);
+      sizes = parseSizes(ui.sizes.value);
     } catch (e) {
-      ui.sizes.setAttribute('aria-invalid', 'true');
-      ui.sizesError.textContent = e.message;
+      reject(ui.sizes, 'sizes', 'Custom sizes', `${sentence(e.message)} Valid: ${hintOf('sizes')}.`);
+      return;
     }
+    markField(ui.sizes, 'sizes', '');
+    app.settings.sizes = sizes.join(',');
+    changed(true);
   });
-  onNumber(ui.alpha, 'alpha', isAlpha, 'Leak slope');
-  onNumber(ui.seed, 'seed', isSeed, 'Seed');
+  onNumber(ui.alpha);
+  onNumber(ui.seed);
 }
 
 /** The method (its default step size comes with it), the race button and the damping mu. */
@@ -147,7 +194,7 @@ function wireOptimizer() {
     s.optimizer = ui.optimizer.value;
     s.stepSize = OPTIMIZERS[s.optimizer].default_step_size;
     ui.stepSize.value = String(s.stepSize);
-    ui.stepSize.setAttribute('aria-invalid', 'false');
+    markField(ui.stepSize, 'stepSize', '');
     if (s.race && s.optimizer === 'sgd') {
       s.race = false;
       changed(true);
@@ -168,14 +215,14 @@ function wireOptimizer() {
     changed(true);
     if (switched) setNotice('Race: SGD against damped MK (choose another variant under Method).');
   });
-  onNumber(ui.mu, 'mu', isMu, 'Damping μ');
+  onNumber(ui.mu);
 }
 
 /** The step sizes: they apply to the running run from its next pattern (no new run). */
 function wireStepSizes() {
   const live = (el, key, target) => {
     el.addEventListener('change', () => {
-      const v = readNumber(el, isStepSize, 'Step size');
+      const v = readNumber(el);
       if (v === undefined) return;
       app.settings[key] = v;
       changed(false);
@@ -216,9 +263,10 @@ function wireLambda() {
     else {
       try { lambdaOf({ lambda: text }, sizesOf(app.settings)); } catch (e) { err = e.message; }
     }
-    ui.lambdaList.setAttribute('aria-invalid', String(!!err));
-    ui.lambdaError.textContent = err;
-    if (!err) { app.settings.lambda = text; changed(true); }
+    if (err) { reject(ui.lambdaList, 'lambda', 'λ list', sentence(err)); return; }
+    markField(ui.lambdaList, 'lambda', '');
+    app.settings.lambda = text;
+    changed(true);
   });
   ui.white.addEventListener('change', () => { app.settings.white = ui.white.checked; changed(true); });
 }
@@ -275,12 +323,22 @@ export function wireForm() {
   wireLambda();
   wireView();
   wireModelFile();
-  window.addEventListener('hashchange', () => {
-    if (isOwnHash()) return;
-    const before = app.settings.dataset;
-    applyHash();
-    formFromSettings();
-    relabelBars();
-    if (app.settings.dataset !== before) { persist(); loadData(app.settings.dataset); } else reconfigure();
-  });
+  // The reader edited the address, or followed a link within the page: its settings replace
+  // the old ones wholly (what it does not name takes its default).
+  window.addEventListener('hashchange', () => { if (!isOwnHash()) openAddress(); });
+}
+
+/** The settings of the current address, wholly (localStorage only if `storage` and it names none), then a new run. */
+function openAddress(storage = false) {
+  const before = app.dataLoaded || app.dataLoading;
+  applyHash({ storage });
+  formFromSettings();
+  relabelBars();
+  if (app.settings.dataset !== before) { pad.clear(); persist(); loadData(app.settings.dataset); } else reconfigure();
+}
+
+/** Opens address `hash` (a new history entry) as a link would: every setting from it. */
+export function openLink(hash) {
+  history.pushState(null, '', hash);
+  openAddress();
 }

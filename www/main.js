@@ -1,13 +1,14 @@
 // The page's boot. The engine trains in www/worker.js (www/protocol.js is how the two talk); this
 // thread draws. The page by concern: www/training.js (the run, the readouts, model files),
 // charts.js (the curves), predict.js (draw and predict), lab.js (the Sifrian lab), form.js and
-// settings.js (the setup and the address), offer.js (the autosave), status.js, state.js.
+// settings.js (the setup and the address), experiments.js (the guided experiments), offer.js (the autosave), status.js, state.js.
 
 import init, { catalog, simd_enabled } from './pkg/sifrian.js';
 import { workerReady } from './client.js';
 import { scheduleChart } from './charts.js';
 import { $, probe } from './dom.js';
-import { fillOptions, formFromSettings, wireForm } from './form.js';
+import { buildExperiments } from './experiments.js';
+import { fillOptions, formFromSettings, openLink, wireForm } from './form.js';
 import { checkAutosave } from './offer.js';
 import { buildBars } from './predict.js';
 import { useCatalog } from './settings.js';
@@ -26,6 +27,7 @@ async function boot() {
     return;
   }
   fillOptions();
+  buildExperiments(openLink);
   applyHash();
   buildBars();
   formFromSettings();

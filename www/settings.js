@@ -11,7 +11,7 @@ export let DATASET_INFO = [];
 /** Preset name -> layer sizes; optimizer name -> `{name, label, short, default_step_size, uses_mu}`. */
 export let PRESETS = {};
 export let OPTIMIZERS = {};
-/** The engine's limits and sizes: `{default_mu, classes, input_size, max_layer_size, max_params, max_spectrum_order}`. */
+/** The engine's limits and sizes: `{default_mu, classes, input_size, max_layer_size, max_step_size, max_mu, max_leak_slope, max_seed, max_params, max_spectrum_order}`. */
 export let LIMITS = {};
 /** The page's defaults (the first preset, SGD at its default step size). */
 export let DEFAULTS = {};
@@ -111,87 +111,136 @@ export function paramCount(sizes) {
 export const isStepSize = (x) => x > 0 && x <= LIMITS.max_step_size;
 /** Whether `x` is a damping mu the page accepts. */
 export const isMu = (x) => x >= 0 && x <= LIMITS.max_mu;
-/** Whether `x` is a leak slope the page accepts (the engine refuses 0 and names it). */
-export const isAlpha = (x) => x >= 0 && x < 1;
-/** Whether `x` is a seed: a whole number the engine and the address both keep exactly. */
-export const isSeed = (x) => Number.isSafeInteger(x) && x >= 0;
+/** Whether `x` is a leak slope the page accepts (the engine refuses alpha <= 0 and names it). */
+export const isAlpha = (x) => x > 0 && x < LIMITS.max_leak_slope;
+/** Whether `x` is a seed: a whole number the engine (a u32) and the address both keep exactly. */
+export const isSeed = (x) => Number.isSafeInteger(x) && x >= 0 && x <= LIMITS.max_seed;
 
-// key -> [hash name, parser returning undefined when malformed, hint for the notice]
+// key -> [hash name, parser returning undefined when malformed, the valid values in words].
+// Every setting is one entry: the address, localStorage and the form's checks all go through
+// this table, so a new setting is one new line here (and its default in DEFAULTS).
 const FIELDS = {
   dataset: ['dataset', (v) => (Object.hasOwn(DATASETS, v) ? v : undefined), () => Object.keys(DATASETS).join(' or ')],
   arch: ['arch', (v) => (Object.hasOwn(PRESETS, v) || v === 'custom' ? v : undefined), () => `${Object.keys(PRESETS).join(', ')} or custom`],
-  sizes: ['sizes', (v) => { try { parseSizes(v); return String(v).replace(/\s+/g, ''); } catch { return undefined; } }, 'like 784,100,10'],
+  sizes: ['sizes', (v) => { try { parseSizes(v); return String(v).replace(/\s+/g, ''); } catch { return undefined; } },
+    () => `${LIMITS.input_size}, hidden sizes from 1 to ${LIMITS.max_layer_size}, ${LIMITS.classes}; at most ${LIMITS.max_params.toLocaleString('en')} parameters`],
   optimizer: ['opt', (v) => (Object.hasOwn(OPTIMIZERS, v) ? v : undefined), () => Object.keys(OPTIMIZERS).join(', ')],
   stepSize: ['step', (v) => num(v, isStepSize), () => `a number > 0, at most ${LIMITS.max_step_size}`],
   sgdStepSize: ['sgdstep', (v) => num(v, isStepSize), () => `a number > 0, at most ${LIMITS.max_step_size}`],
-  mu: ['mu', (v) => num(v, isMu), () => `a number >= 0, at most ${LIMITS.max_mu}`],
+  mu: ['mu', (v) => num(v, isMu), () => `a number ≥ 0, at most ${LIMITS.max_mu}`],
   lambda: ['lambda', (v) => {
     const t = String(v).trim().replace(/ /g, '+'); // a raw "+" in a query string decodes to a space
     if (t === 'eq65' || t === 'eq65+eq68') return t;
     const vals = t.split(',');
     return vals.length >= 2 && vals.every((x) => x.trim() !== '' && Number.isFinite(Number(x)) && Number(x) >= 0) ? t : undefined;
-  }, 'eq65, eq65+eq68 or numbers lambda_0..lambda_n'],
+  }, 'eq65, eq65+eq68 or numbers λ_0..λ_n ≥ 0'],
   white: ['white', bool, '0 or 1'],
-  alpha: ['alpha', (v) => num(v, isAlpha), 'a number in [0, 1)'],
-  seed: ['seed', (v) => (/^\d+$/.test(String(v)) ? num(v, isSeed) : undefined), 'a whole number >= 0'],
+  alpha: ['alpha', (v) => num(v, isAlpha), () => `a number > 0 and < ${LIMITS.max_leak_slope}`],
+  seed: ['seed', (v) => (/^\d+$/.test(String(v).trim()) ? num(v, isSeed) : undefined), () => `a whole number from 0 to ${LIMITS.max_seed}`],
   race: ['race', bool, '0 or 1'],
   xAxis: ['x', (v) => (v === 'samples' || v === 'seconds' ? v : undefined), 'samples or seconds'],
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],
 };
+// Written into every address even at their defaults (a link names its data, method and seed).
+const ALWAYS = new Set(['dataset', 'optimizer', 'seed']);
+
+/** The valid values of setting `key` in words (for a notice, or the message beside a field). */
+export function hintOf(key) {
+  const hint = FIELDS[key][2];
+  return typeof hint === 'function' ? hint() : hint;
+}
+
+/** Setting `key` parsed from text `raw` (a field's or the address's), or undefined when malformed. */
+export const parseField = (key, raw) => FIELDS[key][1](raw);
+
+/** The default of setting `key` in settings `s`: the global default, the step size its method's. */
+export const defaultOf = (key, s) => (key === 'stepSize' ? OPTIMIZERS[s.optimizer].default_step_size : DEFAULTS[key]);
+
+/**
+ * The parts of the page a classroom/embed link can hide with `<name>_hide=true` (as TensorFlow
+ * Playground's links): every setting's control by its address name, and these panels.
+ */
+export const PANELS = ['setup', 'experiments', 'training', 'draw', 'lab'];
+const HIDE_SUFFIX = '_hide';
+/** The names `<name>_hide` may take. */
+export const hideableNames = () => [...Object.values(FIELDS).map((f) => f[0]), ...PANELS];
 
 /** `base` with every field `get(hash name)` gives parsed; the malformed ones go into `problems`. */
 function applyEntries(base, get, problems) {
   const out = { ...base };
-  for (const [key, [name, parse, hint]] of Object.entries(FIELDS)) {
+  for (const [key, [name, parse]] of Object.entries(FIELDS)) {
     const raw = get(name);
     if (raw === undefined || raw === null) continue;
     const v = parse(raw);
-    if (v === undefined) problems.push(`${name}=${String(raw).slice(0, 40)} (expected ${typeof hint === 'function' ? hint() : hint})`);
+    if (v === undefined) problems.push(`${name}=${String(raw).slice(0, 40)} (expected ${hintOf(key)})`);
     else out[key] = v;
   }
   return out;
 }
 
-/** Settings from defaults, then localStorage, then the URL hash. Returns {settings, problems, fromHash}. */
+/**
+ * Settings from an address `hash`, else from `storage` (localStorage; null: none).
+ * An address that names any setting replaces the settings wholly: what it does not name takes its
+ * default (the step size its method's), never an autosaved or earlier value, so a link opens the
+ * same everywhere. Returns {settings, problems, fromHash, view}: `view` holds what the address
+ * says besides the settings (`hide`: the names of `<name>_hide=true`, `exp`: a guided experiment).
+ */
 export function loadSettings(hash, storage) {
   const problems = [];
-  let base = { ...DEFAULTS };
-  try {
-    const saved = storage && JSON.parse(storage.getItem(STORAGE_KEY) || 'null');
-    if (saved && typeof saved === 'object') {
-      base = applyEntries(base, (name) => {
-        const key = Object.keys(FIELDS).find((k) => FIELDS[k][0] === name);
-        const v = saved[key] ?? saved[STORED_BEFORE[key]];
-        return v === undefined ? undefined : String(v === true ? 1 : v === false ? 0 : v);
-      }, []);
-    }
-  } catch { /* unreadable storage: defaults */ }
   const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
   const fromHash = new Set();
   for (const [key, [name]] of Object.entries(FIELDS)) if (params.has(name)) fromHash.add(key);
+  let base = { ...DEFAULTS };
+  if (fromHash.size === 0) {
+    try {
+      const saved = storage && JSON.parse(storage.getItem(STORAGE_KEY) || 'null');
+      if (saved && typeof saved === 'object') {
+        base = applyEntries(base, (name) => {
+          const key = Object.keys(FIELDS).find((k) => FIELDS[k][0] === name);
+          const v = saved[key] ?? saved[STORED_BEFORE[key]];
+          return v === undefined ? undefined : String(v === true ? 1 : v === false ? 0 : v);
+        }, []);
+      }
+    } catch { /* unreadable storage: defaults */ }
+  }
+  const view = { hide: new Set(), exp: null };
   const known = new Set(Object.values(FIELDS).map((f) => f[0]));
-  for (const name of params.keys()) if (!known.has(name)) problems.push(`${name} (unknown setting)`);
+  const hideable = new Set(hideableNames());
+  for (const [name, raw] of params) {
+    if (known.has(name)) continue;
+    if (name === 'exp') view.exp = raw;
+    else if (name.endsWith(HIDE_SUFFIX) && hideable.has(name.slice(0, -HIDE_SUFFIX.length))) {
+      const on = bool(raw);
+      if (on === undefined) problems.push(`${name}=${raw.slice(0, 40)} (expected true or false)`);
+      else if (on) view.hide.add(name.slice(0, -HIDE_SUFFIX.length));
+    } else problems.push(`${name} (unknown setting)`);
+  }
   const settings = applyEntries(base, (name) => (params.has(name) ? params.get(name) : undefined), problems);
   // A setting given wrongly keeps the default, not the autosaved value.
   for (const p of problems) {
     const name = p.split(/[= ]/)[0];
     const key = Object.keys(FIELDS).find((k) => FIELDS[k][0] === name);
-    if (key) settings[key] = DEFAULTS[key];
+    if (key) { settings[key] = DEFAULTS[key]; fromHash.delete(key); }
   }
-  return { settings, problems, fromHash };
+  // An address without a (valid) step size: its method's default, as toHash leaves it out.
+  if (fromHash.size > 0 && !fromHash.has('stepSize')) settings.stepSize = defaultOf('stepSize', settings);
+  return { settings, problems, fromHash, view };
 }
 
-/** The hash for these settings (only what differs from the defaults, plus the seed). */
-export function toHash(s) {
+/**
+ * The address of settings `s` (and of `view`, as loadSettings returns it): every setting that
+ * differs from its default (`defaultOf`, whatever the other settings are), and the data set, the
+ * method and the seed always. `loadSettings(toHash(s))` gives `s` back.
+ */
+export function toHash(s, view = null) {
   const params = new URLSearchParams();
   for (const [key, [name]] of Object.entries(FIELDS)) {
-    if (key === 'sizes' && s.arch !== 'custom') continue;
-    if (key === 'sgdStepSize' && !s.race) continue;
-    if (key === 'mu' && !OPTIMIZERS[s.optimizer].uses_mu) continue;
     const v = s[key];
-    if (v === DEFAULTS[key] && key !== 'seed' && key !== 'dataset' && key !== 'optimizer') continue;
+    if (v === defaultOf(key, s) && !ALWAYS.has(key)) continue;
     params.set(name, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
+  if (view && view.exp) params.set('exp', view.exp);
+  if (view) for (const name of [...view.hide].sort()) params.set(name + HIDE_SUFFIX, 'true');
   return '#' + params.toString().replace(/%2C/gi, ',').replace(/%2B/gi, '+');
 }
 

@@ -17,6 +17,8 @@ export const app = {
   engineReady: false, // the main thread's wasm can draw
   pendingImport: null, // imported once the run is configured: {name, bytes} or {restore: meta}
   hasDrawing: false, // the draw pad holds an input
+  view: { hide: new Set(), exp: null }, // what the address says besides the settings (www/settings.js loadSettings)
+  invalid: new Map(), // field element -> the setting it edits, for each field holding a rejected value (www/form.js)
 };
 
 let lastHash = '';
@@ -43,19 +45,21 @@ export function buildSpecs(s) {
 /** Writes the settings to localStorage and to the address (without a history entry). */
 export function persist() {
   saveSettings(app.settings, localStorage);
-  lastHash = toHash(app.settings);
+  lastHash = toHash(app.settings, app.view);
   if (location.hash !== lastHash) history.replaceState(null, '', lastHash);
 }
 
 /** Whether the address is the one the page wrote last (a hashchange of our own). */
 export const isOwnHash = () => location.hash === lastHash;
 
-/** The settings from the address over localStorage; what it gets wrong is said in the notice. */
-export function applyHash() {
-  const { settings: s, problems, fromHash } = loadSettings(location.hash, localStorage);
+/**
+ * The settings from the address (replacing the old ones wholly), or from localStorage when the
+ * address names none and `storage` is true; what the address gets wrong is said in the notice.
+ */
+export function applyHash({ storage = true } = {}) {
+  const { settings: s, problems, view } = loadSettings(location.hash, storage ? localStorage : null);
   app.settings = s;
-  // A different method from the URL without a step size: that method's tested default.
-  if (fromHash.has('optimizer') && !fromHash.has('stepSize')) s.stepSize = OPTIMIZERS[s.optimizer].default_step_size;
+  app.view = view;
   if (s.race && s.optimizer === 'sgd') s.race = false;
   setNotice(problems.length ? `Ignored in the address: ${problems.join('; ')}. Defaults kept for those.` : '');
 }

@@ -7,11 +7,17 @@ const ui = { status: $('status'), msg: $('status-msg'), notice: $('status-notice
 let notice = '';
 let afterFull = null; // the status's first sentence when the full validation ends (a pause, a load)
 
+/** `text` as a sentence of its own: trimmed, ending in a full stop unless it ends in . ! ? or …. */
+export const sentence = (text) => {
+  const t = String(text).trim();
+  return t === '' || /[.!?…]$/.test(t) ? t : `${t}.`;
+};
+
 /** Shows `text` in state `state`; `retry` shows the Retry button. An error drops a waiting sentence. */
 export function setStatus(text, state = 'ok', { retry = false } = {}) {
   // A late validation of an earlier load or pause must not hide the error.
   if (state === 'error') afterFull = null;
-  ui.msg.textContent = text;
+  ui.msg.textContent = sentence(text);
   ui.status.dataset.state = state;
   ui.retry.hidden = !retry;
 }
@@ -21,8 +27,9 @@ export const statusState = () => ui.status.dataset.state;
 
 /** Replaces the notice after the sentence. */
 export function setNotice(text) {
-  notice = text;
-  ui.notice.textContent = text;
+  notice = sentence(text);
+  // A space of its own before it, so the status reads (and copies) as separate sentences.
+  ui.notice.textContent = notice ? ` ${notice}` : '';
 }
 
 /** Adds `text` to the notice. */
