@@ -244,6 +244,66 @@ test('the URL hash restores the settings; a malformed hash shows a notice and ke
   assert.equal(await page.inputValue('[data-testid="architecture"]'), 'small');
 }));
 
+test('a rejected value is named beside its field with its valid range; Play, One step and Race wait until it is fixed', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#opt=mk-damped&race=1&arch=custom&sizes=784,32,10');
+  // The limits as the engine's catalog gives them (the messages must quote these, not others).
+  const limits = await page.evaluate(async () => {
+    const m = await import('/www/pkg/sifrian.js');
+    await m.default();
+    return m.catalog();
+  });
+  const range = (...xs) => new RegExp(xs.map((x) => String(x).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*'));
+  const cases = [
+    ['sizes', '784,0,10', range('outside 1..', limits.max_layer_size)],
+    ['sizes', '784,5000000,10', range(limits.max_layer_size)],
+    ['step-size', '0', range('> 0, at most', limits.max_step_size)],
+    ['step-size', '1e9', range('at most', limits.max_step_size)],
+    ['step-size-sgd', '-0.5', range('> 0, at most', limits.max_step_size)],
+    ['mu', '-1', range('≥ 0, at most', limits.max_mu)],
+    ['seed', '1.5', range('from 0 to', limits.max_seed)],
+    ['seed', String(limits.max_seed + 1), range('from 0 to', limits.max_seed)],
+    ['alpha', '0', range('> 0 and <', limits.max_leak_slope)],
+    ['alpha', '', range('> 0 and <', limits.max_leak_slope)],
+  ];
+  const buttons = () => page.evaluate(() => ['play', 'step', 'race'].map((id) => document.querySelector(`[data-testid="${id}"]`).disabled));
+  for (const [id, bad, expected] of cases) {
+    const good = await page.inputValue(`[data-testid="${id}"]`);
+    await page.fill(`[data-testid="${id}"]`, bad);
+    await page.press(`[data-testid="${id}"]`, 'Enter');
+    assert.equal(await page.getAttribute(`[data-testid="${id}"]`, 'aria-invalid'), 'true', `${id}=${bad} is marked invalid`);
+    const message = await page.textContent(`#${await page.getAttribute(`[data-testid="${id}"]`, 'id')}-error`);
+    assert.match(message, expected, `${id}=${bad}: the message beside the field, ${message}`);
+    assert.ok(message.includes(`${bad}`), `${id}: the message names the value "${bad}": ${message}`);
+    assert.equal(await page.inputValue(`[data-testid="${id}"]`), bad, `${id} still shows what was typed`);
+    assert.deepEqual(await buttons(), [true, true, true], `${id}=${bad}: Play, One step, Race disabled`);
+    const status = await text(page, 'status');
+    assert.doesNotMatch(status, /[.%][A-Z]/, `the status's sentences are apart: ${status}`);
+    await page.fill(`[data-testid="${id}"]`, good);
+    await page.press(`[data-testid="${id}"]`, 'Enter');
+    assert.equal(await page.getAttribute(`[data-testid="${id}"]`, 'aria-invalid'), 'false', `${id}=${good} is valid again`);
+    await page.waitForSelector('[data-testid="play"]:not([disabled])');
+    assert.deepEqual(await buttons(), [false, false, false], `${id}=${good}: the buttons are back`);
+  }
+  // A fixed lambda list of the wrong length: beside its field too.
+  await page.selectOption('[data-testid="lambda"]', 'fixed');
+  await page.waitForSelector('[data-testid="play"]:not([disabled])');
+  await page.fill('[data-testid="lambda-list"]', '1,2');
+  await page.press('[data-testid="lambda-list"]', 'Enter');
+  assert.match(await page.textContent('#lambda-list-error'), /needs 3 values/);
+  assert.deepEqual(await buttons(), [true, true, true], 'a bad lambda list disables the buttons');
+  // Hiding the field (back to Eq. 65) drops its rejected value: nothing hidden holds training back.
+  await page.selectOption('[data-testid="lambda"]', 'eq65');
+  await page.waitForSelector('[data-testid="play"]:not([disabled])');
+  // Starting a run while a field is invalid is impossible, and a run going on is paused.
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="samples-seen"]').textContent.replace(/,/g, '')) > 0);
+  await page.fill('[data-testid="seed"]', '-4');
+  await page.press('[data-testid="seed"]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid="play"]').textContent === 'Play');
+  assert.equal(await page.isDisabled('[data-testid="play"]'), true, 'Play waits for the seed');
+  metrics.fieldErrorCases = cases.length + 1;
+}));
+
 test('no main-thread task longer than 50 ms while a race trains and the pad is used', () => withPage(async ({ page }) => {
   await openReady(page, base, '#race=1&opt=mk-damped');
   await observeLongTasks(page);
