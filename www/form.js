@@ -69,6 +69,8 @@ function showOptimizerFields() {
   }
 }
 
+let rejectionShown = false; // the notice says a field's value was rejected
+
 /**
  * Field `el` (editing setting `key`) holds a rejected value when `message` is not empty: the
  * message beside it, aria-invalid, and Play, One step and Race off until every field is valid (so
@@ -79,6 +81,7 @@ function markField(el, key, message) {
   errorOf(el).textContent = message;
   if (message) app.invalid.set(el, key);
   else app.invalid.delete(el);
+  if (!message && app.invalid.size === 0 && rejectionShown) { rejectionShown = false; setNotice(''); }
   setButtons();
   if (message && app.running) request('pause').catch(failed('pause'));
 }
@@ -118,10 +121,12 @@ function showView() {
   showStory(app.view.exp);
 }
 
-/** Field `el` rejected `what`: the message beside it (with the valid range) and in the status. */
+/** Field `el` rejected a value: the message beside it (with the valid range) and in the status line. */
 function reject(el, key, what, message) {
   markField(el, key, message);
-  setStatus(`${what}: ${message} Play, One step and Race wait until it is fixed.`, 'notice');
+  // In the notice: a status sentence that arrives later (a validation) does not hide it.
+  setNotice(`${what}: ${message} Play, One step and Race wait until it is fixed.`);
+  rejectionShown = true;
 }
 
 /** Reads number field `el` through its setting's parser; returns undefined (field marked) when rejected. */
