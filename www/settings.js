@@ -141,8 +141,9 @@ const FIELDS = {
   xAxis: ['x', (v) => (v === 'samples' || v === 'seconds' ? v : undefined), 'samples or seconds'],
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],
 };
-// Written into every address even at their defaults (a link names its data, method and seed).
-const ALWAYS = new Set(['dataset', 'optimizer', 'seed']);
+// Written into every address even at their defaults: a link names its data, method, step size
+// and seed (the step size's default is its method's, and a catalog's default may change).
+const ALWAYS = new Set(['dataset', 'optimizer', 'stepSize', 'seed']);
 
 /** The valid values of setting `key` in words (for a notice, or the message beside a field). */
 export function hintOf(key) {
@@ -222,15 +223,15 @@ export function loadSettings(hash, storage) {
     const key = Object.keys(FIELDS).find((k) => FIELDS[k][0] === name);
     if (key) { settings[key] = DEFAULTS[key]; fromHash.delete(key); }
   }
-  // An address without a (valid) step size: its method's default, as toHash leaves it out.
+  // An address without a (valid) step size (an old link): its method's default.
   if (fromHash.size > 0 && !fromHash.has('stepSize')) settings.stepSize = defaultOf('stepSize', settings);
   return { settings, problems, fromHash, view };
 }
 
 /**
  * The address of settings `s` (and of `view`, as loadSettings returns it): every setting that
- * differs from its default (`defaultOf`, whatever the other settings are), and the data set, the
- * method and the seed always. `loadSettings(toHash(s))` gives `s` back.
+ * differs from its default, and the data set, the method, the step size and the seed always.
+ * `loadSettings(toHash(s))` gives `s` back.
  */
 export function toHash(s, view = null) {
   const params = new URLSearchParams();
