@@ -116,7 +116,8 @@ export function formFromSettings() {
 
 /** Hides what the address's `<name>_hide=true` names (elements marked `data-control="<name>"`). */
 function showView() {
-  for (const el of document.querySelectorAll('[data-control]')) el.classList.toggle('embed-hidden', app.view.hide.has(el.dataset.control));
+  // getAttribute, not dataset: the form's `dataset` is its control named so.
+  for (const el of document.querySelectorAll('[data-control]')) el.classList.toggle('embed-hidden', app.view.hide.has(el.getAttribute('data-control')));
   document.body.classList.toggle('embed', app.view.hide.size > 0);
   showStory(app.view.exp);
 }

@@ -146,3 +146,19 @@ test('a classroom link hides the controls and panels it names, and keeps hiding 
   assert.match(await page.textContent('[data-testid="status"]'), /Ignored in the address: nothing_hide \(unknown setting\)/);
   assert.equal(await visible(CONTROLS.optimizer), true);
 }));
+
+test('the page follows the system\'s dark mode; without the setup panel the training panel takes the whole width', () => withPage(async ({ page }) => {
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const luminance = (rgb) => { const [r, g, b] = rgb.match(/\d+/g).map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  await page.emulateMedia({ colorScheme: 'light' });
+  await openFresh(page, '#setup_hide=true&opt=sgd');
+  const light = await background();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await background();
+  assert.ok(luminance(light) > 200 && luminance(dark) < 60, `light ${light}, dark ${dark}`);
+  const ink = await page.evaluate(() => getComputedStyle(document.body).color);
+  assert.ok(luminance(ink) > 180, `dark mode's text is light: ${ink}`);
+  assert.equal(await page.isVisible('#controls'), false, 'the setup is hidden');
+  const [training, layout] = await page.evaluate(() => [document.getElementById('training'), document.querySelector('.layout')].map((el) => el.getBoundingClientRect().width));
+  assert.ok(training > layout - 64, `the training panel (${training} px) fills the layout (${layout} px)`);
+}));
