@@ -1,7 +1,9 @@
 // The setup form and the settings it edits: the option lists from the engine's catalog, the
 // fields from the settings and back, and what a change does (a new run, a new data set, a new
-// step size from the next pattern, or only a new address). Also the race button, the x axis,
-// the validation interval, loading a model file and a change of the address by the reader.
+// step size from the next pattern, or only a new address). A rejected value stays in its field,
+// named beside it with the valid range, and holds training back until fixed. Also the race
+// button, the x axis, the validation interval, loading a model file, the address (edited by the
+// reader or opened as a link: its settings replace the old ones) and the controls it hides.
 
 import { model_sizes } from './pkg/sifrian.js';
 import { request } from './client.js';
@@ -334,10 +336,10 @@ export function wireForm() {
   window.addEventListener('hashchange', () => { if (!isOwnHash()) openAddress(); });
 }
 
-/** The settings of the current address, wholly (localStorage only if `storage` and it names none), then a new run. */
-function openAddress(storage = false) {
+/** The settings of the current address, wholly (no autosaved ones), then a new run. */
+function openAddress() {
   const before = app.dataLoaded || app.dataLoading;
-  applyHash({ storage });
+  applyHash({ storage: false });
   formFromSettings();
   relabelBars();
   if (app.settings.dataset !== before) { pad.clear(); persist(); loadData(app.settings.dataset); } else reconfigure();

@@ -1,7 +1,8 @@
 // The page's boot. The engine trains in www/worker.js (www/protocol.js is how the two talk); this
 // thread draws. The page by concern: www/training.js (the run, the readouts, model files),
 // charts.js (the curves), predict.js (draw and predict), lab.js (the Sifrian lab), form.js and
-// settings.js (the setup and the address), experiments.js (the guided experiments), offer.js (the autosave), status.js, state.js.
+// settings.js (the setup and the address), experiments.js (the guided experiments), offer.js
+// (the autosave), status.js, state.js.
 
 import init, { catalog, simd_enabled } from './pkg/sifrian.js';
 import { workerReady } from './client.js';

@@ -1,5 +1,6 @@
 // Settings: defaults, the URL hash (shareable) and localStorage (kept between visits).
 // Every value is validated; a malformed one is ignored and reported, and the default is kept.
+// An address that names a setting stands alone (defaults for the rest, never localStorage).
 // The facts behind them (presets, optimizers, default step sizes, whether mu applies, size
 // limits, the class count) are the engine's: `useCatalog(catalog())` at start-up, before any
 // other function of this module is called (src/catalog.rs is their one source).
