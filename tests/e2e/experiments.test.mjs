@@ -11,8 +11,8 @@ import { launch, close, openReady, e2eSuite, outsideRequests, ROOT, text } from 
 let base;
 const metrics = e2eSuite('e2e-experiments-metrics.json', (b) => { base = b; });
 
-async function withPage(fn) {
-  const b = await launch();
+async function withPage(fn, opts = {}) {
+  const b = await launch(opts);
   try {
     await fn(b);
     assert.deepEqual(b.problems, [], 'page errors or console errors');
@@ -80,7 +80,7 @@ test('each experiment button sets every control from its link, tells its story a
   }
 }));
 
-test('an experiment\'s link opens its settings and story without training; changing a setting drops the story', () => withPage(async ({ page }) => {
+test('an experiment\'s link opens its settings and story without training (at 390 px, no overflow); changing a setting drops the story', () => withPage(async ({ page }) => {
   await openReady(page, base, '');
   const link = await page.getAttribute('button[data-exp="damped-collapse"] + a', 'href');
   await page.goto('about:blank');
@@ -94,9 +94,12 @@ test('an experiment\'s link opens its settings and story without training; chang
   assert.equal(await page.getAttribute('[data-testid="race"]', 'aria-pressed'), 'true');
   assert.equal(await text(page, 'play'), 'Play', 'a link waits for Play');
   assert.equal(await seen(page, 'samples-seen'), 0);
+  // At 390 px the buttons and the story fit their box (no sideways scrolling).
+  const overflow = await page.$eval('[data-testid="experiments"]', (el) => [el.scrollWidth, el.clientWidth, document.documentElement.scrollWidth]);
+  assert.ok(overflow[0] <= overflow[1] && overflow[2] <= 390, `no horizontal overflow at 390 px: ${overflow}`);
   await page.fill('[data-testid="seed"]', '3');
   await page.press('[data-testid="seed"]', 'Enter');
   await page.waitForFunction(() => /seed=3/.test(location.hash));
   assert.doesNotMatch(await page.evaluate(() => location.hash), /exp=/, 'the address no longer names the experiment');
   assert.equal(await page.isVisible('[data-testid="experiment-story"]'), false, 'the story is gone');
-}));
+}, { viewport: { width: 390, height: 844 } }));
