@@ -304,6 +304,33 @@ test('a rejected value is named beside its field with its valid range; Play, One
   metrics.fieldErrorCases = cases.length + 1;
 }));
 
+test('screenshots of the first load and of a rejected field, at 1280x900 and at 390x844 (touch, DPR 2)', async () => {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    for (const [name, opts] of [['1280x900', { viewport: { width: 1280, height: 900 } }],
+      ['390x844', { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 }]]) {
+      const ctx = await browser.newContext(opts);
+      const page = await ctx.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await openReady(page, base, '#opt=mk-damped&seed=0');
+      await page.screenshot({ path: path.join(OUT, `form-first-load-${name}.png`) });
+      await page.fill('[data-testid="step-size"]', '0');
+      await page.press('[data-testid="step-size"]', 'Enter');
+      await page.$eval('[data-testid="step-size"]', (el) => el.scrollIntoView({ block: 'center' }));
+      const box = await page.locator('#step-size-error').boundingBox();
+      assert.ok(box && box.height > 0 && box.y >= 0 && box.y + box.height <= opts.viewport.height, `${name}: the message beside the field is on screen: ${JSON.stringify(box)}`);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, `${name}: no sideways scrolling`);
+      await page.screenshot({ path: path.join(OUT, `form-invalid-field-${name}.png`) });
+      assert.deepEqual(problems, [], `${name}: page errors`);
+      await ctx.close();
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
 test('no main-thread task longer than 50 ms while a race trains and the pad is used', () => withPage(async ({ page }) => {
   await openReady(page, base, '#race=1&opt=mk-damped');
   await observeLongTasks(page);
