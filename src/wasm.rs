@@ -234,16 +234,10 @@ impl Session {
     }
 
     /// The first layer's weights of the first `units` (1..=64) hidden units: `{units, inputs,
-    /// weights, max_abs}` (`train::FirstLayer`).
+    /// weights, max_abs}` (`train::FirstLayer`); other counts are an error naming them.
     pub fn first_layer(&self, units: u32) -> Result<JsValue, JsError> {
-        if !(1..=64).contains(&units) {
-            let why = format!("must be 1 to 64, got {units}");
-            return Err(Error::invalid("units", why).into());
-        }
-        to_js(&crate::train::first_layer(
-            self.trainer.network(),
-            units as usize,
-        ))
+        let net = self.trainer.network();
+        to_js(&crate::train::first_layer(net, units as usize)?)
     }
 }
 

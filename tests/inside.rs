@@ -8,7 +8,9 @@ use sifrian::cost::loss;
 use sifrian::io::data::Dataset;
 use sifrian::linalg::argmax;
 use sifrian::regularisation::LambdaPolicy;
-use sifrian::train::{first_layer, probabilities, softmax, Method, TrainConfig, Trainer};
+use sifrian::train::{
+    first_layer, probabilities, softmax, Method, TrainConfig, Trainer, MAX_FIRST_LAYER_UNITS,
+};
 use std::rc::Rc;
 
 fn trainer(fast: bool) -> Trainer {
@@ -287,7 +289,7 @@ fn a_reading_is_the_forward_pass_its_hidden_states_and_both_probabilities() {
 #[test]
 fn the_first_layers_images_are_rows_of_w1_and_change_with_training() {
     let mut t = trainer(true);
-    let a = first_layer(t.network(), 8);
+    let a = first_layer(t.network(), 8).unwrap();
     assert_eq!((a.units, a.inputs, a.weights.len()), (8, 784, 8 * 784));
     let w1 = t.network().w(1);
     for (j, (&got, &w)) in a.weights.iter().zip(w1).enumerate() {
@@ -299,9 +301,20 @@ fn the_first_layers_images_are_rows_of_w1_and_change_with_training() {
             .fold(0.0f64, |m, v| m.max(v.abs()));
         assert_eq!(a.max_abs[u], direct, "unit {u}: max |w|");
     }
-    assert_eq!(first_layer(t.network(), 100).units, 24, "at most s_1 units");
+    assert_eq!(
+        first_layer(t.network(), 64).unwrap().units,
+        24,
+        "at most s_1 units"
+    );
+    for bad in [0, MAX_FIRST_LAYER_UNITS + 1] {
+        let e = first_layer(t.network(), bad).unwrap_err().to_string();
+        assert!(
+            e.contains("units") && e.contains(&bad.to_string()),
+            "{bad} units: {e}"
+        );
+    }
     t.step(200).unwrap();
-    let b = first_layer(t.network(), 8);
+    let b = first_layer(t.network(), 8).unwrap();
     let changed = a
         .weights
         .iter()

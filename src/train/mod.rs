@@ -27,6 +27,7 @@ pub use confusion::Confusion;
 pub use method::Method;
 pub use stats::{
     first_layer, probabilities, softmax, Evaluation, FirstLayer, OneStep, Reading, StepStats,
+    MAX_FIRST_LAYER_UNITS,
 };
 
 use crate::error::{Error, Result};

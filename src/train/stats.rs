@@ -119,17 +119,25 @@ pub struct FirstLayer {
     pub max_abs: Vec<f64>,
 }
 
-/// The first layer's weights of the first `units` hidden units of `net`.
-pub fn first_layer(net: &Network, units: usize) -> FirstLayer {
+/// The most units [`first_layer`] gives (a look at a few units, not a copy of `W_1`).
+pub const MAX_FIRST_LAYER_UNITS: usize = 64;
+
+/// The first layer's weights of the first `units` (1..=[`MAX_FIRST_LAYER_UNITS`]) hidden units of
+/// `net` (all of them when it has fewer).
+pub fn first_layer(net: &Network, units: usize) -> Result<FirstLayer> {
+    if !(1..=MAX_FIRST_LAYER_UNITS).contains(&units) {
+        let why = format!("must be 1 to {MAX_FIRST_LAYER_UNITS}, got {units}");
+        return Err(crate::Error::invalid("units", why));
+    }
     let layer = net.layer(1);
     let units = units.min(layer.rows);
     let rows = &net.w(1)[..units * layer.cols];
-    FirstLayer {
+    Ok(FirstLayer {
         units,
         inputs: layer.cols,
         weights: rows.iter().map(|&w| w as f32).collect(),
         max_abs: rows.chunks_exact(layer.cols).map(norm_inf).collect(),
-    }
+    })
 }
 
 /// One step explained: the training pattern it used and the engine's numbers on that pattern
