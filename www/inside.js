@@ -159,7 +159,34 @@ on('confusion', (m) => {
 
 // ---------- the first layer's weights ----------
 
-on('firstLayer', ({ samples, units, inputs, weights, max_abs: maxAbs }) => {
+// Painted only while on screen, at most once a frame: the worker posts them a few times a second.
+let firstLayer = null; // the latest `firstLayer` event
+let firstLayerPainted = null;
+let firstLayerVisible = false;
+let firstLayerFrame = false;
+new IntersectionObserver((entries) => {
+  firstLayerVisible = entries.some((e) => e.isIntersecting);
+  schedulePaintFirstLayer();
+}).observe(ui.firstLayer);
+
+/** Paints the latest first layer at the next frame, if it is new and on screen. */
+function schedulePaintFirstLayer() {
+  if (firstLayerFrame || !firstLayerVisible || firstLayer === firstLayerPainted) return;
+  firstLayerFrame = true;
+  requestAnimationFrame(() => {
+    firstLayerFrame = false;
+    firstLayerPainted = firstLayer;
+    paintFirstLayer(firstLayer);
+  });
+}
+
+on('firstLayer', (event) => {
+  firstLayer = event;
+  schedulePaintFirstLayer();
+});
+
+/** The first layer's weights of a few units as 28x28 images. */
+function paintFirstLayer({ samples, units, inputs, weights, max_abs: maxAbs }) {
   const side = Math.round(Math.sqrt(inputs));
   const figs = ui.firstLayer.querySelectorAll('figure');
   if (figs.length !== units) {
@@ -172,7 +199,7 @@ on('firstLayer', ({ samples, units, inputs, weights, max_abs: maxAbs }) => {
   });
   probe('samples', samples, ui.firstLayer);
   put(ui.firstLayerNote, `The first layer's weights of hidden units 1–${units}, one 28×28 image each (red: positive, blue: negative, each at its own largest |w|), after ${samples.toLocaleString('en')} patterns.`);
-});
+}
 
 // ---------- the activations of the drawn image ----------
 

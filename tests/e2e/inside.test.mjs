@@ -52,7 +52,8 @@ async function openWorstCell(page) {
 
 test('MNIST: one step, activations and softmax, first layer, confusion matrix and gallery', () => withPage(async ({ page }) => {
   await openReady(page, base);
-  // The first layer of the fresh network: 8 images of 28x28.
+  // The first layer of the fresh network: 8 images of 28x28 (painted while on screen).
+  await page.locator('[data-testid="first-layer"]').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="first-layer"] canvas').length === 8);
   assert.deepEqual(await page.$$eval('[data-testid="first-layer"] canvas', (cs) => cs.map((c) => `${c.width}x${c.height}`)), Array(8).fill('28x28'));
   const fresh = await firstLayerImages(page);
@@ -101,6 +102,7 @@ test('MNIST: one step, activations and softmax, first layer, confusion matrix an
   metrics.matrixCorrect = diagonal;
 
   // The first layer moved with training.
+  await page.locator('[data-testid="first-layer"]').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="first-layer"]').dataset.samples) >= 20000);
   const trained = await firstLayerImages(page);
   const changed = trained.filter((u, i) => u !== fresh[i]).length;
