@@ -8,7 +8,7 @@ import { request, on } from './client.js';
 import { failed } from './buttons.js';
 import { className } from './classes.js';
 import { $, cell, put, probe } from './dom.js';
-import { fmtCost, fmtPct } from './format.js';
+import { fmtCost, fmtCount, fmtPct } from './format.js';
 import { app } from './state.js';
 import { setStatus } from './status.js';
 
@@ -75,7 +75,7 @@ function renderMatrix() {
   ui.matrix.textContent = '';
   if (!matrix) {
     ui.matrix.hidden = true;
-    put(ui.matrixNote, 'The matrix appears after a validation on all test images: pause, or press “Validate on all”.');
+    put(ui.matrixNote, 'The matrix appears after a validation on all test images: pause, or press “Validate on all 10,000”.');
     return;
   }
   const { counts, count, correct, samples } = matrix;
@@ -239,7 +239,7 @@ export function showOneStep({ steps }) {
     div.append(cell('dt', label), dd);
     ui.stepText.append(div);
   };
-  line('training image', `#${first.index}`, 'one-step-index');
+  line('training image', `#${first.index} (the run's pattern ${fmtCount(first.samples)})`, 'one-step-index');
   line('label', className(first.label), 'one-step-label');
   const parts = [];
   for (const s of app.specs) {

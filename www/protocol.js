@@ -43,7 +43,8 @@
  * @typedef {{outputs: number[], probabilities: number[], softmax: number[], hidden: number[][], hidden_max: number[]}} Reading
  *   `Session.read` (src/train/stats.rs): the outputs, both probability readings and the hidden states
  * @typedef {{stats: Object, index: number, label: number, pixels: number[], predicted_before: number,
- *   predicted_after: number, cost_before: number, cost_after: number}} OneStep  `Session.step_explained`
+ *   predicted_after: number, cost_before: number, cost_after: number, samples: number}} OneStep  `Session.step_explained`
+ *   and the run's pattern count after it
  * @typedef {{id: string, true: number, pred: number, total: number,
  *   images: {index: number, label: number, pred: number, pixels: number[]}[]}} Gallery  misclassified test images of one cell
  */

@@ -319,6 +319,7 @@ const handlers = {
     for (const r of runners) r.diverged = false;
     const steps = {};
     trainChunk(1, (r) => { steps[r.id] = r.session.step_explained(); return steps[r.id].stats; });
+    for (const r of runners) if (steps[r.id]) steps[r.id].samples = r.samples; // the run's count (an import offsets it)
     emitStats();
     schedule();
     return { steps };
@@ -326,7 +327,7 @@ const handlers = {
   /** Up to `limit` misclassified test images of cell (true, pred) of run `id`'s latest matrix. */
   gallery({ id, true: t, pred, limit }) {
     const r = runners.find((x) => x.id === id);
-    if (!r || !r.confusion) throw new Error('no confusion matrix yet: pause, or press “validate on all”, first');
+    if (!r || !r.confusion) throw new Error('no confusion matrix yet: pause, or press “Validate on all 10,000”, first');
     if (![t, pred].every((v) => Number.isInteger(v) && v >= 0 && v < 10)) throw new Error(`cell (${t}, ${pred}): expected two classes 0 to 9`);
     const all = r.confusion.misclassified[t * 10 + pred];
     const n = Math.max(0, Math.min(all.length, limit | 0));

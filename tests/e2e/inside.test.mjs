@@ -76,7 +76,7 @@ test('MNIST: one step, activations and softmax, first layer, confusion matrix an
   const first = await page.getAttribute('[data-testid="one-step"]', 'data-index');
   await page.click('[data-testid="step"]');
   await page.waitForFunction((i) => document.querySelector('[data-testid="one-step"]').dataset.index !== i, first);
-  assert.equal(await number(page, 'samples-seen'), 2);
+  await waitFor(async () => (await number(page, 'samples-seen')) === 2, 10000, 'two patterns seen after two steps');
 
   // The drawing: its hidden activations (784-64-10: one layer of 64) and the softmax beside the bars.
   await drawSeven(page);
@@ -119,9 +119,9 @@ test('MNIST: one step, activations and softmax, first layer, confusion matrix an
   }
   assert.match(await page.textContent('#gallery-title'), new RegExp(`True “${worst.t}”, predicted “${worst.p}”: ${worst.count} test image`));
   metrics.galleryCell = worst;
-  const inside = page.locator('#inside');
-  await inside.scrollIntoViewIfNeeded();
-  await inside.screenshot({ path: path.join(OUT, 'inside-1280.png') });
+  // The viewport (1280x900) with the panel's top just below the sticky status line.
+  await page.evaluate(() => window.scrollTo(0, document.getElementById('inside').getBoundingClientRect().top + window.scrollY - 70));
+  await page.screenshot({ path: path.join(OUT, 'inside-1280.png') });
 }));
 
 test('390x844 touch, DPR 2: the matrix and gallery fit (no horizontal overflow of the page)', () => withPage(async ({ page }) => {
