@@ -112,6 +112,10 @@ pub struct DatasetInfo {
     pub label: &'static str,
     /// What its images show, for the page's menu.
     pub about: &'static str,
+    /// The name of each class 0..CLASSES-1 (the page's prediction, bars, labels, matrix axes).
+    pub classes: [&'static str; CLASSES],
+    /// One image of it, for the page's sentences ("Draw a digit").
+    pub item: &'static str,
 }
 
 /// Every data set, in the order the page lists them.
@@ -120,11 +124,27 @@ pub const DATASETS: [DatasetInfo; 2] = [
         name: "mnist",
         label: "MNIST",
         about: "handwritten digits",
+        classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        item: "a digit",
     },
     DatasetInfo {
         name: "fashion",
         label: "Fashion-MNIST",
         about: "clothing",
+        // The class names of Fashion-MNIST's own description of its labels.
+        classes: [
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
+        item: "a piece of clothing",
     },
 ];
 

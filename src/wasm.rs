@@ -210,6 +210,37 @@ impl Session {
     }
 }
 
+/// The look inside the network (the page's "inside" panel).
+#[wasm_bindgen]
+impl Session {
+    /// 784 pixels in [0, 1] -> the network's reading of them: `{outputs, probabilities, softmax,
+    /// hidden, hidden_max}` (`train::Reading`; `probabilities` is what [`Session::predict`] returns).
+    pub fn read(&self, pixels: &[f32]) -> Result<JsValue, JsError> {
+        let x = pixels_f64(pixels, self.trainer.network().sizes()[0])?;
+        to_js(&self.trainer.read(&x)?)
+    }
+
+    /// One step on the next training pattern, explained: `{stats, index, label, pixels,
+    /// predicted_before, predicted_after, cost_before, cost_after}` (`train::OneStep`; `stats` is
+    /// what `step(1)` returns).
+    pub fn step_explained(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.trainer.step_explained())
+    }
+
+    /// The confusion matrix of the latest validation of each test image: `{counts, count, correct,
+    /// misclassified}` (`train::Confusion`; call it after a validation of the whole test set).
+    pub fn confusion(&self) -> Result<JsValue, JsError> {
+        to_js(&self.trainer.confusion())
+    }
+
+    /// The first layer's weights of the first `units` (1..=64) hidden units: `{units, inputs,
+    /// weights, max_abs}` (`train::FirstLayer`); other counts are an error naming them.
+    pub fn first_layer(&self, units: u32) -> Result<JsValue, JsError> {
+        let net = self.trainer.network();
+        to_js(&crate::train::first_layer(net, units as usize)?)
+    }
+}
+
 /// The pattern a lab report is about.
 #[derive(serde::Serialize)]
 struct PatternInfo {

@@ -25,19 +25,28 @@
  *   setValEvery: [{every: number}, null],
  *   play: [{}, null], pause: [{}, null], step: [{n: number}, null], validateFull: [{}, null],
  *   setStepSize: [{id: string, stepSize: number}, null],
- *   predict: [{pixels: Float32Array}, {probs: Probs}],
- *   teach: [{pixels: Float32Array, label: number}, {results: Object<string, {loss: number, diverged: boolean}>, probs: Probs}],
+ *   predict: [{pixels: Float32Array}, {probs: Probs, readings: Object<string, Reading>}],
+ *   teach: [{pixels: Float32Array, label: number}, {results: Object<string, {loss: number, diverged: boolean}>, probs: Probs, readings: Object<string, Reading>}],
  *   sample: [{index: number}, {label: number, pixels: number[]}],
  *   lab: [{run: string, request: Object}, LabReply],
  *   export: [{id: string}, {id: string, samples: number, bytes: Uint8Array, hash: string}],
  *   import: [{id: string, bytes: Uint8Array, samples?: number}, Imported],
  *   restore: [{runs: {id: string, samples: number}[]}, {runs: Imported[]}],
  *   autosave: [{enabled?: false}, null],
+ *   stepOne: [{}, {steps: Object<string, OneStep>}],
+ *   gallery: [{id: string, true: number, pred: number, limit: number}, Gallery],
  * }} Requests
  * @typedef {{dataset: string, trainLen: number, testLen: number, downloaded: number, ms: number}} Loaded
  * @typedef {Object<string, number[]>} Probs  class probabilities by run id
  * @typedef {{run: string, cached: boolean, ms: number, samples: number, report: Object}} LabReply  `Session.lab`'s report, from the cache or not
  * @typedef {{id: string, samples: number, hash: string}} Imported  the run's pattern count and hash after the import
+ * @typedef {{outputs: number[], probabilities: number[], softmax: number[], hidden: number[][], hidden_max: number[]}} Reading
+ *   `Session.read` (src/train/stats.rs): the outputs, both probability readings and the hidden states
+ * @typedef {{stats: Object, index: number, label: number, pixels: number[], predicted_before: number,
+ *   predicted_after: number, cost_before: number, cost_after: number, samples: number}} OneStep  `Session.step_explained`
+ *   and the run's pattern count after it
+ * @typedef {{id: string, true: number, pred: number, total: number,
+ *   images: {index: number, label: number, pred: number, pixels: number[]}[]}} Gallery  misclassified test images of one cell
  */
 
 // ---------- events (worker -> page, unsolicited) ----------
@@ -54,6 +63,8 @@
  *   autosaved: {meta: AutosaveMeta, exportMs: number, writeMs: number},
  *   autosaveFailed: {message: string},
  *   trainingFailed: {message: string},
+ *   confusion: {id: string, samples: number, counts: number[], count: number, correct: number},
+ *   firstLayer: {id: string, samples: number, units: number, inputs: number, weights: number[], max_abs: number[]},
  * }} Events
  * @typedef {{id: string, samples: number, epoch: number, cost: number | null, accuracy: number | null,
  *   throughput: number | null, lambda: number[] | null}} RunStats  cost and accuracy over about the last 1,000 patterns
@@ -64,9 +75,10 @@
 
 /** The request types and event names (a message of another type is an error on arrival). */
 export const REQUESTS = ['start', 'load', 'configure', 'setValEvery', 'play', 'pause', 'step', 'validateFull',
-  'setStepSize', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave'];
+  'setStepSize', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave',
+  'stepOne', 'gallery'];
 export const EVENTS = ['progress', 'stats', 'point', 'validation', 'state', 'diverged', 'autosaved',
-  'autosaveFailed', 'trainingFailed'];
+  'autosaveFailed', 'trainingFailed', 'confusion', 'firstLayer'];
 
 /** The message of anything thrown. */
 export const messageOf = (e) => (e && e.message) || String(e);

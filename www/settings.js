@@ -162,7 +162,7 @@ export const defaultOf = (key, s) => (key === 'stepSize' ? OPTIMIZERS[s.optimize
  * The parts of the page a classroom/embed link can hide with `<name>_hide=true` (as TensorFlow
  * Playground's links): every setting's control by its address name, and these panels.
  */
-export const PANELS = ['setup', 'experiments', 'training', 'draw', 'lab'];
+export const PANELS = ['setup', 'experiments', 'training', 'draw', 'inside', 'lab'];
 const HIDE_SUFFIX = '_hide';
 /** The names `<name>_hide` may take. */
 export const hideableNames = () => [...Object.values(FIELDS).map((f) => f[0]), ...PANELS];

@@ -8,6 +8,7 @@ import { addPoint, addValidation, clearCurve, resetCurves, scheduleChart } from 
 import { $, put, probe } from './dom.js';
 import { downloadCurves, downloadModel } from './downloads.js';
 import { fmtInt, fmtCost, fmtPct } from './format.js';
+import { clearInside, showOneStep } from './inside.js';
 import { createLab } from './lab.js';
 import { draw_figure5 } from './pkg/sifrian.js';
 import { drawn, followTraining, onDrawnChange, repredict, showRace } from './predict.js';
@@ -89,6 +90,7 @@ function loaded(info) {
 function configured({ runners }) {
   app.configured = true;
   app.running = false;
+  clearInside();
   resetCurves();
   app.latest = {};
   app.validation = {};
@@ -275,7 +277,7 @@ ui.play.addEventListener('click', () => {
   const type = app.running ? 'pause' : 'play';
   request(type).catch(failed(type));
 });
-ui.step.addEventListener('click', () => { if (app.configured) request('step', { n: 1 }).catch(failed('step')); });
+ui.step.addEventListener('click', () => { if (app.configured) request('stepOne').then(showOneStep, failed('step')); });
 ui.reset.addEventListener('click', () => { setNotice(''); reconfigure(); });
 ui.validateFull.addEventListener('click', () => {
   request('validateFull').catch(failed('validateFull'));

@@ -52,6 +52,27 @@ function nextValAt(samples) {
   return (Math.floor(samples / valEvery) + 1) * valEvery;
 }
 
+// The look inside (www/inside.js): the first layer's weights of this many hidden units, posted at
+// most every FIRST_LAYER_MS while training (and at once when training stops).
+const FIRST_LAYER_UNITS = 8;
+const FIRST_LAYER_MS = 300;
+let firstLayerAt = -Infinity;
+/** The `firstLayer` event of the first run, throttled while training. */
+function emitFirstLayer() {
+  const r = runners[0];
+  const now = performance.now();
+  if (!r || (running && now - firstLayerAt < FIRST_LAYER_MS)) return;
+  firstLayerAt = now;
+  emit('firstLayer', { id: r.id, samples: r.samples, ...r.session.first_layer(FIRST_LAYER_UNITS) });
+}
+
+/** After a validation of the whole test set: the engine's confusion matrix of run `r`. */
+function emitConfusion(r, samples) {
+  r.confusion = r.session.confusion();
+  const { counts, count, correct } = r.confusion;
+  emit('confusion', { id: r.id, samples, counts, count, correct });
+}
+
 /** Frees every Session (a new run or data set). */
 function freeRunners() {
   for (const r of runners) { try { r.session.free(); } catch { /* already freed */ } }
@@ -66,6 +87,7 @@ function emitStats() {
     memory: wasm ? wasm.memory.buffer.byteLength : null,
     runners: runners.map(runnerStats),
   });
+  emitFirstLayer();
 }
 
 /** Closes the current curve window of a runner into a point; queues validation when due. */
@@ -114,6 +136,7 @@ function validateChunk() {
   if (job.start >= job.end) {
     valQueue.shift();
     if (job.last) {
+      if (job.kind === 'full') emitConfusion(r, job.at);
       emit('validation', {
         id: r.id, samples: job.at, kind: job.kind,
         count: job.acc.count, accuracy: job.acc.count ? job.acc.correct / job.acc.count : 0,
@@ -124,13 +147,16 @@ function validateChunk() {
   }
 }
 
-/** One chunk of n patterns for every runner (each stops at its next curve point). */
-function trainChunk(n) {
+/**
+ * One chunk of n patterns for every runner (each stops at its next curve point); `take(r, k)`
+ * trains runner r on k patterns and returns the step stats.
+ */
+function trainChunk(n, take = (r, k) => r.session.step(k)) {
   for (const r of runners) {
     if (r.diverged) continue;
     const k = Math.max(1, Math.min(n, r.nextPoint - r.samples));
     const t0 = performance.now();
-    const st = r.session.step(k);
+    const st = take(r, k);
     const ms = performance.now() - t0;
     r.version++;
     record(r, st, k, ms);
@@ -224,11 +250,15 @@ function warmUpOnce() {
   try { warm_up(); } catch { /* only a speed-up */ }
 }
 
-/** Every runner's class probabilities for 784 pixels. */
+/** Every runner's reading of 784 pixels (www/protocol.js `Reading`) and its class probabilities. */
 function predictAll(pixels) {
   const probs = {};
-  for (const r of runners) probs[r.id] = Array.from(r.session.predict(pixels));
-  return probs;
+  const readings = {};
+  for (const r of runners) {
+    readings[r.id] = r.session.read(pixels);
+    probs[r.id] = readings[r.id].probabilities;
+  }
+  return { probs, readings };
 }
 
 /** The requests of www/protocol.js, by type: each returns its reply's result. */
@@ -282,6 +312,28 @@ const handlers = {
     emitStats();
     schedule();
   },
+  /** One step of every run on its next training pattern, explained (www/inside.js shows it). */
+  stepOne() {
+    if (!runners.length) throw new Error('no network: press Reset');
+    running = false;
+    for (const r of runners) r.diverged = false;
+    const steps = {};
+    trainChunk(1, (r) => { steps[r.id] = r.session.step_explained(); return steps[r.id].stats; });
+    for (const r of runners) if (steps[r.id]) steps[r.id].samples = r.samples; // the run's count (an import offsets it)
+    emitStats();
+    schedule();
+    return { steps };
+  },
+  /** Up to `limit` misclassified test images of cell (true, pred) of run `id`'s latest matrix. */
+  gallery({ id, true: t, pred, limit }) {
+    const r = runners.find((x) => x.id === id);
+    if (!r || !r.confusion) throw new Error('no confusion matrix yet: pause, or press “Validate on all 10,000”, first');
+    if (![t, pred].every((v) => Number.isInteger(v) && v >= 0 && v < 10)) throw new Error(`cell (${t}, ${pred}): expected two classes 0 to 9`);
+    const all = r.confusion.misclassified[t * 10 + pred];
+    const n = Math.max(0, Math.min(all.length, limit | 0));
+    const images = all.slice(0, n).map((index) => ({ index, label: data.test_label(index), pred, pixels: Array.from(data.test_pixels(index)) }));
+    return { id, true: t, pred, total: all.length, images };
+  },
   validateFull() {
     for (const r of runners) emitPoint(r, { full: true });
     schedule();
@@ -294,7 +346,7 @@ const handlers = {
     r.diverged = false;
   },
   predict({ pixels }) {
-    return { probs: predictAll(new Float32Array(pixels)) };
+    return predictAll(new Float32Array(pixels));
   },
   teach({ pixels, label }) {
     const x = new Float32Array(pixels);
@@ -305,7 +357,7 @@ const handlers = {
       results[r.id] = { loss: st.mean_loss, diverged: !!st.diverged };
       r.samples = r.offset + r.session.samples_seen();
     }
-    return reply({ results, probs: predictAll(x) }, { after: emitStats });
+    return reply({ results, ...predictAll(x) }, { after: emitStats });
   },
   sample({ index }) {
     const n = data.test_len();

@@ -17,18 +17,24 @@
 //! what a run reports, and here the [`Trainer`]: the order of the patterns, epochs, counters.
 
 mod config;
+mod confusion;
 mod engine;
 mod method;
 mod stats;
 
 pub use config::TrainConfig;
+pub use confusion::Confusion;
 pub use method::Method;
-pub use stats::{probabilities, Evaluation, StepStats};
+pub use stats::{
+    first_layer, probabilities, softmax, Evaluation, FirstLayer, OneStep, Reading, StepStats,
+    MAX_FIRST_LAYER_UNITS,
+};
 
 use crate::error::{Error, Result};
 use crate::io::data::Dataset;
 use crate::network::Network;
 use crate::rng::Rng;
+use confusion::Predictions;
 use engine::{Engine, Outcome};
 use stats::Accumulator;
 use std::rc::Rc;
@@ -52,6 +58,8 @@ pub struct Trainer {
     d: Vec<f64>,
     /// Index of the last training pattern visited.
     last_pattern: Option<usize>,
+    /// The class each test image was predicted as at its latest validation (confusion.rs).
+    predictions: Predictions,
 }
 
 impl Trainer {
@@ -76,6 +84,7 @@ impl Trainer {
             x0: vec![0.0; train.input_size()],
             d: vec![0.0; Dataset::CLASSES],
             last_pattern: None,
+            predictions: Predictions::new(test.len()),
             rng: Rng::new(config.seed ^ 0x5EED_0F0D_E5E5),
             order: (0..train.len() as u32).collect(),
             pos: 0,
@@ -115,6 +124,7 @@ impl Trainer {
     pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
         let net = Network::from_params(&self.config.sizes, self.config.alpha, params.to_vec())?;
         self.engine = Engine::new(net, &self.config)?;
+        self.predictions.clear();
         Ok(())
     }
 
@@ -204,6 +214,7 @@ impl Trainer {
         for i in start.min(end)..end {
             self.test.target_into(i, &mut d);
             let (best, l) = self.engine.test_pattern(&self.test, i, &d);
+            self.predictions.record(i, best);
             e.count += 1;
             e.correct += usize::from(best == self.test.label(i));
             e.loss_sum += l;
