@@ -524,3 +524,14 @@ pub fn figure5_svg(size: (u32, u32), title: &str, fig: &Figure5) -> Draw<String>
     )?;
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legend_names_each_run_above_the_panels() {
+        let svg = curves_svg((900, 320), "", &[Series::new("SGD step 0.01", &[])]).unwrap();
+        assert!(svg.contains("SGD step 0.01"), "no legend in {svg}");
+    }
+}

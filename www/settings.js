@@ -40,6 +40,7 @@ export function useCatalog(catalog) {
     seed: 0,
     race: false,
     xAxis: 'samples',
+    logX: false, // the chart's x axis on a log scale
     valEvery: 5000, // patterns between validations on a budget while training
   });
 }
@@ -136,6 +137,7 @@ const FIELDS = {
   seed: ['seed', (v) => (/^\d+$/.test(String(v)) ? num(v, isSeed) : undefined), 'a whole number >= 0'],
   race: ['race', bool, '0 or 1'],
   xAxis: ['x', (v) => (v === 'samples' || v === 'seconds' ? v : undefined), 'samples or seconds'],
+  logX: ['logx', bool, '0 or 1'],
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],
 };
 
