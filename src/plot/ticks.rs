@@ -10,7 +10,7 @@ pub const CHAR_EM: f64 = 0.62;
 pub const GAP_EM: f64 = 1.0;
 
 /// The smallest distance between two ticks on a vertical axis, in font sizes.
-pub const ROW_EM: f64 = 1.8;
+pub const ROW_EM: f64 = 2.4;
 
 /// The ticks of one axis: positions (in the axis's units) and the label of each.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,11 +157,28 @@ fn multiples(lo: f64, hi: f64, step: f64) -> Ticks {
     Ticks { at, labels }
 }
 
-/// Ticks on a `log10` axis `lo..=hi` (decades) `pixels` long: every 1st, 2nd, 3rd, 5th, 10th...
-/// whole decade, the smallest stride whose labels ([`decade_label`]) do not overlap.
+/// Ticks on a `log10` axis `lo..=hi` (decades) `pixels` long: 1, 2 and 5 times each power of ten
+/// when those labels fit (the closest two are log10 2 = 0.30 decade apart), else every 1st, 2nd,
+/// 3rd, 5th, 10th... whole decade, the smallest stride whose labels ([`decade_label`]) do not
+/// overlap.
 pub fn decade_ticks(lo: f64, hi: f64, pixels: f64, font_px: f64, horizontal: bool) -> Ticks {
     let (first, last) = ((lo - 1e-9).ceil() as i32, (hi + 1e-9).floor() as i32);
     let span = (hi - lo).max(1e-9);
+    let fine: Vec<(f64, String)> = ((lo - 1e-9).floor() as i32..=last)
+        .flat_map(|k| {
+            [1.0, 2.0, 5.0]
+                .map(|m: f64| (f64::from(k) + m.log10(), compact_sig(m * 10f64.powi(k), 1)))
+        })
+        .filter(|(v, _)| *v >= lo - 1e-9 && *v <= hi + 1e-9)
+        .collect();
+    let fine = Ticks {
+        at: fine.iter().map(|t| t.0).collect(),
+        labels: fine.into_iter().map(|t| t.1).collect(),
+    };
+    let closest = pixels * 2f64.log10() / span;
+    if fine.at.len() >= 2 && fits(closest, fine.widest(font_px), font_px, horizontal) {
+        return fine;
+    }
     for stride in [1, 2, 3, 5, 10, 20, 50, 100] {
         let ks: Vec<i32> = (first..=last)
             .filter(|k| k.rem_euclid(stride) == 0)
@@ -275,7 +292,7 @@ mod tests {
         assert_eq!(phone.labels, ["0", "200k", "400k", "600k"]);
         let empty = linear_ticks(0.0, 1000.0, 300.0, 12.0, true);
         assert_eq!(empty.labels, ["0", "200", "400", "600", "800", "1k"]);
-        let pct = linear_ticks(0.0, 100.0, 100.0, 12.0, false);
+        let pct = linear_ticks(0.0, 100.0, 130.0, 12.0, false);
         assert_eq!(pct.labels, ["0", "25", "50", "75", "100"]);
     }
 
@@ -284,14 +301,22 @@ mod tests {
         let t = decade_ticks(-3.0, 28.0, 220.0, 12.0, false);
         assert_apart(&t, -3.0, 28.0, 220.0, 12.0, false);
         assert!(t.at.len() >= 2, "{t:?}");
-        let wide = decade_ticks(2.0, 6.0, 600.0, 12.0, true);
+        let wide = decade_ticks(2.0, 6.0, 300.0, 12.0, true);
         assert_eq!(wide.labels, ["100", "1k", "10k", "100k", "1M"]);
+        let fine = decade_ticks(3.0, 4.6, 240.0, 12.0, true);
+        assert_eq!(fine.labels, ["1k", "2k", "5k", "10k", "20k"]);
+        assert_apart(&fine, 3.0, 4.6, 240.0, 12.0, true);
         for pixels in (280..=960).step_by(8) {
             let p = f64::from(pixels) / 3.0;
             let t = decade_ticks(-12.0, 30.0, p, 12.0, true);
             assert_apart(&t, -12.0, 30.0, p, 12.0, true);
         }
         let cost = decade_ticks(-2.0, 0.0, 200.0, 12.0, false);
-        assert_eq!(cost.labels, ["0.01", "0.1", "1"]);
+        assert_eq!(
+            cost.labels,
+            ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"]
+        );
+        let short = decade_ticks(-2.0, 0.0, 120.0, 12.0, false);
+        assert_eq!(short.labels, ["0.01", "0.1", "1"]);
     }
 }
