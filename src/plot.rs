@@ -157,7 +157,16 @@ pub fn draw_curves<DB: DrawingBackend>(
     } else {
         root.titled(title, ("sans-serif", 18.0 * k)).map_err(err)?
     };
-    let root = draw_legend(&root, &layout.legend, k)?;
+    let keys: Vec<Key> = layout
+        .legend
+        .iter()
+        .map(|(label, color, faint)| Key {
+            label: label.clone(),
+            color: color.mix(if *faint { 0.35 } else { 1.0 }),
+            mark: Mark::Line,
+        })
+        .collect();
+    let root = draw_legend(&root, &keys, k)?;
     // Side by side on wide areas, stacked on tall ones (phones).
     let (w, h) = root.dim_in_pixel();
     let areas = root.split_evenly(if h > w { (3, 1) } else { (1, 3) });
@@ -361,11 +370,26 @@ fn nudge<DB: DrawingBackend>(
     (at.0 - bx + dx, at.1 - by + dy)
 }
 
-/// Draws the legend (a line and a label per entry, wrapped into rows) at the top of `root` and
-/// returns the area below it.
+/// How a legend entry shows its series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mark {
+    Line,
+    Dot,
+    Ring,
+}
+
+/// One legend entry: its words, its colour, its mark.
+struct Key {
+    label: String,
+    color: RGBAColor,
+    mark: Mark,
+}
+
+/// Draws the legend (a mark and a label per entry, wrapped into rows) in a strip at the top of
+/// `root`, outside any data, and returns the area below it.
 fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    entries: &[(String, RGBColor, bool)],
+    entries: &[Key],
     k: f64,
 ) -> Draw<DrawingArea<DB, Shift>> {
     if entries.is_empty() {
@@ -377,9 +401,9 @@ fn draw_legend<DB: DrawingBackend>(
     let left = (8.0 * k) as i32;
     let mut at = Vec::new();
     let (mut x, mut y) = (left, 0);
-    for (label, _, _) in entries {
+    for key in entries {
         let (tw, _) = root
-            .estimate_text_size(label, &font.clone().into_text_style(root))
+            .estimate_text_size(&key.label, &font.clone().into_text_style(root))
             .map_err(err)?;
         let width = swatch + 6 + tw as i32;
         if x > left && x + width > w as i32 {
@@ -390,22 +414,27 @@ fn draw_legend<DB: DrawingBackend>(
     }
     let height = (y + row + (4.0 * k) as i32) as u32;
     let (strip, rest) = root.split_vertically(height);
-    for ((label, color, faint), &(x, y)) in entries.iter().zip(&at) {
-        let c = if *faint {
-            color.mix(0.35)
-        } else {
-            color.mix(1.0)
-        };
+    let thick = (2.5 * k).round().max(1.0) as u32;
+    for (key, &(x, y)) in entries.iter().zip(&at) {
         let mid = y + row / 2 + (2.0 * k) as i32;
-        strip
-            .draw(&PathElement::new(
+        let c = key.color;
+        let centre = (x + swatch / 2, mid);
+        match key.mark {
+            Mark::Line => strip.draw(&PathElement::new(
                 vec![(x, mid), (x + swatch, mid)],
-                c.stroke_width((2.5 * k).round().max(1.0) as u32),
-            ))
-            .map_err(err)?;
+                c.stroke_width(thick),
+            )),
+            Mark::Dot => strip.draw(&Circle::new(centre, (3.5 * k) as i32, c.filled())),
+            Mark::Ring => strip.draw(&Circle::new(
+                centre,
+                (5.0 * k) as i32,
+                c.stroke_width(thick),
+            )),
+        }
+        .map_err(err)?;
         strip
             .draw(&Text::new(
-                label.clone(),
+                key.label.clone(),
                 (x + swatch + 6, mid),
                 font.color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
@@ -424,9 +453,35 @@ pub fn draw_figure5<DB: DrawingBackend>(
 ) -> Draw<()> {
     let layout = figure5_layout(fig);
     root.fill(&WHITE).map_err(err)?;
+    let root = if title.is_empty() {
+        root.clone()
+    } else {
+        root.titled(title, ("sans-serif", 16)).map_err(err)?
+    };
+    // The legend above the axes, where no curve or eigenvalue can be under it.
+    let line = |label: &str, color: RGBAColor, mark| Key {
+        label: label.to_string(),
+        color,
+        mark,
+    };
+    let mut keys: Vec<Key> = layout
+        .families
+        .iter()
+        .map(|l| line(&l.label, l.color.mix(1.0), Mark::Line))
+        .chain(
+            layout
+                .exact
+                .iter()
+                .map(|l| line(&l.label, l.color.mix(1.0), Mark::Dot)),
+        )
+        .collect();
+    if let Some((_, label)) = &layout.crossing {
+        keys.push(line(label, BLACK.mix(1.0), Mark::Ring));
+    }
+    keys.push(line(&layout.current.1, BLACK.mix(0.4), Mark::Line));
+    let root = draw_legend(&root, &keys, 1.0)?;
     let ((lo, hi), (y_lo, y_hi)) = (layout.x_range, layout.y_range);
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 16))
+    let mut chart = ChartBuilder::on(&root)
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -436,42 +491,34 @@ pub fn draw_figure5<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(&layout.x_desc)
         .y_desc("|eigenvalue|")
-        .x_label_formatter(&|v| format!("{v:.0e}"))
-        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .x_label_formatter(&|v| ticks::compact_sig(*v, 1))
+        .y_label_formatter(&|v| ticks::compact_sig(*v, 1))
         .draw()
         .map_err(err)?;
     for line in &layout.families {
         let col = line.color;
         chart
             .draw_series(LineSeries::new(line.points.clone(), col.stroke_width(2)))
-            .map_err(err)?
-            .label(&line.label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], col.stroke_width(2)));
+            .map_err(err)?;
     }
     for line in &layout.exact {
         let col = line.color;
         chart
             .draw_series(LineSeries::new(line.points.clone(), col.stroke_width(2)).point_size(3))
-            .map_err(err)?
-            .label(&line.label)
-            .legend(move |(x, y)| Circle::new((x + 8, y), 3, col.filled()));
+            .map_err(err)?;
     }
-    if let Some((at, label)) = &layout.crossing {
+    if let Some((at, _)) = &layout.crossing {
         chart
             .draw_series(std::iter::once(Circle::new(*at, 6, BLACK.stroke_width(2))))
-            .map_err(err)?
-            .label(label)
-            .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.stroke_width(2)));
+            .map_err(err)?;
     }
-    let (now, label) = &layout.current;
+    let (now, _) = &layout.current;
     chart
         .draw_series(LineSeries::new(
             vec![(*now, y_lo), (*now, y_hi)],
             BLACK.mix(0.4).stroke_width(1),
         ))
-        .map_err(err)?
-        .label(label)
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.4)));
+        .map_err(err)?;
     chart
         .draw_series(
             layout
@@ -479,20 +526,6 @@ pub fn draw_figure5<DB: DrawingBackend>(
                 .iter()
                 .map(|&(at, col)| Circle::new(at, 2, col.mix(0.5).filled())),
         )
-        .map_err(err)?;
-    // On narrow areas (phones) the legend goes to the lower right in a smaller font.
-    let narrow = root.dim_in_pixel().0 < 500;
-    chart
-        .configure_series_labels()
-        .position(if narrow {
-            SeriesLabelPosition::LowerRight
-        } else {
-            SeriesLabelPosition::UpperMiddle
-        })
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", if narrow { 9 } else { 11 }))
-        .draw()
         .map_err(err)?;
     root.present().map_err(err)
 }
@@ -533,5 +566,55 @@ mod tests {
     fn the_legend_names_each_run_above_the_panels() {
         let svg = curves_svg((900, 320), "", &[Series::new("SGD step 0.01", &[])]).unwrap();
         assert!(svg.contains("SGD step 0.01"), "no legend in {svg}");
+    }
+
+    /// The y of every `<text>` whose content contains `what` in an SVG from plotters.
+    fn text_ys(svg: &str, what: &str) -> Vec<f64> {
+        svg.split("<text ")
+            .skip(1)
+            .filter(|t| {
+                t.split("</text>")
+                    .next()
+                    .is_some_and(|body| body.contains(what))
+            })
+            .filter_map(|t| t.split("y=\"").nth(1)?.split('"').next()?.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn figure5_legend_sits_above_the_axes() {
+        use crate::lab::figure5::ExactPoint;
+        use crate::paper_spectrum::Figure5Curves;
+        use crate::spectrum::ExactSpectrum;
+        let fig = Figure5 {
+            layer: 1,
+            curves: Figure5Curves {
+                slope: 4.0,
+                numerator: 9.0,
+            },
+            current: 0.7,
+            spectrum: ExactSpectrum {
+                eigenvalues: vec![-3.0, 0.5, 2.0],
+                positive: 2,
+                negative: 1,
+                zero: 10,
+                radius: 3.0,
+            },
+            sweep: vec![ExactPoint {
+                lambda: 1.0,
+                max_positive: 2.0,
+                max_negative: 3.0,
+            }],
+        };
+        let svg = figure5_svg((640, 400), "", &fig).unwrap();
+        let legend = text_ys(&svg, "Eq. 62 family 1");
+        let top_tick = text_ys(&svg, "|eigenvalue|");
+        assert_eq!(legend.len(), 1, "one legend entry for family 1: {legend:?}");
+        // The axes start below the legend's rows (at most three at 20 px each).
+        assert!(legend[0] < 64.0, "legend at y = {}", legend[0]);
+        assert!(
+            top_tick.iter().all(|&y| y > legend[0]),
+            "axis text at {top_tick:?}"
+        );
     }
 }
