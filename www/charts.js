@@ -157,6 +157,7 @@ function drawChart() {
   probe('chartMaxMs', maxMs.toFixed(1));
   probe('draws', ++draws, chart); // tests wait for a draw after an action
   probe('series', drawn.series.length, chart);
+  probe('earlier', faint.length, chart);
 }
 
 // ---------- the readout under the pointer ----------

@@ -108,6 +108,16 @@ test('a trained run: the readout under the pointer names each value; log x stays
   assert.equal(await page.isChecked('[data-testid="log-x"]'), true, `log x from ${hash}`);
   await page.click('[data-testid="log-x"]');
   await page.waitForFunction(() => !/logx=/.test(location.hash));
+
+  // A new run keeps the trained one as a faint curve, which the toggle hides and shows.
+  assert.equal(await page.isDisabled('[data-testid="earlier-runs"]'), true, 'nothing earlier yet');
+  await trainTo(page, 3000);
+  await page.click('[data-testid="reset"]');
+  await page.waitForSelector('[data-testid="earlier-runs"]:not([disabled])');
+  await page.waitForFunction(() => document.getElementById('chart').dataset.earlier === '1');
+  await page.screenshot({ path: path.join(OUT, 'charts-desktop-earlier-run.png') });
+  await page.click('[data-testid="earlier-runs"]');
+  await page.waitForFunction(() => document.getElementById('chart').dataset.earlier === '0');
 }));
 
 test('a diverged run: off the scale, not rescaling the healthy one; huge costs fit; the divergence mark', () => withPage(DESKTOP, async (page) => {
