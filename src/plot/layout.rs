@@ -22,7 +22,8 @@ pub struct RunLine {
     /// An earlier run, drawn faint and without a legend entry of its own.
     pub faint: bool,
     /// `(x, y)` in the panel's units (log10 where the axis is logarithmic), finite values only, a
-    /// value above the panel's range drawn at its top edge ([`OffScale`]).
+    /// value above the panel's range drawn at its top edge ([`OffScale`]) (an earlier run's value
+    /// below it at its bottom edge: the range follows the current runs).
     pub points: Vec<(f64, f64)>,
     /// The index in the series' points of each of `points` (for the hover readout).
     pub index: Vec<usize>,
@@ -212,7 +213,7 @@ pub fn curves_layout(series: &[Series], x_axis: XAxis, log_x: bool) -> CurvesLay
                         faint: s.faint,
                         points: points
                             .into_iter()
-                            .map(|(x, y)| (x, y.min(y_range.1)))
+                            .map(|(x, y)| (x, y.clamp(y_range.0, y_range.1)))
                             .collect(),
                         index,
                     }
