@@ -43,7 +43,7 @@ const draws = (page) => page.$eval('#chart', (c) => Number(c.dataset.draws || 0)
 /** Waits for a draw of the chart after the `n`th (one showing at least one run). */
 async function drawAfter(page, n) {
   await page.waitForFunction((k) => Number(document.getElementById('chart').dataset.draws) > k
-    && Number(document.getElementById('chart').dataset.series) > 0, n, { timeout: 30000 });
+    && Number(document.getElementById('chart').dataset.series) > 0, n, { timeout: 90000 });
 }
 
 /** The chart's CSS size, its backing store and the ratio, once a draw has sized it. */
@@ -114,10 +114,11 @@ test('a trained run: the readout under the pointer names each value; log x stays
   await trainTo(page, 3000);
   await page.click('[data-testid="reset"]');
   await page.waitForSelector('[data-testid="earlier-runs"]:not([disabled])');
-  await page.waitForFunction(() => document.getElementById('chart').dataset.earlier === '1');
+  // (A redraw waits up to 12 times the last draw's time: long on a busy machine.)
+  await page.waitForFunction(() => document.getElementById('chart').dataset.earlier === '1', null, { timeout: 90000 });
   await page.screenshot({ path: path.join(OUT, 'charts-desktop-earlier-run.png') });
   await page.click('[data-testid="earlier-runs"]');
-  await page.waitForFunction(() => document.getElementById('chart').dataset.earlier === '0');
+  await page.waitForFunction(() => document.getElementById('chart').dataset.earlier === '0', null, { timeout: 90000 });
 }));
 
 test('a diverged run: off the scale, not rescaling the healthy one; huge costs fit; the divergence mark', () => withPage(DESKTOP, async (page) => {
