@@ -13,10 +13,10 @@ mod request;
 use crate::error::Error;
 use crate::io::data::Dataset;
 use crate::io::model_file;
-use crate::plot::{draw_curves as draw, Series, XAxis};
+use crate::plot::{draw_curves as draw, CurvesStyle, Series, XAxis};
 use crate::regularisation::LambdaPolicy;
 use crate::train::{probabilities, Trainer};
-use request::{from_js, pixels_f64, JsConfig, JsSeries, LabRequest, Pattern};
+use request::{from_js, pixels_f64, JsConfig, JsCurvesOptions, JsSeries, LabRequest, Pattern};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -275,14 +275,18 @@ pub fn model_sizes(bytes: &[u8]) -> Result<Vec<u32>, JsError> {
 }
 
 /// Draws the training curves (cost, training accuracy, validation accuracy) on a canvas;
-/// `series`: `[{label, points: [{samples, seconds, cost, train_accuracy, validation_accuracy}]}]`.
+/// `series`: `[{label, points: [{samples, seconds, cost, train_accuracy, validation_accuracy}],
+/// faint?, diverged_at?}]`; `options` (or undefined): `{log_x?, scale?}` with `scale` the canvas's
+/// device pixels per CSS pixel (> 0, at most 8). Returns where each panel and point was drawn, in
+/// CSS pixels: `[{caption, left, top, width, height, points: [[[index, x, y]...] per series]}]`.
 /// Main thread only: plotters measures text through the DOM.
 #[wasm_bindgen]
 pub fn draw_curves(
     canvas: web_sys::HtmlCanvasElement,
     series: JsValue,
     x_axis: &str,
-) -> Result<(), JsError> {
+    options: JsValue,
+) -> Result<JsValue, JsError> {
     let series: Vec<JsSeries> = from_js("series", &series)?;
     let x = match x_axis {
         "samples" => XAxis::Samples,
@@ -292,6 +296,18 @@ pub fn draw_curves(
             return Err(Error::invalid("x_axis", why).into());
         }
     };
+    let options = if options.is_undefined() || options.is_null() {
+        JsCurvesOptions {
+            log_x: false,
+            scale: 1.0,
+        }
+    } else {
+        from_js("options", &options)?
+    };
+    if !(options.scale > 0.0 && options.scale <= 8.0) {
+        let why = format!("{} (expected a number > 0, at most 8)", options.scale);
+        return Err(Error::invalid("options.scale", why).into());
+    }
     let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| JsError::new("canvas: no 2D context"))?;
     let views: Vec<Series> = series
@@ -299,10 +315,19 @@ pub fn draw_curves(
         .map(|s| Series {
             label: &s.label,
             points: &s.points,
+            faint: s.faint,
+            diverged_at: s.diverged_at,
         })
         .collect();
+    let style = CurvesStyle {
+        x_axis: x,
+        log_x: options.log_x,
+        scale: options.scale,
+    };
     use plotters::prelude::IntoDrawingArea;
-    draw(&backend.into_drawing_area(), "", &views, x).map_err(|e| JsError::new(&e))
+    let maps =
+        draw(&backend.into_drawing_area(), "", &views, style).map_err(|e| JsError::new(&e))?;
+    to_js(&maps)
 }
 
 /// Computes one exact spectrum of a small fixed network (order 458) and returns its number of

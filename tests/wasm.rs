@@ -189,9 +189,15 @@ fn draw_curves_paints_the_canvas() {
         r#"[{"label": "SGD", "points": [{"samples": 100, "seconds": 0.1, "cost": 0.4, "train_accuracy": 0.3, "validation_accuracy": 0.35},
                                        {"samples": 200, "seconds": 0.2, "cost": 0.2, "train_accuracy": 0.6, "validation_accuracy": null}]}]"#,
     );
-    draw_curves(canvas.clone(), series.clone(), "samples").unwrap();
-    draw_curves(canvas.clone(), series.clone(), "seconds").unwrap();
-    assert!(message(draw_curves(canvas, series, "hours")).contains("hours"));
+    let none = JsValue::UNDEFINED;
+    let map = draw_curves(canvas.clone(), series.clone(), "samples", none.clone()).unwrap();
+    assert_eq!(js_sys::Array::from(&map).length(), 3, "one map per panel");
+    draw_curves(canvas.clone(), series.clone(), "seconds", none.clone()).unwrap();
+    let sharp = config(r#"{"log_x": true, "scale": 2}"#);
+    draw_curves(canvas.clone(), series.clone(), "samples", sharp).unwrap();
+    let bad = config(r#"{"scale": 0}"#);
+    assert!(message(draw_curves(canvas.clone(), series.clone(), "samples", bad)).contains("scale"));
+    assert!(message(draw_curves(canvas, series, "hours", none)).contains("hours"));
 }
 
 fn get(v: &JsValue, path: &[&str]) -> JsValue {

@@ -1,40 +1,76 @@
 // The run curves: the points the worker sends (one per 1,000 patterns, validations filled in
 // later), thinned to at most MAX_DRAWN_POINTS and drawn by the wasm `draw_curves` (plotters; its
 // text needs the DOM, so it runs on this thread), at most 4 times a second and each draw in its
-// own task.
+// own task. The canvas's backing store is its CSS size x devicePixelRatio (the engine scales its
+// fonts and lines by the same factor). The engine returns where it drew each panel and point;
+// the hover/touch readout only picks the drawn point nearest the pointer from that map.
 
 import { draw_curves } from './pkg/sifrian.js';
 import { $, probe } from './dom.js';
-import { app } from './state.js';
+import { downloadChartPng } from './downloads.js';
+import { fmtCost, fmtCount, fmtPct, fmtNum } from './format.js';
+import { app, persist } from './state.js';
 import { setStatus } from './status.js';
+import { watchWideTables } from './scrollhint.js';
 
 const CHART_INTERVAL_MS = 250; // redraw at most 4 times a second
 const MAX_DRAWN_POINTS = 300;
+const EARLIER_KEPT = 4; // earlier runs' curves kept in memory (a race's two sides count as two)
+const STACK_BELOW_PX = 600; // narrower charts stack their three panels in one column
 const chart = $('chart');
+const ui = {
+  logX: $('log-x'), earlier: $('earlier-runs'), png: $('export-png'), readout: $('chart-readout'),
+  dots: $('chart-dots'),
+};
 
 let curves = {}; // run id -> its points
+let labels = {}; // run id -> its label when its points came
+let divergences = {}; // run id -> patterns seen when it was paused for diverging
+let earlier = []; // [{label, points}] of earlier runs, newest first
+let drawn = { series: [], maps: [] }; // what the last draw showed, for the readout
 let timer = null;
 let lastAt = 0;
 let lastMs = 0;
 let maxMs = 0;
 let failed = false;
+let draws = 0;
+let pointer = null; // the last pointer event over the chart, read again after each redraw
+
+/** What the last draw showed: `{series, maps}` (the engine's panel and point map; the readout reads it). */
+export const lastDrawn = () => drawn;
 
 /** Every run's points (www/protocol.js CurvePoint), by run id. */
 export const curvesOf = (id) => curves[id] || [];
 
-/** Forgets every curve (a new run). */
+/** Forgets every curve (a new run); the ones with points are kept as faint earlier runs. */
 export function resetCurves() {
+  const done = Object.keys(curves).filter((id) => curves[id].length > 0)
+    .map((id) => ({ label: labels[id] || id, points: thin(curves[id]) }));
+  earlier = [...done, ...earlier].slice(0, EARLIER_KEPT);
   curves = {};
+  labels = {};
+  divergences = {};
+  ui.earlier.disabled = earlier.length === 0;
 }
 
-/** Forgets run `id`'s curve (a model was loaded into it). */
+/** Forgets run `id`'s curve and its divergence mark (a model was loaded into it). */
 export function clearCurve(id) {
   curves[id] = [];
+  delete divergences[id];
+}
+
+/** Run `id` was paused for diverging at `samples` patterns: the chart marks that point. */
+export function markDivergence(id, samples) {
+  if (!Number.isSafeInteger(samples) || samples < 0) throw new Error(`markDivergence: samples ${samples} is not a whole number >= 0`);
+  divergences[id] = samples;
+  scheduleChart();
 }
 
 /** Appends a point to run `id`'s curve. */
 export function addPoint(id, point) {
   (curves[id] ||= []).push(point);
+  const spec = app.specs.find((s) => s.id === id);
+  if (spec) labels[id] = spec.label;
   scheduleChart();
 }
 
@@ -59,7 +95,8 @@ export function scheduleChart() {
 /** The x axis changed: the canvas's text alternative says which, and the chart is redrawn. */
 export function showXAxis() {
   const what = app.settings.xAxis === 'seconds' ? 'seconds of compute' : 'patterns seen';
-  chart.setAttribute('aria-label', `Curves of cost, training accuracy and validation accuracy against ${what}; the table below gives the latest values.`);
+  const scale = app.settings.logX ? ' (log scale)' : '';
+  chart.setAttribute('aria-label', `Curves of cost, training accuracy and validation accuracy against ${what}${scale}; the table below gives the latest values.`);
   scheduleChart();
 }
 
@@ -84,26 +121,103 @@ function thin(points) {
   return out;
 }
 
-/** Draws every run's curve at the chart's width; the slowest draw is the probe chartMaxMs. */
+/** The chart's CSS size: the box's width; three panels side by side, or stacked when narrow. */
+function cssSize() {
+  const width = Math.max(240, Math.round(chart.parentElement.clientWidth || 720));
+  const height = width < STACK_BELOW_PX ? 3 * 200 + 28 : width < 760 ? 290 : 320;
+  return { width, height };
+}
+
+/** Draws every run's curve at the chart's size; the slowest draw is the probe chartMaxMs. */
 function drawChart() {
   timer = null;
   lastAt = performance.now();
-  const wrap = chart.parentElement;
-  const width = Math.max(600, Math.min(960, Math.round(wrap.clientWidth || 720)));
-  const height = width < 760 ? 260 : 300;
-  if (chart.width !== width) chart.width = width;
-  if (chart.height !== height) chart.height = height;
-  const series = app.specs.map((s) => ({ label: s.label, points: thin(curvesOf(s.id)) }));
+  if (ui.logX.checked !== !!app.settings.logX) ui.logX.checked = !!app.settings.logX;
+  const dpr = window.devicePixelRatio || 1;
+  const { width, height } = cssSize();
+  const [bw, bh] = [Math.round(width * dpr), Math.round(height * dpr)];
+  if (chart.style.height !== `${height}px`) chart.style.height = `${height}px`;
+  if (chart.width !== bw) chart.width = bw;
+  if (chart.height !== bh) chart.height = bh;
+  const series = app.specs.map((s) => ({
+    label: s.label, points: thin(curvesOf(s.id)), diverged_at: divergences[s.id] ?? null,
+  }));
+  const faint = ui.earlier.checked ? earlier.map((e) => ({ ...e, faint: true })) : [];
   try {
-    draw_curves(chart, series, app.settings.xAxis);
+    const maps = draw_curves(chart, [...series, ...faint], app.settings.xAxis, { log_x: !!app.settings.logX, scale: dpr });
+    drawn = { series, maps };
     failed = false;
   } catch (e) {
     if (!failed) setStatus(`Drawing the chart failed: ${e.message || e}`, 'error');
     failed = true;
   }
+  if (pointer) showReadout(pointer); else hideReadout();
   lastMs = performance.now() - lastAt;
   maxMs = Math.max(maxMs, lastMs);
   probe('chartMaxMs', maxMs.toFixed(1));
+  probe('draws', ++draws, chart); // tests wait for a draw after an action
+  probe('series', drawn.series.length, chart);
+  probe('earlier', faint.length, chart);
 }
 
+// ---------- the readout under the pointer ----------
+
+const IDLE = 'Point at the chart (or touch it) to read the values there.';
+
+/** The x of a point as the axis shows it. */
+const xText = (p) => (app.settings.xAxis === 'seconds' ? `${fmtNum(p.seconds)} s` : `${fmtCount(p.samples)} patterns`);
+
+/** The values of the drawn points nearest the pointer on the panel under it. */
+function showReadout(event) {
+  pointer = { clientX: event.clientX, clientY: event.clientY };
+  const box = chart.getBoundingClientRect();
+  const [x, y] = [event.clientX - box.left, event.clientY - box.top];
+  const panel = drawn.maps.find((m) => x >= m.left && x <= m.left + m.width && y >= m.top && y <= m.top + m.height);
+  if (!panel) { hideReadout(); return; }
+  const parts = [];
+  ui.dots.replaceChildren();
+  drawn.series.forEach((s, i) => {
+    let best = null;
+    for (const q of panel.points[i] || []) if (best === null || Math.abs(q[1] - x) < Math.abs(best[1] - x)) best = q;
+    if (best === null) return;
+    const p = s.points[best[0]];
+    const val = p.validation_accuracy === null ? '' : `, validation ${fmtPct(p.validation_accuracy)} %`;
+    parts.push(`${s.label} at ${xText(p)}: cost ${fmtCost(p.cost)}, training ${fmtPct(p.train_accuracy)} %${val}`);
+    const dot = document.createElement('span');
+    dot.className = `chart-dot s${i}`;
+    dot.style.left = `${best[1]}px`;
+    dot.style.top = `${best[2]}px`;
+    ui.dots.append(dot);
+  });
+  ui.readout.textContent = parts.length ? parts.join(' · ') : IDLE;
+}
+
+function hideReadout() {
+  pointer = null;
+  ui.dots.replaceChildren();
+  if (ui.readout.textContent !== IDLE) ui.readout.textContent = IDLE;
+}
+
+chart.addEventListener('pointermove', showReadout);
+chart.addEventListener('pointerdown', showReadout);
+// A touch leaves the chart when the finger lifts: its readout stays until the next touch elsewhere.
+chart.addEventListener('pointerleave', (e) => { if (e.pointerType !== 'touch') hideReadout(); });
+document.addEventListener('pointerdown', (e) => { if (e.target !== chart && pointer) hideReadout(); });
+
+// ---------- the chart's own controls ----------
+
+ui.logX.addEventListener('change', () => {
+  app.settings.logX = ui.logX.checked;
+  persist();
+  showXAxis();
+});
+ui.earlier.addEventListener('change', () => scheduleChart());
+ui.png.addEventListener('click', () => downloadChartPng(chart, app.dataLoaded || app.settings.dataset, app.settings.seed));
+ui.readout.textContent = IDLE;
+
 new ResizeObserver(() => scheduleChart()).observe(chart.parentElement);
+watchWideTables();
+// A new devicePixelRatio (zoom, another screen) redraws at the new resolution.
+(function watchRatio() {
+  matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`).addEventListener('change', () => { scheduleChart(); watchRatio(); }, { once: true });
+}());

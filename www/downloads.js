@@ -1,5 +1,5 @@
-// What the page hands the reader as a file: the curves as CSV and the model file, through one
-// blob download.
+// What the page hands the reader as a file: the curves as CSV and as PNG, and the model file,
+// through one blob download.
 
 import { curvesOf } from './charts.js';
 
@@ -24,6 +24,11 @@ export function downloadCurves(specs, dataset, seed) {
     }
   }
   downloadBlob(`sifrian-curves-${dataset}-seed${seed}.csv`, rows.join('\n') + '\n', 'text/csv');
+}
+
+/** The chart canvas as sifrian-curves-<dataset>-seed<seed>.png (its backing store: CSS size x devicePixelRatio). */
+export function downloadChartPng(canvas, dataset, seed) {
+  canvas.toBlob((png) => { if (png) downloadBlob(`sifrian-curves-${dataset}-seed${seed}.png`, png, 'image/png'); }, 'image/png');
 }
 
 /** A model file as sifrian-<dataset>-<optimizer>-<sizes>-<samples>.bin; returns the name. */

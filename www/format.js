@@ -1,12 +1,22 @@
-// Number and time formats of the readouts ('–' for a missing value).
+// Number and time formats of the readouts ('–' for a missing value). A measured value shows about
+// four significant digits, in exponent notation from 1e6 and below 1e-3 (4.554e27, 1.2e-5), so a
+// blown-up cost fits its cell; counts are exact.
 
 /** Nothing to show. */
 const missing = (x) => x === null || x === undefined || !Number.isFinite(x);
 
 /** A fraction as a percentage with two decimals. */
 export const fmtPct = (x) => (missing(x) ? '–' : (100 * x).toFixed(2));
-/** A cost with four decimals. */
-export const fmtCost = (x) => (missing(x) ? '–' : x.toFixed(4));
+/** `x` to four significant digits: "0.03124", "12.35", "12350", "4.554e27", "1.2e-5". */
+export function fmtNum(x) {
+  if (missing(x)) return '–';
+  const r = Number(x.toPrecision(4));
+  const a = Math.abs(r);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return r.toExponential(3).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  return String(r);
+}
+/** A cost ([`fmtNum`]). */
+export const fmtCost = fmtNum;
 /** A whole number. */
 export const fmtInt = (x) => (missing(x) ? '–' : String(Math.round(x)));
 /** A count with thousands separators. */

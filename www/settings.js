@@ -41,6 +41,7 @@ export function useCatalog(catalog) {
     seed: 0,
     race: false,
     xAxis: 'samples',
+    logX: false, // the chart's x axis on a log scale
     valEvery: 5000, // patterns between validations on a budget while training
   });
 }
@@ -140,6 +141,7 @@ const FIELDS = {
   seed: ['seed', (v) => (/^\d+$/.test(String(v).trim()) ? num(v, isSeed) : undefined), () => `a whole number from 0 to ${LIMITS.max_seed}`],
   race: ['race', bool, '0 or 1'],
   xAxis: ['x', (v) => (v === 'samples' || v === 'seconds' ? v : undefined), 'samples or seconds'],
+  logX: ['logx', bool, '0 or 1'],
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],
 };
 // Written into every address even at their defaults: a link names its data, method, step size

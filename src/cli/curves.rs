@@ -69,13 +69,7 @@ pub fn read_csv(path: &Path) -> Result<Vec<(String, CurvePoint)>> {
 
 /// The Figures 6/7 chart of labelled runs as an SVG string.
 pub fn runs_svg(title: &str, runs: &[Run]) -> Result<String> {
-    let series: Vec<Series> = runs
-        .iter()
-        .map(|(l, p)| Series {
-            label: l,
-            points: p,
-        })
-        .collect();
+    let series: Vec<Series> = runs.iter().map(|(l, p)| Series::new(l, p)).collect();
     curves_svg((1200, 400), title, &series).map_err(CliError::chart)
 }
 

@@ -178,6 +178,26 @@ impl PatternSource {
 pub struct JsSeries {
     pub label: String,
     pub points: Vec<CurvePoint>,
+    /// An earlier run, drawn faint.
+    #[serde(default)]
+    pub faint: bool,
+    /// Where the run was paused for diverging (patterns seen).
+    #[serde(default)]
+    pub diverged_at: Option<u64>,
+}
+
+/// How `draw_curves` draws: a log x axis, and the canvas's device pixels per CSS pixel.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsCurvesOptions {
+    #[serde(default)]
+    pub log_x: bool,
+    #[serde(default = "one")]
+    pub scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// 784 pixels in [0, 1] as f64 (the engine's input); the error names a wrong count or value.

@@ -1,0 +1,21 @@
+// Wide tables scroll sideways inside their box (.table-wrap); each box says so under itself
+// ("scroll sideways for more →", www/style.css) while its content is wider than it is.
+
+/** Marks `wrap` with data-overflows="1" while its content is wider than the box. */
+function check(wrap) {
+  const over = wrap.scrollWidth > wrap.clientWidth + 1 ? '1' : '0';
+  if (wrap.dataset.overflows !== over) wrap.dataset.overflows = over;
+}
+
+const seen = new ResizeObserver((entries) => {
+  for (const e of entries) check(e.target.closest('.table-wrap') || e.target);
+});
+
+/** Watches every .table-wrap (and its table) in the page for being wider than its box. */
+export function watchWideTables() {
+  for (const wrap of document.querySelectorAll('.table-wrap')) {
+    seen.observe(wrap);
+    for (const child of wrap.children) seen.observe(child);
+    check(wrap);
+  }
+}
