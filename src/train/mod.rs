@@ -9,7 +9,9 @@
 //! forward pass, one or two backward sweeps, then `W_k -= step * u_k x_{k-1}^T`,
 //! `beta_k -= step * eta_k` in place. A step that would make any parameter NaN/Inf is rejected
 //! before anything is written: the parameters stay as they were and the caller is told
-//! ([`StepStats::diverged`]).
+//! ([`StepStats::diverged`]). Before any NaN/Inf, the divergence watch (`divergence.rs`) flags a
+//! pattern whose cost is beyond what a one-hot least-squares target explains, undoes the update
+//! that caused it and explains it ([`Divergence`]).
 //!
 //! The files: `method.rs` the optimizers ([`Method`]), `config.rs` what defines a run
 //! ([`TrainConfig`]), `engine.rs` the two engines a step can run on (the f64 reference and the
@@ -17,11 +19,13 @@
 //! what a run reports, and here the [`Trainer`]: the order of the patterns, epochs, counters.
 
 mod config;
+mod divergence;
 mod engine;
 mod method;
 mod stats;
 
 pub use config::TrainConfig;
+pub use divergence::{cost_bound, Cause, Divergence, BOUND_FACTOR, CHECKPOINT_EVERY, MAX_HALVINGS};
 pub use method::Method;
 pub use stats::{probabilities, Evaluation, StepStats};
 
@@ -29,6 +33,7 @@ use crate::error::{Error, Result};
 use crate::io::data::Dataset;
 use crate::network::Network;
 use crate::rng::Rng;
+use divergence::{explain, History};
 use engine::{Engine, Outcome};
 use stats::Accumulator;
 use std::rc::Rc;
@@ -52,6 +57,8 @@ pub struct Trainer {
     d: Vec<f64>,
     /// Index of the last training pattern visited.
     last_pattern: Option<usize>,
+    /// Checkpoints and the patterns applied since: the divergence watch's way back.
+    history: History,
 }
 
 impl Trainer {
@@ -71,8 +78,10 @@ impl Trainer {
             ));
         }
         let net = Network::new(&config.sizes, config.alpha, config.seed)?;
+        let engine = Engine::new(net, &config)?;
         let mut t = Trainer {
-            engine: Engine::new(net, &config)?,
+            history: History::new(engine.network(), 0),
+            engine,
             x0: vec![0.0; train.input_size()],
             d: vec![0.0; Dataset::CLASSES],
             last_pattern: None,
@@ -115,6 +124,8 @@ impl Trainer {
     pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
         let net = Network::from_params(&self.config.sizes, self.config.alpha, params.to_vec())?;
         self.engine = Engine::new(net, &self.config)?;
+        self.history
+            .restart(self.engine.network(), self.samples_seen);
         Ok(())
     }
 
@@ -129,6 +140,9 @@ impl Trainer {
         c.step_size = step_size;
         c.validate(self.train.input_size())?;
         self.config = c;
+        self.engine.sync();
+        self.history
+            .restart(self.engine.network(), self.samples_seen);
         Ok(())
     }
 
@@ -154,7 +168,10 @@ impl Trainer {
         Some(out)
     }
 
-    /// Trains on the next `n` patterns (n >= 1), stopping early at a diverged step.
+    /// Trains on the next `n` patterns (n >= 1), stopping early at a divergence: a step that would
+    /// produce NaN/Inf (rejected), or a pattern whose cost is over [`cost_bound`] (the update that
+    /// caused it is undone: the state before it is kept, `samples_seen` goes back to it, which can
+    /// be one pattern before this call). `StepStats::divergence` explains it.
     pub fn step(&mut self, n: usize) -> Result<StepStats> {
         if n == 0 {
             return Err(Error::invalid(
@@ -163,19 +180,115 @@ impl Trainer {
             ));
         }
         let train = Rc::clone(&self.train);
+        let bound = cost_bound(Dataset::CLASSES);
+        let start = self.samples_seen;
         let mut acc = Accumulator::default();
+        let mut divergence = None;
         for _ in 0..n {
+            if self.history.due() {
+                self.engine.sync();
+                self.history
+                    .rotate(self.engine.network(), self.samples_seen);
+            }
             let i = self.next_index();
             self.last_pattern = Some(i);
             train.input_into(i, &mut self.x0);
             train.target_into(i, &mut self.d);
             // A rejected step leaves the parameters untouched; the pattern counts as visited.
-            if !acc.add(self.train_current(train.label(i))) {
-                break;
+            let flagged =
+                match self
+                    .engine
+                    .train(&self.x0, &self.d, train.label(i), self.config.step_size)
+                {
+                    Some(o) if o.loss <= bound => {
+                        acc.add(Some(o));
+                        self.samples_seen += 1;
+                        self.history.push(i);
+                        continue;
+                    }
+                    Some(o) => Some(o.loss),
+                    None => None,
+                };
+            acc.diverge();
+            let kept = self.roll_back(i, flagged);
+            if kept < self.samples_seen && self.samples_seen > start {
+                acc.undo_last();
             }
+            divergence = Some(self.explain(i, flagged, kept));
+            break;
         }
         self.engine.sync();
-        Ok(acc.stats(self.samples_seen, self.epoch()))
+        Ok(acc.stats(self.samples_seen, self.epoch(), divergence))
+    }
+
+    /// The state to keep after step `samples_seen + 1` (pattern `i`) was flagged with its cost
+    /// `flagged` (None: the engine rejected it). Returns the number of steps of that state.
+    fn roll_back(&mut self, i: usize, flagged: Option<f64>) -> u64 {
+        self.engine.sync();
+        let s = self.samples_seen;
+        let over = match flagged {
+            Some(_) => true,
+            None => !(self.cost_now(i) <= cost_bound(Dataset::CLASSES)),
+        };
+        if over && s > self.history.oldest() {
+            s - 1
+        } else {
+            s
+        }
+    }
+
+    /// The cost of training pattern `i` at the current parameters (synced), f64 forward pass.
+    fn cost_now(&self, i: usize) -> f64 {
+        let mut x0 = vec![0.0; self.train.input_size()];
+        let mut d = vec![0.0; Dataset::CLASSES];
+        self.train.input_into(i, &mut x0);
+        self.train.target_into(i, &mut d);
+        crate::cost::loss(&self.network().forward(&x0), &d)
+    }
+
+    /// Brings the parameters back to state `kept` and explains the update that followed it; `i` is
+    /// the flagged pattern, `flagged` its cost (None: the step on it was rejected).
+    fn explain(&mut self, i: usize, flagged: Option<f64>, kept: u64) -> Divergence {
+        self.engine.sync();
+        let s = self.samples_seen;
+        let cause = if flagged.is_none() && kept == s {
+            divergence::Cause::NonFinite
+        } else {
+            divergence::Cause::Cost
+        };
+        let cost = flagged.unwrap_or_else(|| {
+            if kept == s {
+                f64::INFINITY
+            } else {
+                self.cost_now(i)
+            }
+        });
+        let net = if kept == s && flagged.is_none() {
+            self.engine.network().clone()
+        } else {
+            self.history.rebuild(kept, &self.config, &self.train)
+        };
+        // The offending update: the logged one after `kept`, or the flagged step itself.
+        let q = if kept < s {
+            self.history.pattern_after(kept).unwrap_or(i)
+        } else {
+            i
+        };
+        let report = explain(
+            &self.history,
+            cause,
+            &net,
+            kept,
+            &self.config,
+            &self.train,
+            q,
+            i,
+            cost,
+        );
+        self.engine = Engine::new(net, &self.config).expect("the kept state is a valid network");
+        self.samples_seen = kept;
+        self.history.restart(self.engine.network(), kept);
+        report
     }
 
     /// One step of the configured method on a given pattern (pixels in [0, 1], s_0 of them) and
@@ -191,7 +304,10 @@ impl Trainer {
         let mut acc = Accumulator::default();
         acc.add(self.train_current(label));
         self.engine.sync();
-        Ok(acc.stats(self.samples_seen, self.epoch()))
+        // The log replays training patterns only: the history starts again after a drawn digit.
+        self.history
+            .restart(self.engine.network(), self.samples_seen);
+        Ok(acc.stats(self.samples_seen, self.epoch(), None))
     }
 
     /// Accuracy and loss on test patterns `start..start + count` (clamped to the test set): the

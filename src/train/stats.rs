@@ -1,5 +1,6 @@
 //! What a run reports: the stats of `step(n)`, evaluations on the test set, output probabilities.
 
+use super::divergence::Divergence;
 use super::engine::Outcome;
 
 /// What `step(n)` did.
@@ -14,10 +15,14 @@ pub struct StepStats {
     pub mean_loss: f64,
     /// Fraction of those patterns whose arg-max output was the label (before the step).
     pub accuracy: f64,
-    /// A step would have produced NaN/Inf: it was rejected, the parameters are unchanged.
+    /// The run diverged: a step would have produced NaN/Inf (it was rejected), or a pattern's
+    /// cost went over the divergence watch's bound (the offending update was undone); `divergence`
+    /// says which and why. Set exactly when `steps` is fewer than asked.
     pub diverged: bool,
-    /// The lambdas of the last pattern (empty for SGD).
+    /// The lambdas of the last pattern trained on (empty for SGD).
     pub lambda: Vec<f64>,
+    /// The explanation of a divergence (none for a rejected drawn digit).
+    pub divergence: Option<Divergence>,
 }
 
 /// Accuracy and mean loss over a range of the test set.
@@ -61,6 +66,8 @@ pub(super) struct Accumulator {
     done: usize,
     diverged: bool,
     lambda: Vec<f64>,
+    /// The loss sum before the last step and whether that step was correct, to undo it exactly.
+    last: (f64, bool),
 }
 
 impl Accumulator {
@@ -68,6 +75,7 @@ impl Accumulator {
     pub(super) fn add(&mut self, outcome: Option<Outcome<'_>>) -> bool {
         match outcome {
             Some(o) => {
+                self.last = (self.loss_sum, o.correct);
                 self.loss_sum += o.loss;
                 self.correct += usize::from(o.correct);
                 self.done += 1;
@@ -83,7 +91,26 @@ impl Accumulator {
         }
     }
 
-    pub(super) fn stats(self, samples_seen: u64, epoch: u64) -> StepStats {
+    /// Forgets the last step added (it was undone by the divergence watch).
+    pub(super) fn undo_last(&mut self) {
+        if self.done > 0 {
+            self.loss_sum = self.last.0;
+            self.correct -= usize::from(self.last.1);
+            self.done -= 1;
+        }
+    }
+
+    /// A divergence ends the batch.
+    pub(super) fn diverge(&mut self) {
+        self.diverged = true;
+    }
+
+    pub(super) fn stats(
+        self,
+        samples_seen: u64,
+        epoch: u64,
+        divergence: Option<Divergence>,
+    ) -> StepStats {
         StepStats {
             steps: self.done,
             samples_seen,
@@ -92,6 +119,7 @@ impl Accumulator {
             accuracy: self.correct as f64 / self.done.max(1) as f64,
             diverged: self.diverged,
             lambda: self.lambda,
+            divergence,
         }
     }
 }
