@@ -117,7 +117,8 @@ impl Session {
         Ok(Session { trainer })
     }
 
-    /// Trains on the next `n` patterns: `{steps, samples_seen, epoch, mean_loss, accuracy, diverged, lambda}`.
+    /// Trains on the next `n` patterns: `{steps, samples_seen, epoch, mean_loss, accuracy, diverged, lambda,
+    /// divergence}` (`divergence`: null, or why the run stopped, `train::Divergence`).
     pub fn step(&mut self, n: u32) -> Result<JsValue, JsError> {
         to_js(&self.trainer.step(n as usize)?)
     }

@@ -394,7 +394,7 @@ fn a_fast_step_that_would_diverge_is_rejected_too() {
 
 // ---- The divergence watch (src/train/divergence.rs) ----
 
-use sifrian::catalog::{optimizer, preset};
+use sifrian::catalog::preset;
 use sifrian::train::{cost_bound, Cause, Divergence, StepStats};
 
 /// Trains `epochs` passes over the fixtures in chunks, returning the first divergence.
@@ -435,11 +435,12 @@ fn healthy_sgd_and_unregularised_mk_runs_are_never_flagged() {
     }
 }
 
-/// The page's small preset with MK as printed at its catalog default step, on the real training
-/// set (`make data`; skipped, not failed, when it is absent): flagged by the cost bound before any
+/// The page's small preset with MK as printed at step 0.001 (the page's default before the scan of
+/// tests/experiments/defaults.sh, which chose 0.0003; the setting issue 12 reports), on the real
+/// training set (`make data`; skipped, not failed, when it is absent): flagged by the cost bound before any
 /// NaN/Inf, the state before the offending update kept bit for bit, and the report's numbers.
 #[test]
-fn mk_as_printed_on_the_small_net_at_its_default_step_is_flagged_before_nan() {
+fn mk_as_printed_on_the_small_net_at_step_0_001_is_flagged_before_nan() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
     if !root.join("train-images-idx3-ubyte").exists() {
         println!("skipped: run make data to train on the full MNIST training set");
@@ -451,10 +452,7 @@ fn mk_as_printed_on_the_small_net_at_its_default_step_is_flagged_before_nan() {
         sizes: preset("small").unwrap().sizes.to_vec(),
         seed: 0,
         fast: true,
-        ..config(
-            Method::from_name("mk", None).unwrap(),
-            optimizer("mk").unwrap().default_step_size,
-        )
+        ..config(Method::from_name("mk", None).unwrap(), 0.001)
     };
     let mut t = Trainer::new(c.clone(), Rc::clone(&train), Rc::clone(&test)).unwrap();
     let (stats, before) = first_divergence(&mut t, 600_000).expect("MK as printed diverges");

@@ -107,3 +107,12 @@ function drawChart() {
 }
 
 new ResizeObserver(() => scheduleChart()).observe(chart.parentElement);
+
+// ---------- divergence marks (helper "charts" draws them) ----------
+const divergences = {}; // run id -> the pattern count where it was paused for diverging
+
+/** Marks where run `id` was paused for diverging (`samples` patterns) and redraws. */
+export function markDivergence(id, samples) {
+  divergences[id] = samples;
+  scheduleChart();
+}

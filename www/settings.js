@@ -41,8 +41,12 @@ export function useCatalog(catalog) {
     race: false,
     xAxis: 'samples',
     valEvery: 5000, // patterns between validations on a budget while training
+    speed: 0, // patterns per second per run while playing (0: full speed)
   });
 }
+
+/** The speeds offered (patterns per second per run; 0: full speed), index.html's speed menu. */
+export const SPEEDS = [1, 10, 100, 1000, 10000, 0];
 
 /** The validation intervals offered (patterns): the default, and longer ones that train faster. */
 export const VAL_INTERVALS = [5000, 20000, 60000];
@@ -137,6 +141,7 @@ const FIELDS = {
   race: ['race', bool, '0 or 1'],
   xAxis: ['x', (v) => (v === 'samples' || v === 'seconds' ? v : undefined), 'samples or seconds'],
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],
+  speed: ['speed', (v) => (/^\d+$/.test(String(v)) && SPEEDS.includes(Number(v)) ? Number(v) : undefined), () => `${SPEEDS.join(', ')} (patterns/s; 0: full speed)`],
 };
 
 /** `base` with every field `get(hash name)` gives parsed; the malformed ones go into `problems`. */

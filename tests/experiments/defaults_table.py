@@ -5,11 +5,13 @@ import csv, glob, os, sys
 OUT = sys.argv[1] if len(sys.argv) > 1 else "target/experiments/defaults"
 NETS = ["784-64-10", "784-128-64-10"]
 METHODS = ["sgd", "mk", "mk-damped", "mk-unreg", "newton"]
-TOTAL = 250000  # 5 epochs of 50,000
+TOTAL = {"784-64-10": 250000, "784-128-64-10": 50000}  # 5 and 1 epochs of 50,000 (defaults.sh)
 
 
-def cell(path, at):
-    """Held-out accuracy (%) at `at` patterns, or where the run diverged."""
+def cell(path, at, total):
+    """Held-out accuracy (%) at `at` patterns, or where the run diverged ("-": not run so long)."""
+    if at > total:
+        return "-"
     if not os.path.exists(path):
         return "?"
     rows = list(csv.DictReader(open(path)))
@@ -17,7 +19,7 @@ def cell(path, at):
     for r in rows:
         if int(r["samples"]) == at:
             return f"{100 * float(r['validation_accuracy']):.1f}"
-    if last < TOTAL:
+    if last < total:
         return f"div. {last // 1000}k"
     return "-"
 
@@ -33,8 +35,8 @@ def main():
         for step in sorted({s for (mm, s) in runs if mm == m}, key=float):
             cells = []
             for n in NETS:
-                for at in (50000, TOTAL):
-                    cells.append(" / ".join(cell(runs[(m, step)].get((n, k), ""), at) for k in "01"))
+                for at in (50000, 250000):
+                    cells.append(" / ".join(cell(runs[(m, step)].get((n, k), ""), at, TOTAL[n]) for k in "01"))
             print(f"| {m} | {step} | " + " | ".join(cells) + " |")
 
 
