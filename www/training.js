@@ -263,7 +263,7 @@ export function explainDivergence(label, d, othersGoOn) {
   if (d.lambda && d.lambda.length) why.push(`Eq. 65 chose λ = ${d.lambda.map(num).join(', ')} (λ₀…λₙ) for that update`);
   if (d.step_norm !== null && d.step_norm !== undefined) why.push(`it moved the weights by ‖Δθ‖ = ${num(d.step_norm)}, ${pct(d.step_norm / d.param_norm)} of ‖θ‖ = ${num(d.param_norm)}`);
   if (d.leaky_share && d.leaky_share.length) {
-    why.push(`on that image ${d.leaky_share.map((s, k) => `${pct(s)} of layer ${k + 1}'s units`).join(', ')} were on the leaky branch (slope α, where the units pass almost nothing back)`);
+    why.push(`on that image ${d.leaky_share.map((s, k) => `${pct(s)} of layer ${k + 1}'s units`).join(', ')} were on the leaky branch (slope α: such a unit passes back only α times the gradient)`);
   }
   if (why.length) out.push(`Why: ${why.join('; ')}.`);
   if (d.cause === 'cost') {
