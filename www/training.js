@@ -253,27 +253,28 @@ const pct = (x) => `${num(100 * x)} %`;
 /** What happened to a run and why, in words, from the engine's report (src/train/divergence.rs). */
 export function explainDivergence(label, d, othersGoOn) {
   const out = [];
-  const kept = `The run is paused at the state before that update (${fmtCount(d.samples)} patterns)${othersGoOn ? '; the other run goes on' : ''}.`;
+  const where = `the run is paused where it was, at ${fmtCount(d.samples)} patterns${othersGoOn ? '; the other run goes on' : ''}.`;
   if (d.cause === 'non_finite') {
-    out.push(`${label} diverged: the step on training image ${d.pattern} (a ${d.label}) would have made a weight NaN or infinite, so it was rejected. ${kept}`);
+    out.push(`${label} diverged: the step on the next training image (number ${d.pattern}, a ${d.label}) would have made a weight NaN or infinite, so it was not taken and ${where}`);
   } else {
-    out.push(`${label} diverged: after the update on training image ${d.pattern} (a ${d.label}), the next training image cost ½‖d−x‖² = ${num(d.cost)}, over the bound ${num(d.bound)}: outputs of order ten where a one-hot target asks for 0 or 1 (any outputs between 0 and 1 cost at most ${num(d.bound / 10)}). ${kept}`);
+    out.push(`${label} diverged: the next training image costs ½‖d−x‖² = ${num(d.cost)}, over the bound ${num(d.bound)}: outputs of order ten where a one-hot target asks for 0 or 1 (any outputs between 0 and 1 cost at most ${num(d.bound / 10)}). Its step was not taken and ${where}`);
   }
   const why = [];
-  if (d.lambda && d.lambda.length) why.push(`Eq. 65 chose λ = ${d.lambda.map(num).join(', ')} (λ₀…λₙ) for that update`);
+  if (d.lambda && d.lambda.length) why.push(`Eq. 65 chose λ = ${d.lambda.map(num).join(', ')} (λ₀…λₙ)`);
   if (d.step_norm !== null && d.step_norm !== undefined) why.push(`it moved the weights by ‖Δθ‖ = ${num(d.step_norm)}, ${pct(d.step_norm / d.param_norm)} of ‖θ‖ = ${num(d.param_norm)}`);
   if (d.leaky_share && d.leaky_share.length) {
-    why.push(`on that image ${d.leaky_share.map((s, k) => `${pct(s)} of layer ${k + 1}'s units`).join(', ')} were on the leaky branch (slope α: such a unit passes back only α times the gradient)`);
+    why.push(`on its image ${d.leaky_share.map((s, k) => `${pct(s)} of layer ${k + 1}'s units`).join(', ')} were on the leaky branch (slope α: such a unit passes back only α times the gradient)`);
   }
-  if (why.length) out.push(`Why: ${why.join('; ')}.`);
-  if (d.cause === 'cost') {
+  const which = d.cause === 'cost' && d.cost_unchanged !== d.cost ? `the last update kept (on training image ${d.pattern}, a ${d.label})` : `that step (on training image ${d.pattern}, a ${d.label})`;
+  if (why.length) out.push(`Why: for ${which}, ${why.join('; ')}.`);
+  if (d.cause === 'cost' && d.cost_unchanged !== d.cost) {
     out.push(d.cost_unchanged > d.bound
-      ? `Even with no update at all that image costs ${num(d.cost_unchanged)}: the outputs had drifted beyond the bound over many steps, not jumped in one.`
-      : `Without that update the image would cost ${num(d.cost_unchanged)}: this one update made the jump.`);
+      ? `Before that update the flagged image already cost ${num(d.cost_unchanged)}: the outputs had drifted beyond the bound over many steps, not jumped in one.`
+      : `Before that update the flagged image cost ${num(d.cost_unchanged)}: this one update made the jump.`);
   }
   out.push(d.safe_step !== null && d.safe_step !== undefined
-    ? `Re-training the last ${fmtCount(d.retried)} patterns from the engine's checkpoint at step ${num(d.safe_step)} instead of ${num(d.step_size)} keeps every cost under the bound (at most ${num(d.safe_cost)}): set the step size to ${num(d.safe_step)} or less and press Play to go on from here.`
-    : `Re-training the last ${fmtCount(d.retried)} patterns at steps down to ${num(d.step_size / 256)} did not keep them under the bound: this state does not recover by a smaller step; press Reset.`);
+    ? `Re-training the last ${fmtCount(d.retried)} patterns from the engine's checkpoint at step ${num(d.safe_step)} instead of ${num(d.step_size)} keeps every cost under the bound (at most ${num(d.safe_cost)}): that step would have stayed finite. Set it and press Play to go on from here, or Reset to start again with it.`
+    : `Re-training the last ${fmtCount(d.retried)} patterns at steps down to ${num(d.step_size / 256)} did not keep them under the bound: a smaller step does not rescue this run; press Reset.`);
   return out.join(' ');
 }
 

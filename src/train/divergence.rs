@@ -13,24 +13,24 @@
 //! 1e18 and NaN. A step the engine rejects (it would have made a parameter NaN/Inf) is the same
 //! event.
 //!
-//! **The kept state.** The cost of pattern `i` is measured at `theta_{i-1}`, so when it is over the
-//! bound, the update that made `theta_{i-1}` (step `i - 1`) is the offending one, and the state kept
-//! is `theta_{i-2}`. The engine applies step `i` in the same call that measures its cost, so
-//! `theta_{i-2}` is rebuilt: the [`History`] holds two checkpoints of the parameters (at most
-//! [`CHECKPOINT_EVERY`] steps apart, so one is at least two steps old) and the patterns applied
-//! since, and replays them (every step is a deterministic function of the parameters and the
-//! pattern, so the replay is bit-exact). A rejected step leaves `theta_{i-1}`: it is kept unless
-//! its own cost is over the bound (then it is treated as above).
+//! **The kept state.** The cost of pattern `i` is measured at `theta_{i-1}`, in the same engine call
+//! that applies step `i`: a flagged step is undone by rebuilding `theta_{i-1}` from the
+//! [`History`], two checkpoints of the parameters (at most [`CHECKPOINT_EVERY`] steps apart, so one
+//! is at least one step old) and the patterns applied since, replayed (every step is a
+//! deterministic function of the parameters and the pattern, so the replay is bit-exact). A step
+//! the engine rejects leaves `theta_{i-1}` by itself. Either way the run keeps `theta_{i-1}`, as
+//! if the step had not been asked for (the pattern counts as visited).
 //!
-//! **The report.** From the kept state `theta_r` and the offending update (pattern `q`, step size
-//! `eta`): the lambdas the run's policy (Eq. 65) chose for it, the share of units on the leaky
-//! branch (`a_k < 0`, slope alpha) per layer, `||Delta theta||_2` against `||theta_r||_2`, the
-//! flagged pattern's cost at `theta_r` with no update at all (when it is over the bound too, the
-//! outputs drifted over many steps rather than jumping in one), and a step size that would have
-//! stayed under the bound: from the older checkpoint, the logged patterns up to and including the
-//! offending update are trained again at `eta / 2^j`, `j = 1..=`[`MAX_HALVINGS`], and the first
-//! at which every pattern's cost, the flagged one's included, stays finite and under the bound is
-//! reported, with how many patterns that re-run covered (none if every halving fails).
+//! **The report.** The update examined is the last one kept (step `i - 1`, from `theta_{i-2}`, on
+//! pattern `q`; for a rejected step, or with no earlier state in the history, step `i` itself):
+//! the lambdas the run's policy (Eq. 65) chose for it, the share of units on the leaky branch
+//! (`a_k < 0`, slope alpha) per layer on its pattern, `||Delta theta||_2` against `||theta||_2`, the
+//! flagged pattern's cost before that update (when it is over the bound too, the outputs drifted
+//! there over many steps rather than jumped in one), and a step size that would have stayed
+//! under the bound: from the older checkpoint, the logged patterns through that update are trained
+//! again at `eta / 2^j`, `j = 1..=`[`MAX_HALVINGS`], and the first at which every pattern's cost,
+//! the flagged one's included, stays finite and under the bound is reported, with how many
+//! patterns that re-run covered (none if every halving fails).
 
 use super::engine::Engine;
 use super::TrainConfig;
@@ -66,10 +66,10 @@ pub struct Divergence {
     pub cause: Cause,
     /// Patterns trained on at the kept state (where the chart marks it).
     pub samples: u64,
-    /// The flagged pattern's cost (measured after the offending update) and the bound.
+    /// The flagged pattern's cost at the kept state, and the bound.
     pub cost: f64,
     pub bound: f64,
-    /// The offending update: its training pattern, label and cost before it.
+    /// The update examined: its training pattern, label and that pattern's cost before it.
     pub pattern: usize,
     pub label: usize,
     pub cost_before: f64,
@@ -81,7 +81,7 @@ pub struct Divergence {
     /// `||Delta theta||_2` of the update (None: it would not have been finite) and `||theta_r||_2`.
     pub step_norm: Option<f64>,
     pub param_norm: f64,
-    /// The flagged pattern's cost at the kept state, with no update.
+    /// The flagged pattern's cost before the update examined.
     pub cost_unchanged: f64,
     /// The largest `step_size / 2^j` (1 <= j <= MAX_HALVINGS) at which re-training the last
     /// `retried` patterns (from the older checkpoint through the offending update) keeps every
@@ -232,13 +232,15 @@ impl History {
     }
 }
 
-/// The explanation of the update on pattern `q` from `kept` (after `samples` steps), checked on the
-/// flagged pattern `flagged` (its cost measured after the update: `cost`).
+/// The explanation of the update on pattern `q` from `kept` (the state after `base_seen` steps),
+/// checked on the flagged pattern `flagged` (its cost at the kept state after `samples` steps:
+/// `cost`).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn explain(
     history: &History,
     cause: Cause,
     kept: &Network,
+    base_seen: u64,
     samples: u64,
     config: &TrainConfig,
     train: &Dataset,
@@ -277,8 +279,8 @@ pub(super) fn explain(
         }
         None => (Vec::new(), None),
     };
-    // Through the offending update: the state after `samples` steps plus one (when it is logged).
-    let upto = samples + 1;
+    // Through the update examined (past the log: the flagged pattern's own step).
+    let upto = base_seen + 1;
     let retried = upto - history.oldest();
     let (mut safe_step, mut safe_cost) = (None, None);
     for j in 1..=MAX_HALVINGS {

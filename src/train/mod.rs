@@ -10,8 +10,8 @@
 //! `beta_k -= step * eta_k` in place. A step that would make any parameter NaN/Inf is rejected
 //! before anything is written: the parameters stay as they were and the caller is told
 //! ([`StepStats::diverged`]). Before any NaN/Inf, the divergence watch (`divergence.rs`) flags a
-//! pattern whose cost is beyond what a one-hot least-squares target explains, undoes the update
-//! that caused it and explains it ([`Divergence`]).
+//! pattern whose cost is beyond what a one-hot least-squares target explains: the step on it is
+//! undone in the same way, and explained ([`Divergence`]).
 //!
 //! The files: `method.rs` the optimizers ([`Method`]), `config.rs` what defines a run
 //! ([`TrainConfig`]), `engine.rs` the two engines a step can run on (the f64 reference and the
@@ -169,9 +169,9 @@ impl Trainer {
     }
 
     /// Trains on the next `n` patterns (n >= 1), stopping early at a divergence: a step that would
-    /// produce NaN/Inf (rejected), or a pattern whose cost is over [`cost_bound`] (the update that
-    /// caused it is undone: the state before it is kept, `samples_seen` goes back to it, which can
-    /// be one pattern before this call). `StepStats::divergence` explains it.
+    /// produce NaN/Inf, or a step on a pattern whose cost is over [`cost_bound`]. Either step is
+    /// not kept (the parameters stay as they were before it; the pattern counts as visited) and
+    /// `StepStats::divergence` explains it.
     pub fn step(&mut self, n: usize) -> Result<StepStats> {
         if n == 0 {
             return Err(Error::invalid(
@@ -181,7 +181,6 @@ impl Trainer {
         }
         let train = Rc::clone(&self.train);
         let bound = cost_bound(Dataset::CLASSES);
-        let start = self.samples_seen;
         let mut acc = Accumulator::default();
         let mut divergence = None;
         for _ in 0..n {
@@ -194,7 +193,6 @@ impl Trainer {
             self.last_pattern = Some(i);
             train.input_into(i, &mut self.x0);
             train.target_into(i, &mut self.d);
-            // A rejected step leaves the parameters untouched; the pattern counts as visited.
             let flagged =
                 match self
                     .engine
@@ -210,31 +208,11 @@ impl Trainer {
                     None => None,
                 };
             acc.diverge();
-            let kept = self.roll_back(i, flagged);
-            if kept < self.samples_seen && self.samples_seen > start {
-                acc.undo_last();
-            }
-            divergence = Some(self.explain(i, flagged, kept));
+            divergence = Some(self.diverged(i, flagged));
             break;
         }
         self.engine.sync();
         Ok(acc.stats(self.samples_seen, self.epoch(), divergence))
-    }
-
-    /// The state to keep after step `samples_seen + 1` (pattern `i`) was flagged with its cost
-    /// `flagged` (None: the engine rejected it). Returns the number of steps of that state.
-    fn roll_back(&mut self, i: usize, flagged: Option<f64>) -> u64 {
-        self.engine.sync();
-        let s = self.samples_seen;
-        let over = match flagged {
-            Some(_) => true,
-            None => !(self.cost_now(i) <= cost_bound(Dataset::CLASSES)),
-        };
-        if over && s > self.history.oldest() {
-            s - 1
-        } else {
-            s
-        }
     }
 
     /// The cost of training pattern `i` at the current parameters (synced), f64 forward pass.
@@ -246,49 +224,49 @@ impl Trainer {
         crate::cost::loss(&self.network().forward(&x0), &d)
     }
 
-    /// Brings the parameters back to state `kept` and explains the update that followed it; `i` is
-    /// the flagged pattern, `flagged` its cost (None: the step on it was rejected).
-    fn explain(&mut self, i: usize, flagged: Option<f64>, kept: u64) -> Divergence {
+    /// The step on training pattern `i` was flagged with its cost `flagged` (None: the engine
+    /// rejected it). Undoes it (the engine applied a flagged step: the state before it is rebuilt
+    /// from the history) and explains it: the update examined is the last one kept (the step that
+    /// brought the pattern's cost over the bound, or drifted there), or, for a rejected step or
+    /// with no earlier state in the history, the step on `i` itself.
+    fn diverged(&mut self, i: usize, flagged: Option<f64>) -> Divergence {
         self.engine.sync();
         let s = self.samples_seen;
-        let cause = if flagged.is_none() && kept == s {
-            divergence::Cause::NonFinite
-        } else {
-            divergence::Cause::Cost
+        let (cause, cost) = match flagged {
+            Some(c) => (divergence::Cause::Cost, c),
+            None => (divergence::Cause::NonFinite, self.cost_now(i)),
         };
-        let cost = flagged.unwrap_or_else(|| {
-            if kept == s {
-                f64::INFINITY
-            } else {
-                self.cost_now(i)
-            }
-        });
-        let net = if kept == s && flagged.is_none() {
+        let kept = if flagged.is_some() {
+            let net = self.history.rebuild(s, &self.config, &self.train);
+            self.engine =
+                Engine::new(net, &self.config).expect("the kept state is a valid network");
             self.engine.network().clone()
         } else {
-            self.history.rebuild(kept, &self.config, &self.train)
+            self.engine.network().clone()
         };
-        // The offending update: the logged one after `kept`, or the flagged step itself.
-        let q = if kept < s {
-            self.history.pattern_after(kept).unwrap_or(i)
-        } else {
-            i
+        let last_kept = (cause == divergence::Cause::Cost && s > self.history.oldest())
+            .then(|| self.history.pattern_after(s - 1))
+            .flatten();
+        let (base, base_seen, q) = match last_kept {
+            Some(q) => (
+                self.history.rebuild(s - 1, &self.config, &self.train),
+                s - 1,
+                q,
+            ),
+            None => (kept, s, i),
         };
-        let report = explain(
+        explain(
             &self.history,
             cause,
-            &net,
-            kept,
+            &base,
+            base_seen,
+            s,
             &self.config,
             &self.train,
             q,
             i,
             cost,
-        );
-        self.engine = Engine::new(net, &self.config).expect("the kept state is a valid network");
-        self.samples_seen = kept;
-        self.history.restart(self.engine.network(), kept);
-        report
+        )
     }
 
     /// One step of the configured method on a given pattern (pixels in [0, 1], s_0 of them) and

@@ -15,9 +15,9 @@ pub struct StepStats {
     pub mean_loss: f64,
     /// Fraction of those patterns whose arg-max output was the label (before the step).
     pub accuracy: f64,
-    /// The run diverged: a step would have produced NaN/Inf (it was rejected), or a pattern's
-    /// cost went over the divergence watch's bound (the offending update was undone); `divergence`
-    /// says which and why. Set exactly when `steps` is fewer than asked.
+    /// The run diverged: a step would have produced NaN/Inf, or it was on a pattern whose cost is
+    /// over the divergence watch's bound; that step was not kept (the parameters are as before
+    /// it) and `divergence` says which and why. Set exactly when `steps` is fewer than asked.
     pub diverged: bool,
     /// The lambdas of the last pattern trained on (empty for SGD).
     pub lambda: Vec<f64>,
@@ -66,8 +66,6 @@ pub(super) struct Accumulator {
     done: usize,
     diverged: bool,
     lambda: Vec<f64>,
-    /// The loss sum before the last step and whether that step was correct, to undo it exactly.
-    last: (f64, bool),
 }
 
 impl Accumulator {
@@ -75,7 +73,6 @@ impl Accumulator {
     pub(super) fn add(&mut self, outcome: Option<Outcome<'_>>) -> bool {
         match outcome {
             Some(o) => {
-                self.last = (self.loss_sum, o.correct);
                 self.loss_sum += o.loss;
                 self.correct += usize::from(o.correct);
                 self.done += 1;
@@ -88,15 +85,6 @@ impl Accumulator {
                 self.diverged = true;
                 false
             }
-        }
-    }
-
-    /// Forgets the last step added (it was undone by the divergence watch).
-    pub(super) fn undo_last(&mut self) {
-        if self.done > 0 {
-            self.loss_sum = self.last.0;
-            self.correct -= usize::from(self.last.1);
-            self.done -= 1;
         }
     }
 

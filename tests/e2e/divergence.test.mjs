@@ -35,7 +35,8 @@ test('MK as printed at step 0.001 on the small net diverges: paused, explained w
   metrics.explanation = words;
   // What happened, and why, with the engine's numbers.
   assert.match(words, /MK step 0\.001 diverged/, words);
-  assert.match(words, /cost ½‖d−x‖² = [\d.e]+, over the bound 50/, words);
+  assert.match(words, /costs ½‖d−x‖² = [\d.e]+, over the bound 50/, words);
+  assert.match(words, /paused where it was, at [\d,]+ patterns; the other run goes on/, words);
   assert.match(words, /Eq\. 65 chose λ = [\d.e-]+, [\d.e-]+, 1/, words);
   assert.match(words, /‖Δθ‖ = [\d.e-]+/, words);
   assert.match(words, /\d+ % of layer 1's units/, words);
