@@ -215,7 +215,8 @@ impl History {
             train.input_into(i, &mut x0);
             train.target_into(i, &mut d);
             let c = engine.train(&x0, &d, train.label(i), eta)?.loss;
-            if !(c <= bound) {
+            // NaN fails this test too.
+            if c.is_nan() || c > bound {
                 return None;
             }
             worst = worst.max(c);
