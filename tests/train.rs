@@ -513,3 +513,49 @@ fn mk_as_printed_on_the_small_net_at_step_0_001_is_flagged_before_nan() {
 fn same_bits(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
+
+/// On the fixtures (always present): a step size large enough for the cost to leave the bound
+/// before any NaN/Inf. The flagged step leaves the parameters as they were before it (bit for
+/// bit, as a twin trained one pattern at a time shows), and the report's numbers hang together.
+#[test]
+fn a_flagged_step_is_undone_and_explained_on_the_fixtures() {
+    let (train, test) = fixtures();
+    for fast in [false, true] {
+        let c = TrainConfig {
+            fast,
+            ..config(Method::Sgd, 0.5)
+        };
+        let mut t = Trainer::new(c.clone(), Rc::clone(&train), Rc::clone(&test)).unwrap();
+        let (stats, _) = first_divergence(&mut t, 20_000).expect("SGD at step 0.5 diverges");
+        let d = stats.divergence.clone().expect("a report");
+        assert_eq!(d.cause, Cause::Cost, "fast {fast}: {d:?}");
+        assert!(d.cost > d.bound && d.cost.is_finite(), "fast {fast}: {d:?}");
+        assert_eq!(t.samples_seen(), d.samples, "fast {fast}");
+        assert!(t.network().params.iter().all(|p| p.is_finite()));
+        let mut twin = Trainer::new(c, Rc::clone(&train), Rc::clone(&test)).unwrap();
+        for _ in 0..d.samples {
+            assert!(
+                !twin.step(1).unwrap().diverged,
+                "fast {fast}: the twin diverged early"
+            );
+        }
+        assert!(
+            same_bits(&twin.network().params, &t.network().params),
+            "fast {fast}: the kept state differs from {} clean steps",
+            d.samples
+        );
+        // The next step of the twin is the flagged one: flagged again, from the same state.
+        let again = twin.step(1).unwrap();
+        assert!(again.diverged && again.steps == 0, "fast {fast}: {again:?}");
+        assert_eq!(again.divergence.as_ref().map(|x| x.cost), Some(d.cost));
+        assert!(d.lambda.is_empty(), "SGD has no lambdas: {d:?}");
+        assert_eq!(d.leaky_share.len(), 2, "{d:?}");
+        assert!(
+            d.step_norm.is_some_and(|v| v > 0.0) && d.param_norm > 0.0,
+            "{d:?}"
+        );
+        if let Some(s) = d.safe_step {
+            assert!(s < d.step_size && d.safe_cost.unwrap() <= d.bound, "{d:?}");
+        }
+    }
+}
