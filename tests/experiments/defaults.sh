@@ -5,7 +5,8 @@
 # 784-64-10, 1 epoch on 784-128-64-10), validated every 25,000 patterns on the last 10,000 (held
 # out: the test split is not looked at).
 # A run that diverges (a step that would make NaN/Inf, or the divergence watch of
-# src/train/divergence.rs) stops there. Not a test (about 10 minutes of CPU): run it by hand
+# src/train/divergence.rs) stops there. Not a test (2026-12-01: 18 + 2.4 minutes of wall time on a
+# loaded 2-core machine): run it by hand
 #   nice -n 10 bash tests/experiments/defaults.sh          # both nets
 #   nice -n 10 bash tests/experiments/defaults.sh 784,128,64,10   # one net
 # Outputs go to target/experiments/defaults/; the table (README, "Default step sizes") is printed.
