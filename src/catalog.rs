@@ -45,11 +45,14 @@ pub struct OptimizerInfo {
     pub label: &'static str,
     /// Its short label in legends and readouts.
     pub short: &'static str,
-    /// The step size the page starts it with (and `sifrian bench` measures it at).
+    /// The step size the page starts it with (and `sifrian bench` measures it at), chosen by the
+    /// scan `tests/experiments/defaults.sh` (README, "Default step sizes"): the best mean held-out
+    /// accuracy after one epoch over 784-64-10 and 784-128-64-10, seeds 0 and 1, among the scanned
+    /// steps that diverged in none of those runs (Newton: all did; the one that lasted longest).
     pub default_step_size: f64,
     /// Whether the damping mu of Eq. 42 applies (default 1).
     pub uses_mu: bool,
-    /// One sentence on what it does (`sifrian train --help` lists it).
+    /// What it does and what its default run did in that scan (`sifrian train --help` lists it).
     pub about: &'static str,
 }
 
@@ -61,23 +64,28 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         short: "SGD",
         default_step_size: 0.01,
         uses_mu: false,
-        about: "Plain SGD on 1/2 ||d - x_n||^2",
+        about: "Plain SGD on 1/2 ||d - x_n||^2; at step 0.01 it reached 96.0-96.5 % held-out \
+                accuracy after one epoch on 784-64-10 and 784-128-64-10, 97.1-97.2 % after five on 784-64-10",
     },
     OptimizerInfo {
         name: "mk",
         label: "MK as printed (Eq. 40)",
         short: "MK",
-        default_step_size: 0.001,
+        default_step_size: 0.0003,
         uses_mu: false,
-        about: "MK as printed (Eq. 40, mu = 0), regularised gradient",
+        about: "MK as printed (Eq. 40, mu = 0), regularised gradient; at step 0.0003 it reached 69-80 % \
+                held-out accuracy after one epoch on 784-64-10 (42-63 % on 784-128-64-10) and 74-80 % \
+                after five; at 0.001 it diverged after 134,065-173,661 patterns (784-64-10)",
     },
     OptimizerInfo {
         name: "mk-damped",
         label: "damped MK (Eq. 42)",
         short: "MK damped",
-        default_step_size: 0.03,
+        default_step_size: 0.01,
         uses_mu: true,
-        about: "Damped MK (Eq. 42), regularised gradient",
+        about: "Damped MK (Eq. 42), regularised gradient; at mu = 1, step 0.01 it reached 79-89 % \
+                held-out accuracy after one epoch, then fell to 83-86 % after five on 784-64-10; at \
+                0.03 it diverged after 105,849-111,656 patterns",
     },
     OptimizerInfo {
         name: "mk-unreg",
@@ -85,15 +93,19 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         short: "MK unreg. variant",
         default_step_size: 0.03,
         uses_mu: true,
-        about: "The unregularised-gradient variant of (damped) MK: not the paper's formula",
+        about: "The unregularised-gradient variant of (damped) MK: not the paper's formula; at mu = 1, \
+                step 0.03 it trained like SGD: 95.6-96.5 % held-out accuracy after one epoch, \
+                96.9-97.2 % after five on 784-64-10",
     },
     OptimizerInfo {
         name: "newton",
         label: "Newton (Eq. 35)",
         short: "Newton",
-        default_step_size: 0.001,
+        default_step_size: 0.0001,
         uses_mu: false,
-        about: "The closed-form Newton step (Eq. 35, sign corrected)",
+        about: "The closed-form Newton step (Eq. 35, sign corrected), for teaching: it diverged at every \
+                scanned step, at 0.0001 after 8,922-14,423 patterns (it overshoots, docs/maths.md \
+                section 3)",
     },
 ];
 

@@ -117,7 +117,8 @@ impl Session {
         Ok(Session { trainer })
     }
 
-    /// Trains on the next `n` patterns: `{steps, samples_seen, epoch, mean_loss, accuracy, diverged, lambda}`.
+    /// Trains on the next `n` patterns: `{steps, samples_seen, epoch, mean_loss, accuracy, diverged, lambda,
+    /// divergence}` (`divergence`: null, or why the run stopped, `train::Divergence`).
     pub fn step(&mut self, n: u32) -> Result<JsValue, JsError> {
         to_js(&self.trainer.step(n as usize)?)
     }
@@ -224,7 +225,7 @@ impl Session {
     /// predicted_before, predicted_after, cost_before, cost_after}` (`train::OneStep`; `stats` is
     /// what `step(1)` returns).
     pub fn step_explained(&mut self) -> Result<JsValue, JsError> {
-        to_js(&self.trainer.step_explained())
+        to_js(&self.trainer.step_explained()?)
     }
 
     /// The confusion matrix of the latest validation of each test image: `{counts, count, correct,

@@ -205,7 +205,7 @@ fn one_explained_step_is_the_same_step_with_the_costs_before_and_after_on_its_pa
         explained.step(25).unwrap();
         let before = explained.network().clone();
         let st = plain.step(1).unwrap();
-        let o = explained.step_explained();
+        let o = explained.step_explained().unwrap();
         assert_eq!(
             plain.network().params,
             explained.network().params,

@@ -25,6 +25,7 @@
  *   setValEvery: [{every: number}, null],
  *   play: [{}, null], pause: [{}, null], step: [{n: number}, null], validateFull: [{}, null],
  *   setStepSize: [{id: string, stepSize: number}, null],
+ *   setSpeed: [{speed: number}, null],                  patterns per second per run while playing (0: full speed)
  *   predict: [{pixels: Float32Array}, {probs: Probs, readings: Object<string, Reading>}],
  *   teach: [{pixels: Float32Array, label: number}, {results: Object<string, {loss: number, diverged: boolean}>, probs: Probs, readings: Object<string, Reading>}],
  *   sample: [{index: number}, {label: number, pixels: number[]}],
@@ -59,7 +60,7 @@
  *   point: {id: string, point: CurvePoint},
  *   validation: {id: string, samples: number, kind: 'budget' | 'full', count: number, accuracy: number},
  *   state: {running: boolean},
- *   diverged: {id: string, samples: number, stepSize: number},
+ *   diverged: {id: string, samples: number, stepSize: number, report: Divergence | null},  that run paused (a race's other side goes on)
  *   autosaved: {meta: AutosaveMeta, exportMs: number, writeMs: number},
  *   autosaveFailed: {message: string},
  *   trainingFailed: {message: string},
@@ -68,6 +69,10 @@
  * }} Events
  * @typedef {{id: string, samples: number, epoch: number, cost: number | null, accuracy: number | null,
  *   throughput: number | null, lambda: number[] | null}} RunStats  cost and accuracy over about the last 1,000 patterns
+ * @typedef {{cause: 'cost' | 'non_finite', samples: number, cost: number, bound: number, pattern: number,
+ *   label: number, cost_before: number, step_size: number, lambda: number[], leaky_share: number[],
+ *   step_norm: number | null, param_norm: number, cost_unchanged: number, safe_step: number | null,
+ *   safe_cost: number | null, retried: number}} Divergence  why a run was paused (src/train/divergence.rs)
  * @typedef {{samples: number, seconds: number, cost: number, train_accuracy: number, validation_accuracy: number | null}} CurvePoint
  * @typedef {{version: 1, dataset: string, savedAt: number, reason: string,
  *   runs: {id: string, config: RunConfig, samples: number, hash: string, bytes: number}[]}} AutosaveMeta
@@ -75,7 +80,7 @@
 
 /** The request types and event names (a message of another type is an error on arrival). */
 export const REQUESTS = ['start', 'load', 'configure', 'setValEvery', 'play', 'pause', 'step', 'validateFull',
-  'setStepSize', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave',
+  'setStepSize', 'setSpeed', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave',
   'stepOne', 'gallery'];
 export const EVENTS = ['progress', 'stats', 'point', 'validation', 'state', 'diverged', 'autosaved',
   'autosaveFailed', 'trainingFailed', 'confusion', 'firstLayer'];

@@ -43,8 +43,12 @@ export function useCatalog(catalog) {
     xAxis: 'samples',
     logX: false, // the chart's x axis on a log scale
     valEvery: 5000, // patterns between validations on a budget while training
+    speed: 0, // patterns per second per run while playing (0: full speed)
   });
 }
+
+/** The speeds offered (patterns per second per run; 0: full speed), index.html's speed menu. */
+export const SPEEDS = [1, 10, 100, 1000, 10000, 0];
 
 /** The validation intervals offered (patterns): the default, and longer ones that train faster. */
 export const VAL_INTERVALS = [5000, 20000, 60000];
@@ -143,6 +147,7 @@ const FIELDS = {
   xAxis: ['x', (v) => (v === 'samples' || v === 'seconds' ? v : undefined), 'samples or seconds'],
   logX: ['logx', bool, '0 or 1'],
   valEvery: ['val', (v) => (VAL_INTERVALS.includes(Number(v)) && /^\d+$/.test(String(v)) ? Number(v) : undefined), VAL_INTERVALS.join(', ')],
+  speed: ['speed', (v) => (/^\d+$/.test(String(v)) && SPEEDS.includes(Number(v)) ? Number(v) : undefined), () => `${SPEEDS.join(', ')} (patterns/s; 0: full speed)`],
 };
 // Written into every address even at their defaults: a link names its data, method, step size
 // and seed (the step size's default is its method's, and a catalog's default may change).

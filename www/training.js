@@ -4,10 +4,10 @@
 
 import { request, on } from './client.js';
 import { setButtons, failed } from './buttons.js';
-import { addPoint, addValidation, clearCurve, resetCurves, scheduleChart } from './charts.js';
+import { addPoint, addValidation, clearCurve, markDivergence, resetCurves, scheduleChart } from './charts.js';
 import { $, put, probe } from './dom.js';
 import { downloadCurves, downloadModel } from './downloads.js';
-import { fmtInt, fmtCost, fmtPct } from './format.js';
+import { fmtCount, fmtInt, fmtCost, fmtPct } from './format.js';
 import { clearInside, showOneStep } from './inside.js';
 import { createLab } from './lab.js';
 import { draw_figure5 } from './pkg/sifrian.js';
@@ -20,7 +20,9 @@ const ui = {
   progress: $('data-progress'), retry: $('retry'), play: $('play'), step: $('step'), reset: $('reset'),
   validateFull: $('validate-full'), csv: $('download-csv'), save: $('save-model'), valNote: $('val-note'),
   timingInfo: $('timing-info'), labelR0: $('label-r0'), labelR1: $('label-r1'),
+  divergence: $('divergence'), speed: $('speed'),
 };
+const explained = {}; // run id -> the explanation of its divergence (shown in ui.divergence)
 const timings = { ready: null, firstStep: null };
 let loadedInfo = ''; // "MNIST: 60000 training and 10000 test images (…)"
 
@@ -91,6 +93,9 @@ function configured({ runners }) {
   app.configured = true;
   app.running = false;
   clearInside();
+  clearDivergences();
+  ui.speed.value = String(app.settings.speed ?? 0);
+  request('setSpeed', { speed: app.settings.speed ?? 0 }).catch(failed('setSpeed'));
   resetCurves();
   app.latest = {};
   app.validation = {};
@@ -224,13 +229,73 @@ on('state', ({ running }) => {
   }
 });
 
-on('diverged', ({ id, samples, stepSize }) => {
-  app.running = false;
-  setButtons();
+on('diverged', ({ id, samples, stepSize, report }) => {
   const spec = app.specs.find((s) => s.id === id);
-  const smaller = Number((stepSize / 3).toPrecision(2));
-  setStatus(`${spec ? spec.label : id}: a step at pattern ${samples} would have produced NaN or infinity. It was rejected (the weights are kept) and training paused. Try a smaller step size, e.g. ${smaller}.`, 'notice');
+  const label = spec ? spec.label : id;
+  const others = app.specs.filter((s) => s.id !== id && !explained[s.id]);
+  markDivergence(id, samples);
+  explained[id] = report ? explainDivergence(label, report, others.length > 0)
+    : `${label}: a step at pattern ${samples} would have produced NaN or infinity; it was rejected (the weights are kept) and this run paused. Try a smaller step size than ${stepSize}.`;
+  showDivergences();
+  setButtons();
+  const more = others.length > 0 ? ` ${others.map((s) => s.label).join(', ')} goes on.` : '';
+  setStatus(`${label} diverged and paused at ${fmtCount(samples)} patterns (the explanation is under the chart).${more}`, 'notice');
 });
+
+/** A number for a sentence: about three significant digits, exponent notation past 1e6. */
+const num = (x) => {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  if (!Number.isFinite(x)) return x > 0 ? 'infinity' : '−infinity';
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return x.toExponential(2).replace('e+', 'e');
+  return String(Number(x.toPrecision(3)));
+};
+const pct = (x) => `${num(100 * x)} %`;
+
+/** What happened to a run and why, in words, from the engine's report (src/train/divergence.rs). */
+export function explainDivergence(label, d, othersGoOn) {
+  const out = [];
+  const where = `the run is paused where it was, at ${fmtCount(d.samples)} patterns${othersGoOn ? '; the other run goes on' : ''}.`;
+  if (d.cause === 'non_finite') {
+    out.push(`${label} diverged: the step on the next training image (number ${d.pattern}, a ${d.label}) would have made a weight NaN or infinite, so it was not taken and ${where}`);
+  } else {
+    out.push(`${label} diverged: the next training image costs ½‖d−x‖² = ${num(d.cost)}, over the bound ${num(d.bound)}: outputs of order ten where a one-hot target asks for 0 or 1 (any outputs between 0 and 1 cost at most ${num(d.bound / 10)}). Its step was not taken and ${where}`);
+  }
+  const why = [];
+  if (d.lambda && d.lambda.length) why.push(`Eq. 65 chose λ = ${d.lambda.map(num).join(', ')} (λ₀…λₙ)`);
+  if (d.step_norm !== null && d.step_norm !== undefined) why.push(`it moved the weights by ‖Δθ‖ = ${num(d.step_norm)}, ${pct(d.step_norm / d.param_norm)} of ‖θ‖ = ${num(d.param_norm)}`);
+  if (d.leaky_share && d.leaky_share.length) {
+    why.push(`on its image ${d.leaky_share.map((s, k) => `${pct(s)} of layer ${k + 1}'s units`).join(', ')} were on the leaky branch (slope α: such a unit passes back only α times the gradient)`);
+  }
+  const which = d.cause === 'cost' && d.cost_unchanged !== d.cost ? `the last update kept (on training image ${d.pattern}, a ${d.label})` : `that step (on training image ${d.pattern}, a ${d.label})`;
+  if (why.length) out.push(`Why: for ${which}, ${why.join('; ')}.`);
+  if (d.cause === 'cost' && d.cost_unchanged !== d.cost) {
+    out.push(d.cost_unchanged > d.bound
+      ? `Before that update the flagged image already cost ${num(d.cost_unchanged)}: the outputs had drifted beyond the bound over many steps, not jumped in one.`
+      : `Before that update the flagged image cost ${num(d.cost_unchanged)}: this one update made the jump.`);
+  }
+  out.push(d.safe_step !== null && d.safe_step !== undefined
+    ? `Re-training the last ${fmtCount(d.retried)} patterns from the engine's checkpoint at step ${num(d.safe_step)} instead of ${num(d.step_size)} keeps every cost under the bound (at most ${num(d.safe_cost)}): that step would have stayed finite. Set it and press Play to go on from here, or Reset to start again with it.`
+    : `Re-training the last ${fmtCount(d.retried)} patterns at steps down to ${num(d.step_size / 256)} did not keep them under the bound: a smaller step does not rescue this run; press Reset.`);
+  return out.join(' ');
+}
+
+/** The explanations of the paused runs, next to the chart. */
+function showDivergences() {
+  const ids = app.specs.map((s) => s.id).filter((id) => explained[id]);
+  ui.divergence.hidden = ids.length === 0;
+  ui.divergence.replaceChildren(...ids.map((id) => {
+    const p = document.createElement('p');
+    p.dataset.run = id;
+    p.textContent = explained[id];
+    return p;
+  }));
+}
+
+function clearDivergences() {
+  for (const k of Object.keys(explained)) delete explained[k];
+  showDivergences();
+}
 
 on('trainingFailed', ({ message }) => failed('train')(new Error(message)));
 
@@ -275,7 +340,14 @@ export function showRunners() {
 ui.play.addEventListener('click', () => {
   if (!app.configured) return;
   const type = app.running ? 'pause' : 'play';
+  if (type === 'play') clearDivergences();
   request(type).catch(failed(type));
+});
+// The speed (www/settings.js `speed`): the worker spaces its steps; kept in the address.
+ui.speed.addEventListener('change', () => {
+  app.settings.speed = Number(ui.speed.value);
+  persist();
+  request('setSpeed', { speed: app.settings.speed }).catch(failed('setSpeed'));
 });
 ui.step.addEventListener('click', () => { if (app.configured) request('stepOne').then(showOneStep, failed('step')); });
 ui.reset.addEventListener('click', () => { setNotice(''); reconfigure(); });

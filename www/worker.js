@@ -1,7 +1,8 @@
 // The training worker: its own wasm instance holds the data set and the Session(s).
 // It trains in chunks of about CHUNK_MS, yields between chunks so that pause / step / predict /
 // teach messages are handled, validates in chunks, and posts small messages to the page.
-// JavaScript owns the clock: throughput and the wall-clock axis are measured here.
+// JavaScript owns the clock: throughput and the wall-clock axis are measured here, and so is the
+// page's speed (patterns per second per run, 0: full speed), which spaces the bounded step calls.
 // The Sifrian lab (one exact spectrum per request) also runs here, between training chunks: while
 // it computes, training waits (one thread), then continues by itself.
 // Autosave: www/autosave.js; the lab's cache: www/labcache.js; a run's bookkeeping: www/runner.js.
@@ -27,6 +28,9 @@ let data = null;
 let dataset = null;
 let runners = [];
 let running = false;
+// The speed: at most `speed` patterns per second per run (0: full speed), counted from `pace.t0`.
+let speed = 0;
+const pace = { t0: 0, done: 0, timer: null };
 const valQueue = []; // jobs {runner, start, end, at, kind, acc}
 let loadToken = 0;
 let generation = 0; // bumped by every configure (a new run)
@@ -149,12 +153,15 @@ function validateChunk() {
 
 /**
  * One chunk of n patterns for every runner (each stops at its next curve point); `take(r, k)`
- * trains runner r on k patterns and returns the step stats.
+ * trains runner r on k patterns and returns the step stats. Returns the most patterns any runner
+ * was asked for. A runner that diverges pauses alone: the others go on.
  */
 function trainChunk(n, take = (r, k) => r.session.step(k)) {
+  let most = 0;
   for (const r of runners) {
     if (r.diverged) continue;
     const k = Math.max(1, Math.min(n, r.nextPoint - r.samples));
+    most = Math.max(most, k);
     const t0 = performance.now();
     const st = take(r, k);
     const ms = performance.now() - t0;
@@ -162,9 +169,9 @@ function trainChunk(n, take = (r, k) => r.session.step(k)) {
     record(r, st, k, ms);
     if (st.diverged) {
       r.diverged = true;
-      running = false;
+      if (runners.every((x) => x.diverged)) running = false;
       emitPoint(r);
-      emit('diverged', { id: r.id, samples: r.samples, stepSize: r.config.step_size });
+      emit('diverged', { id: r.id, samples: r.samples, stepSize: r.config.step_size, report: st.divergence ?? null });
       continue;
     }
     if (r.samples >= r.nextPoint) {
@@ -173,6 +180,7 @@ function trainChunk(n, take = (r, k) => r.session.step(k)) {
       emitPoint(r, { validate: due });
     }
   }
+  return most;
 }
 
 /** Patterns per runner in one chunk of about CHUNK_MS. */
@@ -187,7 +195,8 @@ function tick() {
     if (valQueue.length > 0) {
       validateChunk();
     } else if (running && runners.length > 0) {
-      trainChunk(chunkSize());
+      const n = speed > 0 ? Math.min(chunkSize(), allowance()) : chunkSize();
+      if (n > 0) pace.done += trainChunk(n);
       emitStats();
       if (!running) {
         emit('state', { running: false });
@@ -204,8 +213,31 @@ function tick() {
     emit('trainingFailed', { message: messageOf(e) });
     emit('state', { running: false });
   }
-  if (valQueue.length > 0 || running) schedule();
-  else emitStats();
+  if (valQueue.length > 0 || !running || speed <= 0) {
+    if (valQueue.length > 0 || running) schedule();
+    else emitStats();
+  } else {
+    paced();
+  }
+}
+
+/** Patterns the speed allows now (since the clock started, minus those trained). */
+function allowance() {
+  return Math.floor(((performance.now() - pace.t0) * speed) / 1000) - pace.done;
+}
+
+/** The next tick when the speed allows the next pattern (a timer: the thread sleeps till then). */
+function paced() {
+  if (pace.timer !== null) return;
+  const wait = ((pace.done + 1) * 1000) / speed - (performance.now() - pace.t0);
+  if (wait <= 1) { schedule(); return; }
+  pace.timer = setTimeout(() => { pace.timer = null; tick(); }, wait);
+}
+
+/** The speed clock starts again (at play and at a new speed). */
+function restartPace() {
+  pace.t0 = performance.now();
+  pace.done = 0;
 }
 
 /** At a pause: close the curve windows and validate on the full test set. */
@@ -294,8 +326,16 @@ const handlers = {
     // A new full validation is not needed any more: training moves on.
     for (let i = valQueue.length - 1; i >= 0; i--) if (valQueue[i].kind === 'full') valQueue.splice(i, 1);
     running = true;
+    restartPace();
     emit('state', { running: true });
     schedule();
+  },
+  /** Patterns per second per run while playing (0: full speed). */
+  setSpeed({ speed: v }) {
+    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`speed ${v}: expected patterns per second >= 0 (0: full speed)`);
+    speed = v;
+    restartPace();
+    if (running) schedule();
   },
   pause() {
     if (!running) return;

@@ -197,8 +197,9 @@ fn note_divergence(label: &str, at: Option<u64>, summary: &mut String) {
     if let Some(at) = at {
         writeln!(
             summary,
-            "{label}: a step diverged (NaN/Inf) after {at} patterns; the parameters before it \
-             were kept and the run stopped. Try a smaller --step."
+            "{label}: diverged after {at} patterns (a step would have made NaN/Inf, or a \
+             pattern's cost went over the divergence watch's bound); the parameters before the \
+             offending step were kept and the run stopped. Try a smaller --step."
         )
         .expect("writing to a String");
     }

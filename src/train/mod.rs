@@ -9,7 +9,9 @@
 //! forward pass, one or two backward sweeps, then `W_k -= step * u_k x_{k-1}^T`,
 //! `beta_k -= step * eta_k` in place. A step that would make any parameter NaN/Inf is rejected
 //! before anything is written: the parameters stay as they were and the caller is told
-//! ([`StepStats::diverged`]).
+//! ([`StepStats::diverged`]). Before any NaN/Inf, the divergence watch (`divergence.rs`) flags a
+//! pattern whose cost is beyond what a one-hot least-squares target explains: the step on it is
+//! undone in the same way, and explained ([`Divergence`]).
 //!
 //! The files: `method.rs` the optimizers ([`Method`]), `config.rs` what defines a run
 //! ([`TrainConfig`]), `engine.rs` the two engines a step can run on (the f64 reference and the
@@ -18,12 +20,14 @@
 
 mod config;
 mod confusion;
+mod divergence;
 mod engine;
 mod method;
 mod stats;
 
 pub use config::TrainConfig;
 pub use confusion::Confusion;
+pub use divergence::{cost_bound, Cause, Divergence, BOUND_FACTOR, CHECKPOINT_EVERY, MAX_HALVINGS};
 pub use method::Method;
 pub use stats::{
     first_layer, probabilities, softmax, Evaluation, FirstLayer, OneStep, Reading, StepStats,
@@ -35,6 +39,7 @@ use crate::io::data::Dataset;
 use crate::network::Network;
 use crate::rng::Rng;
 use confusion::Predictions;
+use divergence::{explain, History};
 use engine::{Engine, Outcome};
 use stats::Accumulator;
 use std::rc::Rc;
@@ -60,6 +65,8 @@ pub struct Trainer {
     last_pattern: Option<usize>,
     /// The class each test image was predicted as at its latest validation (confusion.rs).
     predictions: Predictions,
+    /// Checkpoints and the patterns applied since: the divergence watch's way back.
+    history: History,
 }
 
 impl Trainer {
@@ -79,8 +86,10 @@ impl Trainer {
             ));
         }
         let net = Network::new(&config.sizes, config.alpha, config.seed)?;
+        let engine = Engine::new(net, &config)?;
         let mut t = Trainer {
-            engine: Engine::new(net, &config)?,
+            history: History::new(engine.network(), 0),
+            engine,
             x0: vec![0.0; train.input_size()],
             d: vec![0.0; Dataset::CLASSES],
             last_pattern: None,
@@ -125,6 +134,8 @@ impl Trainer {
         let net = Network::from_params(&self.config.sizes, self.config.alpha, params.to_vec())?;
         self.engine = Engine::new(net, &self.config)?;
         self.predictions.clear();
+        self.history
+            .restart(self.engine.network(), self.samples_seen);
         Ok(())
     }
 
@@ -139,19 +150,28 @@ impl Trainer {
         c.step_size = step_size;
         c.validate(self.train.input_size())?;
         self.config = c;
+        self.engine.sync();
+        self.history
+            .restart(self.engine.network(), self.samples_seen);
         Ok(())
     }
 
     /// The next pattern's index in the shuffled order (reshuffles at each epoch's end).
     fn next_index(&mut self) -> usize {
+        let i = self.peek_index();
+        self.pos += 1;
+        i
+    }
+
+    /// The pattern the next step trains on (at an epoch's end the new order is drawn first, so
+    /// peeking changes nothing that `next_index` would not).
+    fn peek_index(&mut self) -> usize {
         if self.pos == self.order.len() {
             self.pos = 0;
             self.epoch += 1;
             self.rng.shuffle(&mut self.order);
         }
-        let i = self.order[self.pos] as usize;
-        self.pos += 1;
-        i
+        self.order[self.pos] as usize
     }
 
     /// One step on the pattern in `self.x0`, `self.d`: its outcome before the step, or `None`
@@ -164,7 +184,10 @@ impl Trainer {
         Some(out)
     }
 
-    /// Trains on the next `n` patterns (n >= 1), stopping early at a diverged step.
+    /// Trains on the next `n` patterns (n >= 1), stopping early at a divergence: a step that would
+    /// produce NaN/Inf, or a step on a pattern whose cost is over [`cost_bound`]. Either step is
+    /// not kept (the parameters stay as they were before it; the pattern counts as visited) and
+    /// `StepStats::divergence` explains it.
     pub fn step(&mut self, n: usize) -> Result<StepStats> {
         if n == 0 {
             return Err(Error::invalid(
@@ -173,19 +196,93 @@ impl Trainer {
             ));
         }
         let train = Rc::clone(&self.train);
+        let bound = cost_bound(Dataset::CLASSES);
         let mut acc = Accumulator::default();
+        let mut divergence = None;
         for _ in 0..n {
+            if self.history.due() {
+                self.engine.sync();
+                self.history
+                    .rotate(self.engine.network(), self.samples_seen);
+            }
             let i = self.next_index();
             self.last_pattern = Some(i);
             train.input_into(i, &mut self.x0);
             train.target_into(i, &mut self.d);
-            // A rejected step leaves the parameters untouched; the pattern counts as visited.
-            if !acc.add(self.train_current(train.label(i))) {
-                break;
-            }
+            let flagged =
+                match self
+                    .engine
+                    .train(&self.x0, &self.d, train.label(i), self.config.step_size)
+                {
+                    Some(o) if o.loss <= bound => {
+                        acc.add(Some(o));
+                        self.samples_seen += 1;
+                        self.history.push(i);
+                        continue;
+                    }
+                    Some(o) => Some(o.loss),
+                    None => None,
+                };
+            acc.diverge();
+            divergence = Some(self.diverged(i, flagged));
+            break;
         }
         self.engine.sync();
-        Ok(acc.stats(self.samples_seen, self.epoch()))
+        Ok(acc.stats(self.samples_seen, self.epoch(), divergence))
+    }
+
+    /// The cost of training pattern `i` at the current parameters (synced), f64 forward pass.
+    fn cost_now(&self, i: usize) -> f64 {
+        let mut x0 = vec![0.0; self.train.input_size()];
+        let mut d = vec![0.0; Dataset::CLASSES];
+        self.train.input_into(i, &mut x0);
+        self.train.target_into(i, &mut d);
+        crate::cost::loss(&self.network().forward(&x0), &d)
+    }
+
+    /// The step on training pattern `i` was flagged with its cost `flagged` (None: the engine
+    /// rejected it). Undoes it (the engine applied a flagged step: the state before it is rebuilt
+    /// from the history) and explains it: the update examined is the last one kept (the step that
+    /// brought the pattern's cost over the bound, or drifted there), or, for a rejected step or
+    /// with no earlier state in the history, the step on `i` itself.
+    fn diverged(&mut self, i: usize, flagged: Option<f64>) -> Divergence {
+        self.engine.sync();
+        let s = self.samples_seen;
+        let (cause, cost) = match flagged {
+            Some(c) => (divergence::Cause::Cost, c),
+            None => (divergence::Cause::NonFinite, self.cost_now(i)),
+        };
+        let kept = if flagged.is_some() {
+            let net = self.history.rebuild(s, &self.config, &self.train);
+            self.engine =
+                Engine::new(net, &self.config).expect("the kept state is a valid network");
+            self.engine.network().clone()
+        } else {
+            self.engine.network().clone()
+        };
+        let last_kept = (cause == divergence::Cause::Cost && s > self.history.oldest())
+            .then(|| self.history.pattern_after(s - 1))
+            .flatten();
+        let (base, base_seen, q) = match last_kept {
+            Some(q) => (
+                self.history.rebuild(s - 1, &self.config, &self.train),
+                s - 1,
+                q,
+            ),
+            None => (kept, s, i),
+        };
+        explain(
+            &self.history,
+            cause,
+            &base,
+            base_seen,
+            s,
+            &self.config,
+            &self.train,
+            q,
+            i,
+            cost,
+        )
     }
 
     /// One step of the configured method on a given pattern (pixels in [0, 1], s_0 of them) and
@@ -201,7 +298,10 @@ impl Trainer {
         let mut acc = Accumulator::default();
         acc.add(self.train_current(label));
         self.engine.sync();
-        Ok(acc.stats(self.samples_seen, self.epoch()))
+        // The log replays training patterns only: the history starts again after a drawn digit.
+        self.history
+            .restart(self.engine.network(), self.samples_seen);
+        Ok(acc.stats(self.samples_seen, self.epoch(), None))
     }
 
     /// Accuracy and loss on test patterns `start..start + count` (clamped to the test set): the

@@ -3,6 +3,7 @@
 //! reading of one input ([`Reading`]: outputs, both probability readings, hidden activations) and
 //! the first layer's weights ([`FirstLayer`]).
 
+use super::divergence::Divergence;
 use super::engine::Outcome;
 use super::Trainer;
 use crate::error::Result;
@@ -22,10 +23,14 @@ pub struct StepStats {
     pub mean_loss: f64,
     /// Fraction of those patterns whose arg-max output was the label (before the step).
     pub accuracy: f64,
-    /// A step would have produced NaN/Inf: it was rejected, the parameters are unchanged.
+    /// The run diverged: a step would have produced NaN/Inf, or it was on a pattern whose cost is
+    /// over the divergence watch's bound; that step was not kept (the parameters are as before
+    /// it) and `divergence` says which and why. Set exactly when `steps` is fewer than asked.
     pub diverged: bool,
-    /// The lambdas of the last pattern (empty for SGD).
+    /// The lambdas of the last pattern trained on (empty for SGD).
     pub lambda: Vec<f64>,
+    /// The explanation of a divergence (none for a rejected drawn digit).
+    pub divergence: Option<Divergence>,
 }
 
 /// Accuracy and mean loss over a range of the test set.
@@ -161,20 +166,18 @@ pub struct OneStep {
 }
 
 impl Trainer {
-    /// One step on the next training pattern, as [`Trainer::step`] with `n = 1`, explained.
-    pub fn step_explained(&mut self) -> OneStep {
+    /// One step on the next training pattern, explained: it *is* [`Trainer::step`] with `n = 1`
+    /// (the divergence watch included), with the pattern's cost before and after read around it.
+    pub fn step_explained(&mut self) -> Result<OneStep> {
         let train = Rc::clone(&self.train);
-        let i = self.next_index();
-        self.last_pattern = Some(i);
-        train.input_into(i, &mut self.x0);
+        let i = self.peek_index();
         train.target_into(i, &mut self.d);
         let (predicted_before, cost_before) = self.engine.test_pattern(&train, i, &self.d);
-        let mut acc = Accumulator::default();
-        acc.add(self.train_current(train.label(i)));
-        self.engine.sync();
+        let stats = self.step(1)?;
+        train.target_into(i, &mut self.d);
         let (predicted_after, cost_after) = self.engine.test_pattern(&train, i, &self.d);
-        OneStep {
-            stats: acc.stats(self.samples_seen, self.epoch()),
+        Ok(OneStep {
+            stats,
             index: i,
             label: train.label(i),
             pixels: train.pixels(i).to_vec(),
@@ -182,7 +185,7 @@ impl Trainer {
             predicted_after,
             cost_before,
             cost_after,
-        }
+        })
     }
 
     /// The network's reading of one input (length s_0, finite).
@@ -231,7 +234,17 @@ impl Accumulator {
         }
     }
 
-    pub(super) fn stats(self, samples_seen: u64, epoch: u64) -> StepStats {
+    /// A divergence ends the batch.
+    pub(super) fn diverge(&mut self) {
+        self.diverged = true;
+    }
+
+    pub(super) fn stats(
+        self,
+        samples_seen: u64,
+        epoch: u64,
+        divergence: Option<Divergence>,
+    ) -> StepStats {
         StepStats {
             steps: self.done,
             samples_seen,
@@ -240,6 +253,7 @@ impl Accumulator {
             accuracy: self.correct as f64 / self.done.max(1) as f64,
             diverged: self.diverged,
             lambda: self.lambda,
+            divergence,
         }
     }
 }
