@@ -22,7 +22,8 @@ unit:
 wasm-test: tools
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm
 
-# The page end to end in headless Chromium, on the real data.
+# The page end to end on the real data: the full suite in headless Chromium, the smoke in
+# Firefox ESR (tests/e2e/firefox.test.mjs) and WebKitGTK (tests/e2e/webkit.test.mjs).
 e2e: build data
 	npm run test:e2e
 
@@ -55,12 +56,13 @@ setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 # The wasm-bindgen CLI of exactly the Cargo.lock version, npm packages (playwright-core, binaryen,
-# TensorFlow.js for the benchmark),
-# Debian's Chromium and ChromeDriver.
+# TensorFlow.js for the benchmark, puppeteer-core for Firefox),
+# Debian's Chromium and ChromeDriver, Firefox ESR, WebKitGTK's WebDriver and MiniBrowser, Xvfb.
 tools: setup
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WBG_VERSION)" ] || cargo install wasm-bindgen-cli --version $(WBG_VERSION)
-	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] && [ -d node_modules/@tensorflow/tfjs-backend-wasm ] || npm ci --no-audit --no-fund
-	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] && [ -d node_modules/@tensorflow/tfjs-backend-wasm ] && [ -d node_modules/puppeteer-core ] || npm ci --no-audit --no-fund
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/firefox-esr ] && [ -x /usr/bin/WebKitWebDriver ] && [ -x /usr/bin/xvfb-run ] \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver firefox-esr webkit2gtk-driver xvfb)
 
 # The full MNIST and Fashion-MNIST splits, checksum-verified (raw IDX in data/, gzip for the page in www/data/).
 data:
