@@ -1,6 +1,6 @@
 # The two commands of README.md: `make serve` and `make test`. Every step installs what is
 # missing first and skips itself when it is already done.
-.PHONY: test serve setup tools data build build-bench unit wasm-test e2e lint fuzz-smoke bench bench-smoke explore-properties
+.PHONY: test serve setup tools data build build-bench unit wasm-test e2e lint fuzz-smoke bench bench-smoke explore-properties dist
 
 PORT ?= 8000
 WBG_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p}' Cargo.lock)
@@ -24,7 +24,7 @@ wasm-test: tools
 
 # The page end to end on the real data: the full suite in headless Chromium, the smoke in
 # Firefox ESR (tests/e2e/firefox.test.mjs) and WebKitGTK (tests/e2e/webkit.test.mjs).
-e2e: build data
+e2e: build data dist
 	npm run test:e2e
 
 # The property tests with SEEDS (default 100) seeds besides CI's fixed one (minutes; not in `test`).
@@ -50,6 +50,21 @@ bench-smoke: build build-bench data
 serve: build data
 	@echo "sifrian: http://127.0.0.1:$(PORT)/"
 	python3 -m http.server $(PORT) --bind 127.0.0.1
+
+# One self-contained static folder, dist/: the page, its scripts, the wasm, the gzip data sets and
+# the licence notes (tests/dist-notice.md); relative paths only, so it works from any sub-path of
+# any static host (tests/e2e/dist.test.mjs serves it under /a/b/). Prints its size.
+dist: build data
+	rm -rf dist
+	mkdir -p dist/www/pkg dist/www/data
+	cp index.html dist/
+	cp tests/dist-notice.md dist/NOTICE.md
+	for f in www/*.js www/style.css; do case "$$f" in www/bench.js) ;; *) cp "$$f" dist/www/ ;; esac; done
+	[ ! -f www/sw.js ] || cp www/sw.js dist/www/
+	[ ! -f sw.js ] || cp sw.js dist/
+	cp www/pkg/sifrian.js www/pkg/sifrian_bg.wasm dist/www/pkg/
+	cp -r www/data/mnist www/data/fashion dist/www/data/
+	@du -sb dist | awk '{print "dist: " $$1 " bytes"}'; find dist -type f | wc -l | awk '{print "dist: " $$1 " files"}'
 
 # The wasm32 target.
 setup:
