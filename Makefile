@@ -59,9 +59,8 @@ dist: build data
 	mkdir -p dist/www/pkg dist/www/data
 	cp index.html dist/
 	cp tests/dist-notice.md dist/NOTICE.md
-	for f in www/*.js www/style.css; do case "$$f" in www/bench.js) ;; *) cp "$$f" dist/www/ ;; esac; done
-	[ ! -f www/sw.js ] || cp www/sw.js dist/www/
-	[ ! -f sw.js ] || cp sw.js dist/
+	for f in www/*.js www/style.css; do case "$$f" in www/bench.js|www/sw.js) ;; *) cp "$$f" dist/www/ ;; esac; done
+	cp sw.js dist/
 	cp www/pkg/sifrian.js www/pkg/sifrian_bg.wasm dist/www/pkg/
 	cp -r www/data/mnist www/data/fashion dist/www/data/
 	@du -sb dist | awk '{print "dist: " $$1 " bytes"}'; find dist -type f | wc -l | awk '{print "dist: " $$1 " files"}'
@@ -86,11 +85,14 @@ data:
 WASM_OPT := node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 WASM_OUT := target/wasm32-unknown-unknown/release/sifrian.wasm
 
-# The page's wasm: cargo -> wasm-bindgen (--target web) -> wasm-opt from npm binaryen, into www/pkg/.
+# The page's wasm: cargo -> wasm-bindgen (--target web) -> wasm-opt from npm binaryen, into www/pkg/;
+# then sw.js (the page's service worker, from www/sw.js) with the build id: a hash of the wasm and the JS.
 build: tools
 	cargo build --lib --release --target wasm32-unknown-unknown
 	wasm-bindgen --target web --out-dir www/pkg $(WASM_OUT)
 	$(WASM_OPT) www/pkg/sifrian_bg.wasm -o www/pkg/sifrian_bg.wasm
+	@id=$$(cat www/pkg/sifrian.js www/pkg/sifrian_bg.wasm index.html www/*.js www/style.css | sha256sum | cut -c1-16); \
+	  sed "s/__BUILD__/$$id/" www/sw.js > sw.js; echo "sw.js: build $$id"
 	@ls -l www/pkg/sifrian_bg.wasm | awk '{print "wasm: " $$5 " bytes"}'; gzip -9c www/pkg/sifrian_bg.wasm | wc -c | awk '{print "wasm gzip -9: " $$1 " bytes"}'
 
 # The benchmark's wasm (www/bench.html): the page's plus its workloads (`--features bench`), into www/pkg-bench/.

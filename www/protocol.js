@@ -33,6 +33,7 @@
  *   import: [{id: string, bytes: Uint8Array, samples?: number}, Imported],
  *   restore: [{runs: {id: string, samples: number}[]}, {runs: Imported[]}],
  *   autosave: [{enabled?: false}, null],
+ *   resources: [{}, string[]],                          the URLs the worker fetched (for the service worker's cache)
  * }} Requests
  * @typedef {{dataset: string, trainLen: number, testLen: number, downloaded: number, ms: number}} Loaded
  * @typedef {Object<string, number[]>} Probs  class probabilities by run id
@@ -64,7 +65,7 @@
 
 /** The request types and event names (a message of another type is an error on arrival). */
 export const REQUESTS = ['start', 'load', 'configure', 'setValEvery', 'play', 'pause', 'step', 'validateFull',
-  'setStepSize', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave'];
+  'setStepSize', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave', 'resources'];
 export const EVENTS = ['progress', 'stats', 'point', 'validation', 'state', 'diverged', 'autosaved',
   'autosaveFailed', 'trainingFailed'];
 

@@ -40,9 +40,10 @@ document.addEventListener('securitypolicyviolation', (e) => __csp.push(e.violate
 /**
  * Serves `root` (default ROOT) under the URL prefix `prefix` (default none, e.g. '/a/b');
  * `fail` (a function of the URL path) can force a status for a test; `probe` injects the test
- * probe. Resolves {server, base} (base includes the prefix).
+ * probe; `override(rel, text)` may return a string served instead of the file `rel`; `port` (0:
+ * any free one). Resolves {server, base} (base includes the prefix).
  */
-export function serve({ fail, root = ROOT, prefix = '', probe = false } = {}) {
+export function serve({ fail, root = ROOT, prefix = '', probe = false, override, port = 0 } = {}) {
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (url.pathname === '/__probe.js') {
@@ -61,6 +62,12 @@ export function serve({ fail, root = ROOT, prefix = '', probe = false } = {}) {
     try { st = statSync(file); } catch { res.writeHead(404); res.end('not found'); return; }
     if (!st.isFile()) { res.writeHead(404); res.end('not found'); return; }
     const type = TYPES[path.extname(file)] || 'application/octet-stream';
+    const replaced = override && override(rel, readFileSync(file, 'utf8'));
+    if (typeof replaced === 'string') {
+      res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(replaced), 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : replaced);
+      return;
+    }
     if (probe && path.extname(file) === '.html') {
       const html = readFileSync(file, 'utf8').replace('<head>', '<head><script src="/__probe.js"></script>');
       res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store' });
@@ -71,7 +78,7 @@ export function serve({ fail, root = ROOT, prefix = '', probe = false } = {}) {
     if (req.method === 'HEAD') { res.end(); return; }
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => {
     resolve({ server, base: `http://127.0.0.1:${server.address().port}${prefix}` });
   }));
 }
@@ -130,7 +137,7 @@ export async function probs(page, suffix = '') {
 
 /** The build and the data every e2e file needs; a clear failure naming the missing one. */
 export function assertBuilt() {
-  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
+  for (const f of ['www/pkg/sifrian.js', 'www/pkg/sifrian_bg.wasm', 'sw.js', 'www/data/mnist/train-images-idx3-ubyte.gz']) {
     assert.ok(existsSync(path.join(ROOT, f)), `${f} is missing: run \`make build\` and \`bash data/fetch.sh\``);
   }
 }
@@ -305,6 +312,8 @@ export async function smoke(d, url) {
   // Nothing went wrong on the way.
   const seen = await d.eval(() => ({ problems: window.__problems, csp: window.__csp }));
   m.cspViolations = seen.csp.length;
+  // The service worker's report (www/sw.js), if this engine runs it here: "<build> <responses cached>".
+  m.offlineCache = await d.eval(() => document.body.dataset.offline || null);
   assert.deepEqual([...seen.problems, ...d.problems()], [], `${d.name}: page errors or console errors`);
   assert.deepEqual(seen.csp, [], `${d.name}: Content-Security-Policy violations`);
   // The policy is in force: an injected inline script and an inline style are both refused.
