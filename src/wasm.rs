@@ -7,6 +7,7 @@
 //! The benchmark's workloads (`StreamProbe`, `CurvatureBench`) are in the bench build only
 //! (`--features bench`, www/pkg-bench/, `make bench`), not in the page's wasm.
 
+mod canvas;
 mod de;
 mod request;
 
@@ -262,8 +263,7 @@ struct LabAnswer {
 #[wasm_bindgen]
 pub fn draw_figure5(canvas: web_sys::HtmlCanvasElement, figure5: JsValue) -> Result<(), JsError> {
     let fig: crate::lab::figure5::Figure5 = from_js("figure5", &figure5)?;
-    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
-        .ok_or_else(|| JsError::new("canvas: no 2D context"))?;
+    let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     use plotters::prelude::IntoDrawingArea;
     crate::plot::draw_figure5(&backend.into_drawing_area(), "", &fig).map_err(|e| JsError::new(&e))
 }
@@ -280,7 +280,7 @@ pub fn model_sizes(bytes: &[u8]) -> Result<Vec<u32>, JsError> {
 /// faint?, diverged_at?}]`; `options` (or undefined): `{log_x?, scale?}` with `scale` the canvas's
 /// device pixels per CSS pixel (> 0, at most 8). Returns where each panel and point was drawn, in
 /// CSS pixels: `[{caption, left, top, width, height, points: [[[index, x, y]...] per series]}]`.
-/// Main thread only: plotters measures text through the DOM.
+/// Main thread only (a canvas of the page; text measured by the canvas, src/wasm/canvas.rs).
 #[wasm_bindgen]
 pub fn draw_curves(
     canvas: web_sys::HtmlCanvasElement,
@@ -309,8 +309,7 @@ pub fn draw_curves(
         let why = format!("{} (expected a number > 0, at most 8)", options.scale);
         return Err(Error::invalid("options.scale", why).into());
     }
-    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
-        .ok_or_else(|| JsError::new("canvas: no 2D context"))?;
+    let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     let views: Vec<Series> = series
         .iter()
         .map(|s| Series {

@@ -5,7 +5,7 @@
 // (the autosave), status.js, state.js.
 
 import init, { catalog, simd_enabled } from './pkg/sifrian.js';
-import { workerReady } from './client.js';
+import { request, workerReady } from './client.js';
 import { scheduleChart } from './charts.js';
 import { $, probe } from './dom.js';
 import { buildExperiments } from './experiments.js';
@@ -54,4 +54,28 @@ function engineFailed(e) {
   setStatus(`The engine could not start: ${e.message || e}. Run “make build” (www/pkg is generated).`, 'error');
 }
 
+/**
+ * Offline after the first visit: registers sw.js (written by `make build` from www/sw.js). After
+ * each data set has loaded, the URLs this page and its worker fetched go to the service worker,
+ * which keeps any it does not hold yet (on the first visit it did not control them); its answer
+ * is the probe `offline` = "<build> <number of cached responses>".
+ */
+function registerOffline() {
+  if (!('serviceWorker' in navigator)) return;
+  const sw = navigator.serviceWorker;
+  sw.addEventListener('message', (e) => { if (e.data && e.data.type === 'cached') probe('offline', `${e.data.build} ${e.data.cached}`); });
+  sw.register('sw.js').then(() => sw.ready).then((reg) => {
+    const send = async () => {
+      if (!document.body.dataset.loaded) return;
+      const urls = [location.href, ...performance.getEntriesByType('resource').map((r) => r.name), ...await request('resources')];
+      (sw.controller || reg.active).postMessage({ type: 'cache', urls });
+    };
+    // Each data set loaded, and each new build's worker taking over (it starts with an empty cache).
+    new MutationObserver(() => send().catch(() => {})).observe(document.body, { attributes: true, attributeFilter: ['data-loaded'] });
+    sw.addEventListener('controllerchange', () => send().catch(() => {}));
+    send().catch(() => {});
+  }, () => { /* no service worker (file:, private mode): the page works online as before */ });
+}
+
 boot();
+registerOffline();

@@ -36,6 +36,7 @@
  *   autosave: [{enabled?: false}, null],
  *   stepOne: [{}, {steps: Object<string, OneStep>}],
  *   gallery: [{id: string, true: number, pred: number, limit: number}, Gallery],
+ *   resources: [{}, string[]],                          the URLs the worker fetched (for the service worker's cache)
  * }} Requests
  * @typedef {{dataset: string, trainLen: number, testLen: number, downloaded: number, ms: number}} Loaded
  * @typedef {Object<string, number[]>} Probs  class probabilities by run id
@@ -81,7 +82,7 @@
 /** The request types and event names (a message of another type is an error on arrival). */
 export const REQUESTS = ['start', 'load', 'configure', 'setValEvery', 'play', 'pause', 'step', 'validateFull',
   'setStepSize', 'setSpeed', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave',
-  'stepOne', 'gallery'];
+  'stepOne', 'gallery', 'resources'];
 export const EVENTS = ['progress', 'stats', 'point', 'validation', 'state', 'diverged', 'autosaved',
   'autosaveFailed', 'trainingFailed', 'confusion', 'firstLayer'];
 

@@ -465,6 +465,10 @@ const handlers = {
     if (enabled === false) { autosave.disable(); return; }
     saveModels('hidden');
   },
+  /** The URLs this worker fetched (its modules, the wasm, the data sets): for www/sw.js's cache. */
+  resources() {
+    return performance.getEntriesByType('resource').map((r) => r.name);
+  },
 };
 
 const ready = init().then((w) => { wasm = w; });

@@ -3,7 +3,10 @@
 //   2. in headless Chromium, one page load of www/bench.html: the same rows plus the peers (TensorFlow.js
 //      wasm backend, plain JS) and the in-browser streaming limit;
 //   3. size and start-up: the wasm's raw and gzip -9 size, page load to ready and to the first step of
-//      index.html, and (full run only) the time the small preset's SGD takes to 97 % validation accuracy.
+//      index.html, and (full run only) the time the small preset's SGD takes to 97 % validation accuracy;
+//   4. responsiveness of index.html's main thread: every task over 50 ms (Long Tasks API) during load,
+//      the first chart, the first prediction, a race with the pad in use, and the paper net's lab.
+//      Tests assert behaviour only; these budgets are measured here (README, "Performance").
 // Prints a table and writes target/bench/bench.json (target/bench/smoke.json for --smoke).
 // Flags: --smoke, --presets small,paper, --secs 1, --reps 5.
 import { execFileSync } from 'node:child_process';
@@ -11,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { serve, launch, close, openReady, text, ROOT } from '../e2e/harness.mjs';
+import { serve, launch, close, openReady, text, ROOT, drawSeven } from '../e2e/harness.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -114,6 +117,86 @@ try {
   } finally {
     await close(b);
   }
+
+  // 4. Responsiveness. An observer installed before the page's scripts records every long task
+  // (start and duration, ms since navigation); each phase keeps the tasks that start inside it.
+  b = await launch();
+  try {
+    console.log('chromium: index.html main-thread long tasks (load, first chart, first prediction, race, lab) …');
+    await b.ctx.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push({ start: Math.round(e.startTime), ms: Math.round(e.duration), name: e.attribution?.[0]?.containerType || e.name });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    const now = () => b.page.evaluate(() => performance.now());
+    const tasks = () => b.page.evaluate(() => window.__longTasks);
+    const phase = (all, from, to) => {
+      const in_ = all.filter((t) => t.start >= from && t.start < to);
+      return { long_tasks_ms: in_.map((t) => t.ms), starts_ms: in_.map((t) => t.start), longest_ms: Math.max(0, ...in_.map((t) => t.ms)), window_ms: Math.round(to - from) };
+    };
+    const r = {};
+    // Load: navigation to the data set ready and play enabled.
+    await openReady(b.page, base);
+    const tReady = await now();
+    await b.page.waitForTimeout(300); // a task that starts just before ready ends inside this
+    r.load = phase(await tasks(), 0, tReady);
+    // First chart: play to one second after the first step (the first curve points drawn).
+    const tPlay = await now();
+    await b.page.click('[data-testid="play"]');
+    await b.page.waitForSelector('body[data-first-step-ms]', { timeout: 30000 });
+    await b.page.waitForSelector('body[data-chart-max-ms]', { timeout: 30000 });
+    await b.page.waitForTimeout(1000);
+    await b.page.click('[data-testid="play"]');
+    const tChart = await now();
+    r.first_chart = phase(await tasks(), tPlay, tChart);
+    // First prediction: the first stroke on the pad to the prediction shown.
+    await b.page.waitForTimeout(500);
+    const tDraw = await now();
+    await drawSeven(b.page);
+    await b.page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent));
+    await b.page.waitForTimeout(300);
+    r.first_prediction = phase(await tasks(), tDraw, await now());
+    // A race (SGD and damped MK, small net) with the pad in use.
+    await b.page.goto('about:blank');
+    await openReady(b.page, base, '#race=1&opt=mk-damped');
+    const tRace = await now();
+    await b.page.click('[data-testid="play"]');
+    const t0 = Date.now();
+    while (Date.now() - t0 < (smoke ? 4000 : 8000)) {
+      await drawSeven(b.page);
+      await b.page.waitForTimeout(700);
+      await b.page.click('[data-testid="clear-pad"]');
+    }
+    await b.page.click('[data-testid="play"]');
+    await b.page.waitForTimeout(300);
+    r.race_with_pad = phase(await tasks(), tRace, await now());
+    r.race_with_pad.chart_draw_max_ms = Number(await b.page.getAttribute('body', 'data-chart-max-ms'));
+    // The lab on the paper net: its exact spectrum (scrolling the lab into view starts it).
+    await b.page.goto('about:blank');
+    await openReady(b.page, base, '#arch=paper');
+    const tLab = await now();
+    await b.page.locator('#lab').scrollIntoViewIfNeeded();
+    const gaps = await b.page.evaluate(() => new Promise((resolve) => {
+      const out = [];
+      let last = performance.now();
+      const id = setInterval(() => {
+        const t = performance.now();
+        out.push(t - last);
+        last = t;
+        const lab = document.getElementById('lab');
+        if ((Number(lab.dataset.reqs || 0) > 0 && lab.getAttribute('aria-busy') === 'false') || out.length > 3000) { clearInterval(id); resolve(out); }
+      }, 20);
+    }));
+    await b.page.waitForTimeout(300);
+    r.lab_paper = phase(await tasks(), tLab, await now());
+    r.lab_paper.max_timer_gap_ms = Math.round(Math.max(...gaps));
+    r.lab_paper.figure_draw_max_ms = Number(await b.page.getAttribute('#lab', 'data-figure-max-ms'));
+    if (b.problems.length) throw new Error(`index.html errors: ${b.problems.join('; ')}`);
+    result.responsiveness = r;
+  } finally {
+    await close(b);
+  }
 } finally {
   server.close();
 }
@@ -157,6 +240,8 @@ console.log(lines.join('\n'));
 console.log('\nratios:', JSON.stringify(t, (k, v) => (typeof v === 'number' ? Number(v.toPrecision(3)) : v), 1));
 console.log('size:', JSON.stringify(result.size), 'startup:', JSON.stringify(result.startup));
 if (result.accuracy) console.log('accuracy:', JSON.stringify(result.accuracy));
+console.log('main-thread tasks over 50 ms (longest; all):');
+for (const [k, v] of Object.entries(result.responsiveness)) console.log(`  ${k}: ${v.longest_ms} ms; [${v.long_tasks_ms.join(', ')}] in ${v.window_ms} ms`);
 console.log(`written: ${path.relative(ROOT, file)}`);
 
 // The smoke is a test: every key of the targets is there, finite and positive, and the two peers
@@ -173,6 +258,10 @@ for (const p of result.settings.presets) {
   if (!(agree < 1e-4)) bad.push(`${p}: TF.js and plain-JS loss traces differ by ${agree}`);
 }
 if (!(result.size.wasm_gzip9_bytes > 0 && result.startup.load_to_first_step_ms > 0)) bad.push('size or start-up missing');
+for (const k of ['load', 'first_chart', 'first_prediction', 'race_with_pad', 'lab_paper']) {
+  const v = result.responsiveness?.[k];
+  if (!(v && Number.isFinite(v.longest_ms) && Array.isArray(v.long_tasks_ms) && v.window_ms > 0)) bad.push(`responsiveness.${k} = ${JSON.stringify(v)}`);
+}
 if (bad.length) {
   console.error(`benchmark check failed:\n  ${bad.join('\n  ')}`);
   process.exitCode = 1;

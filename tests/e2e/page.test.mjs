@@ -1,5 +1,6 @@
 // End-to-end tests of the page in Debian's Chromium: data, training, race, draw pad, teach,
-// save/load, URL settings, long tasks, and that no request leaves 127.0.0.1.
+// save/load, URL settings, the pad during a race, and that no request leaves 127.0.0.1. Behaviour
+// only: time budgets (long tasks, time to an accuracy) are the benchmark's (tests/bench/run.mjs).
 // Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,14 +34,6 @@ async function withPage(fn, opts = {}) {
 }
 
 
-/** Registers a long-task observer in the page (test only). */
-const observeLongTasks = (page) => page.evaluate(() => {
-  window.__longTasks = [];
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
-  }).observe({ type: 'longtask' });
-});
-
 test('the data set loads: progress reaches 100, status ok, all requests local', () => withPage(async ({ page }) => {
   const t0 = Date.now();
   await openReady(page, base);
@@ -71,7 +64,7 @@ test('a failed download shows an error with a retry button, and retry loads', ()
   // Chromium logs the 404 itself as a console error: expected here, and only that.
 }, { allow: /^console: Failed to load resource: the server responded with a status of 404/ }));
 
-test('SGD on MNIST with the small net passes 90 % validation accuracy within 60 s', () => withPage(async ({ page }) => {
+test('SGD on MNIST with the small net passes 90 % validation accuracy', () => withPage(async ({ page }) => {
   await openReady(page, base);
   assert.equal(await page.inputValue('[data-testid="architecture"]'), 'small');
   assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'sgd');
@@ -80,7 +73,7 @@ test('SGD on MNIST with the small net passes 90 % validation accuracy within 60 
   const acc = await waitFor(async () => {
     const v = Number(await text(page, 'validation-accuracy'));
     return v >= 90 ? v : null;
-  }, 60000, 'validation accuracy >= 90');
+  }, 180000, 'validation accuracy >= 90'); // a hang guard (time to 97 % is the benchmark's)
   metrics.sgdSmallTimeTo90Ms = Date.now() - t0;
   metrics.sgdSmallSamplesAt90 = await number(page, 'samples-seen');
   metrics.sgdSmallValAt90 = acc;
@@ -331,23 +324,26 @@ test('screenshots of the first load and of a rejected field, at 1280x900 and at 
   }
 });
 
-test('no main-thread task longer than 50 ms while a race trains and the pad is used', () => withPage(async ({ page }) => {
+test('a race trains while the pad is used: every stroke gets a prediction, the runners advance', () => withPage(async ({ page }) => {
+  // How long the main thread's tasks are meanwhile is measured by the benchmark (`make bench`,
+  // responsiveness.race_with_pad), not asserted here: on a busy machine it says nothing about the page.
   await openReady(page, base, '#race=1&opt=mk-damped');
-  await observeLongTasks(page);
   await page.click('[data-testid="play"]');
-  const t0 = Date.now();
-  while (Date.now() - t0 < 8000) {
+  let strokes = 0;
+  while (strokes < 4) {
     await drawSeven(page);
+    await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent), null, { timeout: 10000 });
+    strokes++;
     await page.waitForTimeout(700);
     await page.click('[data-testid="clear-pad"]');
+    assert.equal(await text(page, 'prediction'), '–', 'clear empties the prediction');
   }
+  const sgd = await number(page, 'samples-seen');
+  const mk = await number(page, 'samples-seen-mk');
   await page.click('[data-testid="play"]');
-  await page.waitForTimeout(500);
-  const long = await page.evaluate(() => window.__longTasks);
-  metrics.longTasksDuringTraining = long;
-  metrics.chartMaxMs = Number(await page.getAttribute('body', 'data-chart-max-ms'));
-  assert.ok(await number(page, 'samples-seen') > 10000, 'it trained');
-  assert.deepEqual(long.filter((d) => d > 50), [], `long tasks ${long}`);
+  await page.waitForSelector('[data-testid="play"]:has-text("Play")');
+  metrics.raceWithPad = { strokes, sgd, mk };
+  assert.ok(sgd > 10000 && mk > 1000, `it trained: SGD ${sgd}, MK ${mk} patterns`);
 }));
 
 test('speeds on the paper net 784-512-256-32-10 (SGD vs damped MK, and MK as printed)', () => withPage(async ({ page }) => {
