@@ -25,7 +25,7 @@ export const EXPERIMENTS = {
     title: 'MK as printed diverges',
     settings: { arch: 'paper', optimizer: 'mk', stepSize: 0.003 },
     question: 'The paper says MK (Eq. 40) converges faster than SGD within a few epochs. Does it, on the paper\'s own network?',
-    watch: 'The cost and the training accuracy. If a step would produce NaN or infinity, the run pauses and keeps its weights.',
+    watch: 'The cost and the training accuracy. When one pattern\'s cost passes the divergence watch\'s bound (or a step would produce NaN or infinity), the run pauses with the weights from before that step and the box under the chart explains it.',
     shows: 'In the README\'s runs (784-512-256-32-10, step 0.003, the step a scan chose), MK as printed reached 10.08 % test accuracy after one epoch (seed 1: 21.76 %) and 8.92 % after three, with a training cost of 1.593e6 in epoch 3; SGD reached 96.66 % after one epoch and 97.83 % after three. Why, as a hypothesis the README states and the repository does not measure (docs/maths.md section 7): with Eq. 65\'s λ the state penalty λₖxₖ is as large as the back-propagated error, so MK descends a strongly regularised cost whose λ change with every pattern.',
   },
   'damped-collapse': {

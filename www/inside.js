@@ -249,7 +249,7 @@ export function showOneStep({ steps }) {
     const who = app.specs.length > 1 ? `${s.label}: ` : '';
     line(`${who}prediction before → after`, `${className(o.predicted_before)} → ${className(o.predicted_after)}`, mine ? 'one-step-prediction' : null);
     line(`${who}cost ½‖d−x‖² before`, fmtCost(o.cost_before), mine ? 'one-step-cost-before' : null);
-    line(`${who}cost after`, `${fmtCost(o.cost_after)}${o.stats.diverged ? ' (step rejected: NaN/Inf)' : ''}`, mine ? 'one-step-cost-after' : null);
+    line(`${who}cost after`, `${fmtCost(o.cost_after)}${o.stats.diverged ? ' (step undone: it diverged)' : ''}`, mine ? 'one-step-cost-after' : null);
     parts.push(`${who}predicted ${className(o.predicted_before)}, cost ${fmtCost(o.cost_before)} → ${fmtCost(o.cost_after)}`);
   }
   probe('index', first.index, ui.step);

@@ -154,7 +154,7 @@ test('a new run\'s first autosave replaces the one on offer (one slot), and a ra
   await page.goto('about:blank');
   await openReady(page, base);
   await offer(page).waitFor({ state: 'visible', timeout: 10000 });
-  assert.match(await text(page, 'autosave-offer'), /784-64-10, SGD step 0\.01 vs MK damped μ=1 step 0\.03, /);
+  assert.match(await text(page, 'autosave-offer'), /784-64-10, SGD step 0\.01 vs MK damped μ=1 step 0\.01, /);
   await page.click('[data-testid="autosave-restore"]');
   await page.waitForSelector('[data-testid="samples-seen-mk"]', { state: 'visible' });
   await fullValidation(page, 'Loaded the autosaved model');

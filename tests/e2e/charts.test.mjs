@@ -121,28 +121,26 @@ test('a trained run: the readout under the pointer names each value; log x stays
   await page.waitForFunction(() => document.getElementById('chart').dataset.earlier === '0', null, { timeout: 90000 });
 }));
 
-test('a diverged run: off the scale, not rescaling the healthy one; huge costs fit; the divergence mark', () => withPage(DESKTOP, async (page) => {
-  // MK as printed with seed 1 blows up after ~150k patterns while SGD (the race's other side) learns.
-  await openReady(page, base, '#opt=mk&race=1&seed=1');
+test('a diverged run: paused and marked on the chart, not rescaling the healthy one; huge costs fit', () => withPage(DESKTOP, async (page) => {
+  // MK as printed at step 0.001 (seed 0) is stopped by the divergence watch after ~177k patterns
+  // (README "Reliability") while SGD, the race's other side, learns on.
+  await openReady(page, base, '#opt=mk&step=0.001&race=1&seed=0');
   await page.click('[data-testid="play"]');
-  await waitFor(async () => (await number(page, 'cost-mk')) > 1e6, 120000, 'a blown-up MK cost');
+  await page.waitForSelector('[data-testid="divergence"]:not([hidden])', { timeout: 240000 });
   await page.click('[data-testid="play"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="play"]').textContent === 'Play');
   const samples = await number(page, 'samples-seen-mk');
   const before = await draws(page);
-  const refused = await page.evaluate(async (n) => {
+  await page.evaluate(async () => (await import('/www/charts.js')).scheduleChart());
+  await drawAfter(page, before);
+  const marked = await page.evaluate(async () => (await import('/www/charts.js')).lastDrawn().series.map((s) => s.diverged_at ?? null));
+  assert.deepEqual(marked, [null, samples], `the MK side is marked where it paused (${samples}), SGD is not: ${marked}`);
+  const refused = await page.evaluate(async () => {
     const charts = await import('/www/charts.js');
-    charts.markDivergence('r1', n);
     try { charts.markDivergence('r1', -1); } catch (e) { return e.message; }
     return '';
-  }, samples);
+  });
   assert.match(refused, /samples -1/, 'a bad mark is refused by name');
-  await drawAfter(page, before); // the redraw with the mark
-  const cost = await page.textContent('[data-testid="cost-mk"]');
-  metrics.divergedCost = cost;
-  assert.match(cost, /^\d\.\d{1,3}e\d+$/, 'exponent notation past 1e6');
-  const fits = await page.$eval('[data-testid="cost-mk"]', (td) => td.scrollWidth <= td.clientWidth);
-  assert.ok(fits, `the cost ${cost} fits its cell`);
   // The healthy run is not flattened: the cost panel's drawn SGD points span over 30 px.
   const spread = await page.evaluate(async () => {
     const { lastDrawn } = await import('/www/charts.js');
@@ -150,6 +148,15 @@ test('a diverged run: off the scale, not rescaling the healthy one; huge costs f
     return Math.max(...ys) - Math.min(...ys);
   });
   assert.ok(spread > 30, `SGD's cost curve spans ${spread} px`);
+  // A cost past 1e6 (as a run without the watch reached: 4.554e27) fits its cell in exponent notation.
+  await page.evaluate(async () => {
+    const { fmtCost } = await import('/www/format.js');
+    document.querySelector('[data-testid="cost-mk"]').textContent = fmtCost(4.554447070636897e+27);
+  });
+  const cost = await page.textContent('[data-testid="cost-mk"]');
+  assert.match(cost, /^\d\.\d{1,3}e\d+$/, 'exponent notation past 1e6');
+  const fits = await page.$eval('[data-testid="cost-mk"]', (td) => td.scrollWidth <= td.clientWidth);
+  assert.ok(fits, `the cost ${cost} fits its cell`);
   await page.locator('#training').screenshot({ path: path.join(OUT, 'charts-desktop-diverged.png') });
 }));
 
