@@ -359,4 +359,9 @@ impl CurvatureBench {
     pub fn spectrum(&self, i: u32) -> Result<usize, JsError> {
         Ok(self.0.spectrum(i as usize)?.eigenvalues.len())
     }
+    /// The eigenpairs of pattern `i` and H⁺∇J_R, |H|⁺∇J_R from them: the number of nonzero
+    /// eigenvalues.
+    pub fn spectrum_vectors(&self, i: u32) -> Result<usize, JsError> {
+        Ok(self.0.eigenpairs(i as usize)?)
+    }
 }
