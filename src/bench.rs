@@ -278,6 +278,20 @@ impl CurvatureWorkload {
         Ok(eig.eigenvalues().len())
     }
 
+    /// The same reduced matrix T of pattern `i` as [`CurvatureWorkload::spectrum`], eigensolved
+    /// with nalgebra's `SymmetricEigen` instead (eigenvalues alone, or with the vectors when
+    /// `vectors`): the measurement behind the choice of faer (docs/maths.md section 5.4).
+    /// Returns the number of eigenvalues.
+    pub fn spectrum_nalgebra(&self, i: usize, vectors: bool) -> Result<usize> {
+        let (fw, b, lambda) = self.pattern(i)?;
+        let t = crate::spectrum::reduced_matrix(&self.net, &fw, &b, &lambda)?;
+        Ok(if vectors {
+            t.symmetric_eigen().eigenvalues.len()
+        } else {
+            t.symmetric_eigenvalues().len()
+        })
+    }
+
     /// Pattern `i`'s forward pass, its lambdas by the policy and the adjoint of J_R at them.
     fn pattern(&self, i: usize) -> Result<(Forward, Vec<Vec<f64>>, Lambdas)> {
         let x0 = self.inputs.get(i).ok_or_else(|| {
