@@ -26,7 +26,7 @@ use crate::paper_spectrum::{
 };
 use crate::regularisation::optimal_lambdas;
 use crate::spectrum::eigenpairs::Eigenpairs;
-use crate::spectrum::{exact_spectrum, ExactSpectrum};
+use crate::spectrum::{exact_spectrum, gauss_newton_eigenvalues, ExactSpectrum};
 
 /// One pattern (x0, d) on a network, with its forward pass and adjoints (module doc).
 #[derive(Debug, Clone)]
@@ -189,6 +189,11 @@ impl<'a> Pattern<'a> {
     /// request, `H^+ v` and `|H|^+ v` (docs/maths.md section 5.5).
     pub fn eigenpairs(&self) -> Result<Eigenpairs<'_>> {
         Eigenpairs::new(self.net, &self.fw, &self.b, &self.lambda)
+    }
+    /// The nonzero eigenvalues, ascending, of the Gauss-Newton part `sum_k lambda_k J_k^T J_k`
+    /// of H_R at the lambdas (docs/maths.md section 5.7).
+    pub fn gauss_newton_eigenvalues(&self) -> Result<Vec<f64>> {
+        gauss_newton_eigenvalues(self.net, &self.fw, &self.lambda)
     }
     /// Eq. 62's two families as printed, at the lambdas.
     pub fn eq62_families(&self) -> Result<Eq62Families> {

@@ -270,6 +270,31 @@ pub fn spectrum_of_reduced(t: &DMatrix<f64>, num_params: usize) -> Result<ExactS
     Ok(summarise(eigenvalues, radius, num_params))
 }
 
+/// The nonzero eigenvalues, ascending, of the Gauss-Newton part of H,
+/// `G = sum_{k=1..n} lambda_k J_k^T J_k` (J_k = dx_k/dtheta), through its reduced form
+/// `R_g E R_g` (S x S, docs/maths.md section 5.7): G = P_g E P_g^T with P_g the gamma columns of P,
+/// and `P_g^T P_g = R_g^2` is diagonal. Needs no adjoint: G does not see the data term's residual.
+pub fn gauss_newton_eigenvalues(net: &Network, fw: &Forward, lambda: &Lambdas) -> Result<Vec<f64>> {
+    reduced_order(net)?;
+    let off = offsets(net);
+    let l = inverse_a(net, fw, &off);
+    let e = weighted_gram(net, &l, lambda, &off);
+    let r = gamma_scale(net, fw, &off);
+    let s = off[net.n() + 1];
+    let g = DMatrix::from_fn(s, s, |i, j| r[i] * e[(i, j)] * r[j]);
+    let mut all = to_faer(&g)?
+        .self_adjoint_eigenvalues(faer::Side::Lower)
+        .map_err(|e| {
+            Error::Numerical(format!(
+                "Gauss-Newton spectrum: the eigensolver failed: {e:?}"
+            ))
+        })?;
+    all.sort_by(f64::total_cmp);
+    let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let tol = zero_tolerance(s, radius);
+    Ok(all.into_iter().filter(|v| v.abs() > tol).collect())
+}
+
 /// The exact nonzero spectrum of H at `lambda`, with `b` the adjoint of J_R at those lambdas:
 /// [`reduced_matrix`], then [`spectrum_of_reduced`].
 pub fn exact_spectrum(

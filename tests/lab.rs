@@ -251,6 +251,14 @@ fn the_lab_report_is_what_its_pattern_derives() {
         report.directions,
         DirectionsReport::of(&p, &p.eigenpairs().unwrap(), 0.5, 0.01).unwrap()
     );
+    // The Gauss-Newton part is positive semidefinite of rank S (every lambda_k > 0 here).
+    let s_states: usize = p.net().sizes()[1..].iter().sum();
+    assert_eq!(
+        report.gauss_newton.inertia,
+        [s_states, 0, p.net().num_params() - s_states]
+    );
+    let gn = p.gauss_newton_eigenvalues().unwrap();
+    assert_eq!(report.gauss_newton.largest, *gn.last().unwrap());
     let counted = report.families.family1.len() + report.families.family2.len();
     assert_eq!(
         report.inertia_paper,
@@ -398,6 +406,9 @@ fn inspect_reports_the_true_second_order_steps_and_every_curvature() {
             serde_json::from_value(out[key].clone()).unwrap();
         flatten(key, &case.sizes, &l).unwrap()
     };
+    let gn: Vec<f64> = serde_json::from_value(out["gauss_newton_eigenvalues"].clone()).unwrap();
+    assert_eq!(gn, p.gauss_newton_eigenvalues().unwrap());
+    assert!(gn.windows(2).all(|w| w[0] <= w[1]), "ascending: {gn:?}");
     assert_eq!(layers("pinv_newton"), eig.pinv(&g));
     assert_eq!(layers("saddle_free_newton"), eig.abs_pinv(&g));
     for key in [

@@ -23,7 +23,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     slider: $('lambda-slider'), lambdaValue: $('lambda-value'), lambdaName: $('lambda-name'), snap: $('lambda-snap'),
     optimal: $('lambda-optimal'), busy: $('lab-busy'), busyText: $('lab-busy-text'), info: $('lab-info'), stale: $('lab-stale'),
     figure: $('figure5'), spectrum: $('spectrum'), inertiaPaper: $('inertia-paper'), inertiaExact: $('inertia-exact'),
-    radiusPaper: $('radius-paper'), radiusExact: $('radius-exact'), radiusName: $('radius-paper-name'),
+    radiusPaper: $('radius-paper'), radiusExact: $('radius-exact'), gaussNewton: $('gauss-newton'), radiusName: $('radius-paper-name'),
     verdict: $('verdict'), directions: $('directions'), directionsBody: $('directions-body'), directionsNote: $('directions-note'),
     cosines: $('cosines'), drawnNote: $('figure5-drawn-note'), layerNames: document.querySelectorAll('.lab-k'),
   };
@@ -220,6 +220,8 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     put(ui.inertiaExact, `${s.positive}/${s.negative}/${s.zero}`);
     put(ui.inertiaPaper, report.inertia_paper.join('/'));
     put(ui.radiusExact, fmt(s.radius));
+    const gn = report.gauss_newton;
+    put(ui.gaussNewton, `${gn.inertia.join('/')}, ${fmt(gn.largest)}`);
     put(ui.radiusPaper, fmt(paperRadius));
     put(ui.radiusName, formula);
     put(ui.verdict, report.verdict);

@@ -13,7 +13,8 @@
 //! each shaped like `params`; `curvature` (`{"gradient", "newton", "pinv_newton",
 //! "saddle_free_newton", "mk"}`: `v.Hv / ||v||^2` of grad J_R, Eq. 35, the two above and Eq. 40);
 //! `newton_residual`; `eigenvalues` (all nonzero eigenvalues
-//! of H, ascending); `inertia` ([positive, negative, zero]); `spectral_radius`; `eq62`
+//! of H, ascending); `gauss_newton_eigenvalues` (those of its Gauss-Newton part
+//! `sum_k lambda_k J_k^T J_k`, ascending, docs/maths.md section 5.7); `inertia` ([positive, negative, zero]); `spectral_radius`; `eq62`
 //! (`{"family1", "family2"}` as printed, at the given lambdas; `null` when a hidden lambda is 0, with
 //! the reason in `eq62_undefined`); `optimal_lambda` (Eq. 65, lambda_0 for a white layer, Eq. 68
 //! for lambda_n, from the non-regularised adjoint); `paper_radius` (`{"eq66", "eq69", "eq70"}`,
@@ -236,6 +237,7 @@ pub fn inspect(case: &Case) -> Result<Value> {
             "mk": curvature(&mk),
         },
         "eigenvalues": spectrum.eigenvalues,
+        "gauss_newton_eigenvalues": p.gauss_newton_eigenvalues()?,
         "inertia": [spectrum.positive, spectrum.negative, spectrum.zero],
         "spectral_radius": spectrum.radius,
         "optimal_lambda": optimal.as_slice(),

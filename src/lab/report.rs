@@ -327,6 +327,31 @@ pub struct LabReport {
     pub radius_claim: RadiusClaim,
     pub verdict: String,
     pub directions: DirectionsReport,
+    /// The Gauss-Newton part of H ([`GaussNewton::of`]).
+    pub gauss_newton: GaussNewton,
+}
+
+/// The Gauss-Newton part `G = sum_k lambda_k J_k^T J_k` of one pattern's H (docs/maths.md
+/// section 5.7): its inertia and largest eigenvalue, beside H's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GaussNewton {
+    /// `[positive, negative, zero]` (negative is 0: G is positive semidefinite).
+    pub inertia: [usize; 3],
+    /// The largest eigenvalue (0 when G = 0).
+    pub largest: f64,
+}
+
+impl GaussNewton {
+    /// From the nonzero eigenvalues of G ([`Pattern::gauss_newton_eigenvalues`]).
+    pub fn of(p: &Pattern) -> Result<GaussNewton> {
+        let ev = p.gauss_newton_eigenvalues()?;
+        let positive = ev.iter().filter(|&&v| v > 0.0).count();
+        let negative = ev.len() - positive;
+        Ok(GaussNewton {
+            inertia: [positive, negative, p.net().num_params() - ev.len()],
+            largest: ev.last().copied().unwrap_or(0.0).max(0.0),
+        })
+    }
 }
 
 impl LabReport {
@@ -349,6 +374,7 @@ impl LabReport {
                 radius_claim.formula,
             ),
             directions: DirectionsReport::of(p, &eig, mu, step_size)?,
+            gauss_newton: GaussNewton::of(p)?,
             figure5,
             families,
             paper_radius,

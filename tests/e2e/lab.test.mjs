@@ -101,6 +101,8 @@ test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directio
   assert.ok(Number(await text(page, 'radius-exact')) > 10 * Number(await text(page, 'radius-paper')), 'Eq. 66 underestimates');
   assert.match(await text(page, 'verdict'), /^Counts agree: 74 positive and 64 negative eigenvalues.*Values differ.*Eq\. 66.*underestimates/);
   const rows = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
+  // The Gauss-Newton part: S positive, none negative, P - S zero (784-64-10: S = 74, P = 50890), and its largest eigenvalue.
+  assert.match(await text(page, 'gauss-newton'), /^74\/0\/50816, [0-9.e+-]+$/);
   assert.equal(rows.length, 9);
   assert.match(rows[0][0], /^SGD/);
   // Each row carries inspect's name for its direction and a cell with its curvature vᵀHv/‖v‖².
