@@ -9,17 +9,20 @@
 //!   `W / B_r + 2 W / B_rw` ([`roofline_patterns_per_s`]).
 //! - [`CurvatureWorkload`]: exact per-pattern Hessian-vector products (forward pass, Eq. 65 lambdas,
 //!   adjoint of J_R, the Sifrian tetrad of Eq. 30-31), fused in f32 ([`FastHvp`]) and in the f64
-//!   reference, and the exact nonzero spectrum of one pattern.
+//!   reference, the exact nonzero spectrum of one pattern, and its eigenpairs with the minimum-norm
+//!   and saddle-free Newton steps.
 
-use crate::backprop::adjoint;
+use crate::backprop::{adjoint, gradient};
+use crate::cost::Lambdas;
 use crate::error::{Error, Result};
 use crate::fast::hvp::FastHvp;
 use crate::hvp::hvp;
 use crate::io::data::Dataset;
 use crate::linalg::dot;
-use crate::network::Network;
+use crate::network::{Forward, Network};
 use crate::regularisation::{plain_adjoint, LambdaPolicy};
 use crate::rng::Rng;
+use crate::spectrum::eigenpairs::Eigenpairs;
 use crate::spectrum::{exact_spectrum, ExactSpectrum};
 
 /// Largest buffer a probe may stream (1 GiB).
@@ -259,6 +262,38 @@ impl CurvatureWorkload {
     /// The exact nonzero spectrum of pattern `i`'s Hessian of J_R (`spectrum::exact_spectrum`),
     /// from scratch (forward pass, lambdas, adjoint, reduction, one dense symmetric eigensolve).
     pub fn spectrum(&self, i: usize) -> Result<ExactSpectrum> {
+        let (fw, b, lambda) = self.pattern(i)?;
+        exact_spectrum(&self.net, &fw, &b, &lambda)
+    }
+
+    /// The nonzero eigenpairs of pattern `i`'s Hessian of J_R (`spectrum::eigenpairs`, one
+    /// eigensolve with vectors) and the two true second-order steps `H^+ grad J_R` and
+    /// `|H|^+ grad J_R` from them, from scratch: what the lab computes beyond the eigenvalues.
+    /// Returns the number of nonzero eigenvalues.
+    pub fn eigenpairs(&self, i: usize) -> Result<usize> {
+        let (fw, b, lambda) = self.pattern(i)?;
+        let eig = Eigenpairs::new(&self.net, &fw, &b, &lambda)?;
+        let g = gradient(&self.net, &fw, &b);
+        std::hint::black_box((eig.pinv(&g), eig.abs_pinv(&g)));
+        Ok(eig.eigenvalues().len())
+    }
+
+    /// The same reduced matrix T of pattern `i` as [`CurvatureWorkload::spectrum`], eigensolved
+    /// with nalgebra's `SymmetricEigen` instead (eigenvalues alone, or with the vectors when
+    /// `vectors`): the measurement behind the choice of faer (docs/maths.md section 5.4).
+    /// Returns the number of eigenvalues.
+    pub fn spectrum_nalgebra(&self, i: usize, vectors: bool) -> Result<usize> {
+        let (fw, b, lambda) = self.pattern(i)?;
+        let t = crate::spectrum::reduced_matrix(&self.net, &fw, &b, &lambda)?;
+        Ok(if vectors {
+            t.symmetric_eigen().eigenvalues.len()
+        } else {
+            t.symmetric_eigenvalues().len()
+        })
+    }
+
+    /// Pattern `i`'s forward pass, its lambdas by the policy and the adjoint of J_R at them.
+    fn pattern(&self, i: usize) -> Result<(Forward, Vec<Vec<f64>>, Lambdas)> {
         let x0 = self.inputs.get(i).ok_or_else(|| {
             Error::invalid(
                 "index",
@@ -269,7 +304,7 @@ impl CurvatureWorkload {
         let b0 = plain_adjoint(&self.net, &fw, &self.targets[i]);
         let lambda = self.policy.lambdas(&fw, &b0)?;
         let b = adjoint(&self.net, &fw, &self.targets[i], &lambda);
-        exact_spectrum(&self.net, &fw, &b, &lambda)
+        Ok((fw, b, lambda))
     }
 }
 

@@ -25,7 +25,8 @@ use crate::paper_spectrum::{
     eq62_families, paper_radius, Eq62Families, Figure5Curves, PaperRadius,
 };
 use crate::regularisation::optimal_lambdas;
-use crate::spectrum::{exact_spectrum, ExactSpectrum};
+use crate::spectrum::eigenpairs::Eigenpairs;
+use crate::spectrum::{exact_spectrum, gauss_newton_eigenvalues, ExactSpectrum};
 
 /// One pattern (x0, d) on a network, with its forward pass and adjoints (module doc).
 #[derive(Debug, Clone)]
@@ -183,6 +184,16 @@ impl<'a> Pattern<'a> {
     /// Every nonzero eigenvalue of H_R at the lambdas, its inertia and radius (2S reduction).
     pub fn exact_spectrum(&self) -> Result<ExactSpectrum> {
         exact_spectrum(self.net, &self.fw, &self.b, &self.lambda)
+    }
+    /// The nonzero eigenpairs of H_R at the lambdas, held in the reduced space: eigenvectors on
+    /// request, `H^+ v` and `|H|^+ v` (docs/maths.md section 5.5).
+    pub fn eigenpairs(&self) -> Result<Eigenpairs<'_>> {
+        Eigenpairs::new(self.net, &self.fw, &self.b, &self.lambda)
+    }
+    /// The nonzero eigenvalues, ascending, of the Gauss-Newton part `sum_k lambda_k J_k^T J_k`
+    /// of H_R at the lambdas (docs/maths.md section 5.7).
+    pub fn gauss_newton_eigenvalues(&self) -> Result<Vec<f64>> {
+        gauss_newton_eigenvalues(self.net, &self.fw, &self.lambda)
     }
     /// Eq. 62's two families as printed, at the lambdas.
     pub fn eq62_families(&self) -> Result<Eq62Families> {

@@ -24,7 +24,8 @@
 //! ```
 //! so T has size (2S - s_n) and its zeta-zeta block is zero. Building T ([`reduced_matrix`]) is
 //! apart from the one dense step, T's symmetric eigendecomposition ([`spectrum_of_reduced`],
-//! nalgebra); [`exact_spectrum`] is the two in a row. Cost: `sum_k s_k (s_1+..+s_k)^2` for
+//! faer, sequential); [`exact_spectrum`] is the two in a row. [`eigenpairs`] adds the eigenvectors
+//! of H through T's (docs/maths.md section 5.5). Cost: `sum_k s_k (s_1+..+s_k)^2` for
 //! `A^{-T} Lambda A^{-1}`, plus the eigensolver on 2S - s_n.
 
 use crate::cost::Lambdas;
@@ -32,6 +33,8 @@ use crate::error::{Error, Result};
 use crate::linalg::{hadamard, norm2_sq};
 use crate::network::{Forward, Network};
 use nalgebra::DMatrix;
+
+pub mod eigenpairs;
 
 /// Largest order `2S - s_n` of the dense matrix T the exact spectrum accepts: T then takes
 /// 134 MB (f64) and its eigensolve tens of seconds in the page. The paper's net has 1,610.
@@ -127,12 +130,48 @@ pub fn reduced_matrix(
     b: &[Vec<f64>],
     lambda: &Lambdas,
 ) -> Result<DMatrix<f64>> {
-    let m = reduced_order(net)?;
-    let off = offsets(net);
+    Ok(Reduction::new(net, fw, b, lambda)?.t)
+}
+
+/// T with the pieces it is built from, kept for the eigenvectors ([`eigenpairs`]).
+pub(crate) struct Reduction {
+    /// `off[k]` = s_1 + .. + s_{k-1} ([`offsets`]).
+    pub off: Vec<usize>,
+    /// `L = A^{-1}` (S x S).
+    pub l: DMatrix<f64>,
+    /// `E = A^{-T} Lambda A^{-1}` (S x S).
+    pub e: DMatrix<f64>,
+    /// The diagonal of R on gamma, `R(gamma_k, gamma_k)`.
+    pub r: Vec<f64>,
+    /// `T = R K R^T`.
+    pub t: DMatrix<f64>,
+}
+
+impl Reduction {
+    pub fn new(net: &Network, fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<Self> {
+        let m = reduced_order(net)?;
+        let off = offsets(net);
+        let l = inverse_a(net, fw, &off);
+        let e = weighted_gram(net, &l, lambda, &off);
+        let r = gamma_scale(net, fw, &off);
+        let t = assemble(net, fw, b, m, &off, &l, &e, &r);
+        Ok(Reduction { off, l, e, r, t })
+    }
+}
+
+/// T from its pieces (module doc; docs/maths.md section 5.4, step 5).
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    net: &Network,
+    fw: &Forward,
+    b: &[Vec<f64>],
+    m: usize,
+    off: &[usize],
+    l: &DMatrix<f64>,
+    e: &DMatrix<f64>,
+    r: &[f64],
+) -> DMatrix<f64> {
     let s = off[net.n() + 1];
-    let l = inverse_a(net, fw, &off);
-    let e = weighted_gram(net, &l, lambda, &off);
-    let r = gamma_scale(net, fw, &off);
 
     let mut t = DMatrix::<f64>::zeros(m, m);
     // T_gg = Rg E Rg - Y - Y^T,  Y = Rgz A^{-1} Rg.
@@ -182,34 +221,78 @@ pub fn reduced_matrix(
             }
         }
     }
-    Ok(t)
+    t
 }
 
-/// The nonzero spectrum of a Hessian with `num_params` parameters from its reduced matrix `t`
-/// ([`reduced_matrix`]): one dense symmetric eigensolve. Eigenvalues with
-/// `|mu| <= m * eps * 16 * radius` (m = order of T) count as zero.
-pub fn spectrum_of_reduced(t: &DMatrix<f64>, num_params: usize) -> Result<ExactSpectrum> {
+/// T as a faer matrix, after checking that every entry is finite.
+fn to_faer(t: &DMatrix<f64>) -> Result<faer::Mat<f64>> {
     if t.iter().any(|v| !v.is_finite()) {
         return Err(Error::Numerical(
             "exact spectrum: the reduced matrix has NaN/Inf entries (states or adjoint not finite)"
                 .into(),
         ));
     }
-    let m = t.nrows();
-    let mut all: Vec<f64> = t.symmetric_eigenvalues().iter().copied().collect();
-    all.sort_by(f64::total_cmp);
-    let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-    let tol = m as f64 * f64::EPSILON * 16.0 * radius;
-    let eigenvalues: Vec<f64> = all.into_iter().filter(|v| v.abs() > tol).collect();
+    Ok(faer::Mat::from_fn(t.nrows(), t.ncols(), |i, j| t[(i, j)]))
+}
+
+/// The threshold below which an eigenvalue of T of order `m` counts as zero:
+/// `m * eps * 16 * radius`.
+fn zero_tolerance(m: usize, radius: f64) -> f64 {
+    m as f64 * f64::EPSILON * 16.0 * radius
+}
+
+/// The spectrum's summary from the nonzero eigenvalues (ascending) and the radius.
+fn summarise(eigenvalues: Vec<f64>, radius: f64, num_params: usize) -> ExactSpectrum {
     let positive = eigenvalues.iter().filter(|&&v| v > 0.0).count();
     let negative = eigenvalues.len() - positive;
-    Ok(ExactSpectrum {
+    ExactSpectrum {
         zero: num_params - eigenvalues.len(),
         eigenvalues,
         positive,
         negative,
         radius,
-    })
+    }
+}
+
+/// The nonzero spectrum of a Hessian with `num_params` parameters from its reduced matrix `t`
+/// ([`reduced_matrix`]): one dense symmetric eigensolve (faer's `self_adjoint_eigenvalues`,
+/// sequential; faster than nalgebra's `SymmetricEigen`, measured in docs/maths.md section 5.4).
+/// Eigenvalues with `|mu| <= m * eps * 16 * radius` (m = order of T) count as zero.
+pub fn spectrum_of_reduced(t: &DMatrix<f64>, num_params: usize) -> Result<ExactSpectrum> {
+    let m = t.nrows();
+    let mut all = to_faer(t)?
+        .self_adjoint_eigenvalues(faer::Side::Lower)
+        .map_err(|e| Error::Numerical(format!("exact spectrum: the eigensolver failed: {e:?}")))?;
+    all.sort_by(f64::total_cmp);
+    let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let tol = zero_tolerance(m, radius);
+    let eigenvalues: Vec<f64> = all.into_iter().filter(|v| v.abs() > tol).collect();
+    Ok(summarise(eigenvalues, radius, num_params))
+}
+
+/// The nonzero eigenvalues, ascending, of the Gauss-Newton part of H,
+/// `G = sum_{k=1..n} lambda_k J_k^T J_k` (J_k = dx_k/dtheta), through its reduced form
+/// `R_g E R_g` (S x S, docs/maths.md section 5.7): G = P_g E P_g^T with P_g the gamma columns of P,
+/// and `P_g^T P_g = R_g^2` is diagonal. Needs no adjoint: G does not see the data term's residual.
+pub fn gauss_newton_eigenvalues(net: &Network, fw: &Forward, lambda: &Lambdas) -> Result<Vec<f64>> {
+    reduced_order(net)?;
+    let off = offsets(net);
+    let l = inverse_a(net, fw, &off);
+    let e = weighted_gram(net, &l, lambda, &off);
+    let r = gamma_scale(net, fw, &off);
+    let s = off[net.n() + 1];
+    let g = DMatrix::from_fn(s, s, |i, j| r[i] * e[(i, j)] * r[j]);
+    let mut all = to_faer(&g)?
+        .self_adjoint_eigenvalues(faer::Side::Lower)
+        .map_err(|e| {
+            Error::Numerical(format!(
+                "Gauss-Newton spectrum: the eigensolver failed: {e:?}"
+            ))
+        })?;
+    all.sort_by(f64::total_cmp);
+    let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let tol = zero_tolerance(s, radius);
+    Ok(all.into_iter().filter(|v| v.abs() > tol).collect())
 }
 
 /// The exact nonzero spectrum of H at `lambda`, with `b` the adjoint of J_R at those lambdas:

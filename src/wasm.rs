@@ -415,4 +415,14 @@ impl CurvatureBench {
     pub fn spectrum(&self, i: u32) -> Result<usize, JsError> {
         Ok(self.0.spectrum(i as usize)?.eigenvalues.len())
     }
+    /// The eigenpairs of pattern `i` and H⁺∇J_R, |H|⁺∇J_R from them: the number of nonzero
+    /// eigenvalues.
+    pub fn spectrum_vectors(&self, i: u32) -> Result<usize, JsError> {
+        Ok(self.0.eigenpairs(i as usize)?)
+    }
+    /// Pattern `i`'s reduced matrix eigensolved by nalgebra instead of faer (eigenvalues alone, or
+    /// with the vectors): the number of eigenvalues.
+    pub fn spectrum_nalgebra(&self, i: u32, vectors: bool) -> Result<usize, JsError> {
+        Ok(self.0.spectrum_nalgebra(i as usize, vectors)?)
+    }
 }

@@ -306,3 +306,68 @@ fn reduced_matrix_is_symmetric_with_the_trace_and_frobenius_norm_of_the_hessian(
         );
     }
 }
+
+/// `J_k = dx_k/dtheta` (s_k x P) by central differences, for k = 1..n (index 0 empty).
+fn state_jacobians(c: &Case) -> Vec<Vec<Vec<f64>>> {
+    let h = 1e-6;
+    let n = c.net.n();
+    let p = c.net.num_params();
+    let mut jac: Vec<Vec<Vec<f64>>> = (0..=n)
+        .map(|k| vec![vec![0.0; p]; if k == 0 { 0 } else { c.sizes()[k] }])
+        .collect();
+    for j in 0..p {
+        let (mut up, mut down) = (c.net.clone(), c.net.clone());
+        up.params[j] += h;
+        down.params[j] -= h;
+        let (fu, fd) = (up.forward(&c.x0), down.forward(&c.x0));
+        for k in 1..=n {
+            for i in 0..c.sizes()[k] {
+                jac[k][i][j] = (fu.x[k][i] - fd.x[k][i]) / (2.0 * h);
+            }
+        }
+    }
+    jac
+}
+
+#[test]
+fn gauss_newton_spectrum_matches_a_dense_one_from_finite_difference_jacobians() {
+    for c in cases(1) {
+        let jac = state_jacobians(&c);
+        let p = c.net.num_params();
+        let mut g = vec![vec![0.0; p]; p];
+        for k in 1..=c.net.n() {
+            let lk = c.lambda.get(k);
+            for row in &jac[k] {
+                for a in 0..p {
+                    for b in 0..p {
+                        g[a][b] += lk * row[a] * row[b];
+                    }
+                }
+            }
+        }
+        let all = jacobi_eigenvalues(&g);
+        let radius = all.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let dense: Vec<f64> = all
+            .into_iter()
+            .filter(|v| v.abs() > 1e-7 * radius)
+            .collect();
+        let ours = c.pattern().gauss_newton_eigenvalues().unwrap();
+        assert_eq!(
+            ours.len(),
+            dense.len(),
+            "nonzero count on {:?}: ours {ours:?} dense {dense:?}",
+            c.sizes()
+        );
+        for (a, b) in ours.iter().zip(&dense) {
+            assert!(
+                (a - b).abs() <= 1e-6 * radius,
+                "Gauss-Newton eigenvalue {a} vs dense {b} on {:?} (radius {radius})",
+                c.sizes()
+            );
+        }
+        // G is positive semidefinite of rank S (one direction per state through its bias).
+        let s: usize = c.sizes()[1..].iter().sum();
+        assert!(ours.iter().all(|&v| v > 0.0), "G is PSD: {ours:?}");
+        assert_eq!(ours.len(), s, "rank of G on {:?}", c.sizes());
+    }
+}

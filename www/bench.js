@@ -292,6 +292,7 @@ async function main() {
     const chunks = rows.map(([, unit]) => calibrate(unit));
     const samples = Object.fromEntries(rows.map(([key]) => [key, []]));
     const spectrumMs = [];
+    const spectrumVectorsMs = [];
     for (let rep = 0; rep < REPS; rep++) {
       rows.forEach(([key, unit], i) => {
         status(`${preset}: repetition ${rep + 1}/${REPS}, ${key}…`);
@@ -300,6 +301,9 @@ async function main() {
       const t0 = performance.now();
       curvature.spectrum(0);
       spectrumMs.push(performance.now() - t0);
+      const t1 = performance.now();
+      curvature.spectrum_vectors(0);
+      spectrumVectorsMs.push(performance.now() - t1);
       await new Promise((r) => setTimeout(r, 0)); // let the status paint
     }
     const out = {};
@@ -309,6 +313,7 @@ async function main() {
       minMax[key] = [Math.min(...v), Math.max(...v)];
     }
     out.spectrum_ms = median(spectrumMs);
+    out.spectrum_vectors_ms = median(spectrumVectorsMs);
     const bytes = 4 * paramCount(sizes);
     out.roofline_sgd = 1 / (bytes / out.read_bps + (2 * bytes) / out.read_write_bps);
     out.weight_bytes = bytes;

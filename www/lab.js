@@ -23,7 +23,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     slider: $('lambda-slider'), lambdaValue: $('lambda-value'), lambdaName: $('lambda-name'), snap: $('lambda-snap'),
     optimal: $('lambda-optimal'), busy: $('lab-busy'), busyText: $('lab-busy-text'), info: $('lab-info'), stale: $('lab-stale'),
     figure: $('figure5'), spectrum: $('spectrum'), inertiaPaper: $('inertia-paper'), inertiaExact: $('inertia-exact'),
-    radiusPaper: $('radius-paper'), radiusExact: $('radius-exact'), radiusName: $('radius-paper-name'),
+    radiusPaper: $('radius-paper'), radiusExact: $('radius-exact'), gaussNewton: $('gauss-newton'), radiusName: $('radius-paper-name'),
     verdict: $('verdict'), directions: $('directions'), directionsBody: $('directions-body'), directionsNote: $('directions-note'),
     cosines: $('cosines'), drawnNote: $('figure5-drawn-note'), layerNames: document.querySelectorAll('.lab-k'),
   };
@@ -220,6 +220,8 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     put(ui.inertiaExact, `${s.positive}/${s.negative}/${s.zero}`);
     put(ui.inertiaPaper, report.inertia_paper.join('/'));
     put(ui.radiusExact, fmt(s.radius));
+    const gn = report.gauss_newton;
+    put(ui.gaussNewton, `${gn.inertia.join('/')}, ${fmt(gn.largest)}`);
     put(ui.radiusPaper, fmt(paperRadius));
     put(ui.radiusName, formula);
     put(ui.verdict, report.verdict);
@@ -233,12 +235,19 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
 
   /** The directions table and the cosine matrix (built with text nodes only). */
   function renderDirections(d) {
-    put(ui.directionsNote, `One step of size ${d.step_size} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product.`);
+    put(ui.directionsNote, `One step of size ${d.step_size} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product; the last four columns are J_R along v: its curvature vᵀH_Rv/‖v‖², its slope ∇J_R·v, the step t* = ∇J_R·v / vᵀH_Rv that minimises the model when the curvature is positive, and the change of J_R at t*, predicted / actual.`);
     const rows = d.rows.map((r) => {
       const tr = document.createElement('tr');
+      const a = r.along;
+      const curvature = cell('td', fmt(a.curvature));
+      curvature.dataset.curvature = String(a.curvature);
+      const maybe = (v) => (v === null ? 'none (curvature ≤ 0)' : fmt(v));
       tr.append(cell('th', r.name), cell('td', fmt(r.norm)), cell('td', fmt(r.cosine_with_gradient)), cell('td', fmt(r.newton_residual)),
-        cell('td', fmt(r.loss_after)), cell('td', fmt(r.loss_model)), cell('td', fmt(r.jr_after)), cell('td', fmt(r.jr_model)));
+        cell('td', fmt(r.loss_after)), cell('td', fmt(r.loss_model)), cell('td', fmt(r.jr_after)), cell('td', fmt(r.jr_model)),
+        curvature, cell('td', fmt(a.slope)), cell('td', maybe(a.model_step)),
+        cell('td', a.predicted_change === null ? '—' : `${fmt(a.predicted_change)} / ${fmt(a.actual_change)}`));
       tr.firstChild.scope = 'row';
+      tr.dataset.direction = r.key;
       return tr;
     });
     ui.directionsBody.replaceChildren(...rows);

@@ -4,7 +4,8 @@
 //! For each preset of the catalog it measures, on real MNIST, patterns/s of every optimizer as the
 //! page trains them (the [`Trainer`] on the fused f32 kernel, the catalog's default step sizes),
 //! exact Hessian-vector products/s (fused f32 as `hvp`, the f64 reference as `hvp_f64`), the time
-//! to the exact nonzero spectrum of one pattern, and the memory-streaming limit over a buffer of
+//! to the exact nonzero spectrum of one pattern (`spectrum_ms`) and to its eigenpairs with the
+//! minimum-norm and saddle-free Newton steps (`spectrum_vectors_ms`), and the memory-streaming limit over a buffer of
 //! the weights' f32 size. The `*_dense` rows train on a copy of MNIST without zero pixels, so
 //! that layer 1 streams all of its weights (the roofline's assumption; the kernel skips zero
 //! pixels on real digits). Repetitions are outermost and every row is visited once per
@@ -199,6 +200,7 @@ fn preset(
     }
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut spectrum_ms = Vec::new();
+    let mut spectrum_vectors_ms = Vec::new();
     for _ in 0..args.reps {
         for ((key, row), &chunk) in rows.iter_mut().zip(&chunks) {
             let r = rate(args.secs, chunk, |n| row.unit(n))?;
@@ -207,6 +209,10 @@ fn preset(
         let t0 = Instant::now();
         let s = curvature.spectrum(0)?;
         spectrum_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        std::hint::black_box(s);
+        let t0 = Instant::now();
+        let s = curvature.eigenpairs(0)?;
+        spectrum_vectors_ms.push(t0.elapsed().as_secs_f64() * 1e3);
         std::hint::black_box(s);
     }
     let mut out = serde_json::Map::new();
@@ -220,6 +226,10 @@ fn preset(
         spread.insert(key, serde_json::json!([lo, hi]));
     }
     out.insert("spectrum_ms".into(), median(&mut spectrum_ms).into());
+    out.insert(
+        "spectrum_vectors_ms".into(),
+        median(&mut spectrum_vectors_ms).into(),
+    );
     let (r, rw) = (
         out["read_bps"].as_f64().unwrap_or(0.0),
         out["read_write_bps"].as_f64().unwrap_or(0.0),

@@ -101,10 +101,19 @@ impl Figure5 {
     /// current value), with the exact spectrum also at every lambda_k of `sweep` (empty: none; each
     /// point costs one exact spectrum and re-derives only the adjoint b).
     pub fn of(p: &Pattern, layer: usize, sweep: &[f64]) -> Result<Figure5> {
+        Figure5::with_spectrum(p, layer, sweep, p.exact_spectrum()?)
+    }
+
+    /// [`Figure5::of`] with the exact spectrum at `p`'s lambdas already computed (`spectrum`).
+    pub fn with_spectrum(
+        p: &Pattern,
+        layer: usize,
+        sweep: &[f64],
+        spectrum: ExactSpectrum,
+    ) -> Result<Figure5> {
         let curves = p.figure5_curves(layer)?;
         let current = p.lambda().get(layer);
         check_positive(std::iter::once(&current).chain(sweep))?;
-        let spectrum = p.exact_spectrum()?;
         let sweep = sweep
             .iter()
             .map(|&l| {

@@ -8,8 +8,13 @@
 //! with `"white": true` the white layer's lambda_0/2 ||x_0||^2 is included too), `plain_loss`
 //! (`1/2||d - x_n||^2`), `gradient`, `hvp` (when v is given), `newton` (Eq. 35 corrected; N_1 = 0,
 //! or N_1 from lambda_0 when `"white": true`), `mk` (Eq. 40), `mk_damped` (Eq. 42, when mu is
-//! given) — each shaped like `params`; `newton_residual`; `eigenvalues` (all nonzero eigenvalues
-//! of H, ascending); `inertia` ([positive, negative, zero]); `spectral_radius`; `eq62`
+//! given), `pinv_newton` (`H^+ grad J_R`, the minimum-norm solution of H v = grad J_R) and
+//! `saddle_free_newton` (`|H|^+ grad J_R`) over the nonzero spectrum (docs/maths.md section 5.5) —
+//! each shaped like `params`; `curvature` (`{"gradient", "newton", "pinv_newton",
+//! "saddle_free_newton", "mk"}`: `v.Hv / ||v||^2` of grad J_R, Eq. 35, the two above and Eq. 40);
+//! `newton_residual`; `eigenvalues` (all nonzero eigenvalues
+//! of H, ascending); `gauss_newton_eigenvalues` (those of its Gauss-Newton part
+//! `sum_k lambda_k J_k^T J_k`, ascending, docs/maths.md section 5.7); `inertia` ([positive, negative, zero]); `spectral_radius`; `eq62`
 //! (`{"family1", "family2"}` as printed, at the given lambdas; `null` when a hidden lambda is 0, with
 //! the reason in `eq62_undefined`); `optimal_lambda` (Eq. 65, lambda_0 for a white layer, Eq. 68
 //! for lambda_n, from the non-regularised adjoint); `paper_radius` (`{"eq66", "eq69", "eq70"}`,
@@ -18,6 +23,7 @@
 use crate::cost::{cost, Lambdas};
 use crate::directions::{check_damping, relative_residual, GradientSource, NewtonSign};
 use crate::error::{check_finite, Error, Result};
+use crate::linalg::{dot, ratio};
 use crate::network::{validate_architecture, Network};
 use crate::pattern::Pattern;
 use serde::{Deserialize, Serialize};
@@ -205,7 +211,12 @@ pub fn inspect(case: &Case) -> Result<Value> {
     }
     let newton = p.newton(white, NewtonSign::Corrected);
     let residual = relative_residual(&p.hvp(&newton), &grad);
-    let spectrum = p.exact_spectrum()?;
+    let eig = p.eigenpairs()?;
+    let spectrum = eig.spectrum();
+    let (pinv, saddle_free) = (eig.pinv(&grad), eig.abs_pinv(&grad));
+    let mk = p.mk(0.0, GradientSource::Regularised);
+    // v.Hv / ||v||^2 of each direction (docs/maths.md section 5.6).
+    let curvature = |v: &[f64]| ratio(dot(v, &p.hvp(v)), dot(v, v));
     let optimal = p.optimal_lambdas(true, true)?;
     let radius = p.paper_radius();
 
@@ -215,8 +226,18 @@ pub fn inspect(case: &Case) -> Result<Value> {
         "gradient": layers_json(&net, &grad),
         "newton": layers_json(&net, &newton),
         "newton_residual": residual,
-        "mk": layers_json(&net, &p.mk(0.0, GradientSource::Regularised)),
+        "mk": layers_json(&net, &mk),
+        "pinv_newton": layers_json(&net, &pinv),
+        "saddle_free_newton": layers_json(&net, &saddle_free),
+        "curvature": {
+            "gradient": curvature(&grad),
+            "newton": curvature(&newton),
+            "pinv_newton": curvature(&pinv),
+            "saddle_free_newton": curvature(&saddle_free),
+            "mk": curvature(&mk),
+        },
         "eigenvalues": spectrum.eigenvalues,
+        "gauss_newton_eigenvalues": p.gauss_newton_eigenvalues()?,
         "inertia": [spectrum.positive, spectrum.negative, spectrum.zero],
         "spectral_radius": spectrum.radius,
         "optimal_lambda": optimal.as_slice(),

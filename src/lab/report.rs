@@ -14,12 +14,15 @@ use crate::linalg::{cosine, dot, norm2, norm_inf};
 use crate::network::Network;
 use crate::paper_spectrum::{Eq62Families, PaperRadius};
 use crate::pattern::Pattern;
+use crate::spectrum::eigenpairs::Eigenpairs;
 use crate::spectrum::ExactSpectrum;
 use serde::Serialize;
 
 /// One direction's row of the comparison table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DirectionRow {
+    /// The direction's key: `inspect`'s name for it (`gradient`, `mk`, `newton`, `pinv_newton`, ..).
+    pub key: &'static str,
     pub name: String,
     pub norm: f64,
     /// Cosine with the plain loss's gradient (SGD's direction); > 0 means descent for the loss.
@@ -32,6 +35,39 @@ pub struct DirectionRow {
     /// J_R after `w - step v`, actual and by the quadratic model.
     pub jr_after: f64,
     pub jr_model: f64,
+    /// The step along v that minimises J_R's quadratic model, and the change of J_R it gives.
+    pub along: AlongDirection,
+}
+
+/// J_R along one direction v at the pattern's lambdas (docs/maths.md section 5.6): curvature
+/// `kappa = v.H_R v / ||v||^2`, slope `s = grad J_R . v`, and when `v.H_R v > 0` the step
+/// `t* = s / v.H_R v` minimising the model `J_R - t s + t^2/2 v.H_R v`, whose predicted change is
+/// `-s^2 / (2 v.H_R v)`, beside the actual change of J_R after `w <- w - t* v`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AlongDirection {
+    pub curvature: f64,
+    pub slope: f64,
+    /// `t*`, or None when the curvature is not positive (the model has no minimum).
+    pub model_step: Option<f64>,
+    pub predicted_change: Option<f64>,
+    pub actual_change: Option<f64>,
+}
+
+impl AlongDirection {
+    /// The curvature, slope and model-minimising step of `v` (with `hv = H_R v`) on `p`.
+    pub fn of(p: &Pattern, g: &[f64], v: &[f64], hv: &[f64]) -> AlongDirection {
+        let (vhv, vv, slope) = (dot(v, hv), dot(v, v), dot(g, v));
+        let curvature = if vv > 0.0 { vhv / vv } else { 0.0 };
+        let model_step = (vhv > 0.0).then(|| slope / vhv);
+        let actual = model_step.map(|t| cost(&p.forward_after(v, t), p.d(), p.lambda()) - p.cost());
+        AlongDirection {
+            curvature,
+            slope,
+            model_step,
+            predicted_change: model_step.map(|t| -0.5 * t * slope),
+            actual_change: actual,
+        }
+    }
 }
 
 /// Every direction on one pattern.
@@ -53,38 +89,60 @@ fn quadratic_model(j: f64, g: &[f64], v: &[f64], hv: &[f64], t: f64) -> f64 {
 
 impl DirectionsReport {
     /// Compares SGD, MK, damped MK (mu), the unregularised-gradient variant (mu), the corrected
-    /// Newton step and the printed-sign Newton step on pattern `p` at its lambdas, each taken with
-    /// `step` (Newton with the white layer's N_1).
-    pub fn of(p: &Pattern, mu: f64, step_size: f64) -> Result<DirectionsReport> {
+    /// and the printed-sign Newton step (Eq. 35, with the white layer's N_1), the gradient of J_R,
+    /// the minimum-norm Newton step `H^+ grad J_R` and the saddle-free one `|H|^+ grad J_R` (from
+    /// `eig`, the pattern's eigenpairs) on pattern `p` at its lambdas, each taken with `step`.
+    pub fn of(p: &Pattern, eig: &Eigenpairs, mu: f64, step_size: f64) -> Result<DirectionsReport> {
         check_damping(mu)?;
         let (g0, g) = (p.plain_gradient(), p.gradient());
-        let dirs: Vec<(String, Vec<f64>)> = vec![
-            ("SGD (plain gradient)".into(), g0.clone()),
-            ("MK (Eq. 40)".into(), p.mk(0.0, GradientSource::Regularised)),
+        let dirs: Vec<(&'static str, String, Vec<f64>)> = vec![
+            ("sgd", "SGD (plain gradient)".into(), g0.clone()),
             (
+                "mk",
+                "MK (Eq. 40)".into(),
+                p.mk(0.0, GradientSource::Regularised),
+            ),
+            (
+                "mk_damped",
                 format!("damped MK (Eq. 42, mu = {mu})"),
                 p.mk(mu, GradientSource::Regularised),
             ),
             (
+                "mk_unreg",
                 format!("MK unregularised-gradient variant (mu = {mu}; not the paper's)"),
                 p.mk(mu, GradientSource::Unregularised),
             ),
             (
+                "newton",
                 "Newton (Eq. 35, sign corrected)".into(),
                 p.newton(true, NewtonSign::Corrected),
             ),
             (
+                "newton_printed",
                 "Newton (Eq. 35 as printed)".into(),
                 p.newton(true, NewtonSign::Printed),
+            ),
+            ("gradient", "gradient of J_R".into(), g.clone()),
+            (
+                "pinv_newton",
+                "minimum-norm Newton H⁺∇J_R".into(),
+                eig.pinv(&g),
+            ),
+            (
+                "saddle_free_newton",
+                "saddle-free Newton |H|⁺∇J_R".into(),
+                eig.abs_pinv(&g),
             ),
         ];
         let (loss_before, jr_before) = (p.loss(), p.cost());
         let rows = dirs
             .iter()
-            .map(|(name, v)| {
+            .map(|(key, name, v)| {
                 let hv = p.hvp(v);
                 let after = p.forward_after(v, step_size);
                 DirectionRow {
+                    key,
+                    along: AlongDirection::of(p, &g, v, &hv),
                     name: name.clone(),
                     norm: norm2(v),
                     cosine_with_gradient: cosine(v, &g0),
@@ -98,7 +156,7 @@ impl DirectionsReport {
             .collect();
         let cosines = dirs
             .iter()
-            .map(|(_, a)| dirs.iter().map(|(_, b)| cosine(a, b)).collect())
+            .map(|(_, _, a)| dirs.iter().map(|(_, _, b)| cosine(a, b)).collect())
             .collect();
         Ok(DirectionsReport {
             step_size,
@@ -119,7 +177,8 @@ pub fn compare_directions(
     mu: f64,
     step_size: f64,
 ) -> Result<DirectionsReport> {
-    DirectionsReport::of(&Pattern::new(net, x0, d, lambda.clone())?, mu, step_size)
+    let p = Pattern::new(net, x0, d, lambda.clone())?;
+    DirectionsReport::of(&p, &p.eigenpairs()?, mu, step_size)
 }
 
 fn fmt(v: f64) -> String {
@@ -268,13 +327,39 @@ pub struct LabReport {
     pub radius_claim: RadiusClaim,
     pub verdict: String,
     pub directions: DirectionsReport,
+    /// The Gauss-Newton part of H ([`GaussNewton::of`]).
+    pub gauss_newton: GaussNewton,
+}
+
+/// The Gauss-Newton part `G = sum_k lambda_k J_k^T J_k` of one pattern's H (docs/maths.md
+/// section 5.7): its inertia and largest eigenvalue, beside H's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GaussNewton {
+    /// `[positive, negative, zero]` (negative is 0: G is positive semidefinite).
+    pub inertia: [usize; 3],
+    /// The largest eigenvalue (0 when G = 0).
+    pub largest: f64,
+}
+
+impl GaussNewton {
+    /// From the nonzero eigenvalues of G ([`Pattern::gauss_newton_eigenvalues`]).
+    pub fn of(p: &Pattern) -> Result<GaussNewton> {
+        let ev = p.gauss_newton_eigenvalues()?;
+        let positive = ev.iter().filter(|&&v| v > 0.0).count();
+        let negative = ev.len() - positive;
+        Ok(GaussNewton {
+            inertia: [positive, negative, p.net().num_params() - ev.len()],
+            largest: ev.last().copied().unwrap_or(0.0).max(0.0),
+        })
+    }
 }
 
 impl LabReport {
     /// The lab for pattern `p` at its lambdas and hidden layer `layer`; `eq68` picks the radius
     /// formula; `mu` and `step` are for the directions table.
     pub fn of(p: &Pattern, layer: usize, eq68: bool, mu: f64, step_size: f64) -> Result<LabReport> {
-        let figure5 = Figure5::of(p, layer, &[])?;
+        let eig = p.eigenpairs()?;
+        let figure5 = Figure5::with_spectrum(p, layer, &[], eig.spectrum())?;
         let families = p.eq62_families()?;
         let paper_radius = p.paper_radius();
         let radius_claim = RadiusClaim::at(p, &paper_radius, &families, eq68)?;
@@ -288,7 +373,8 @@ impl LabReport {
                 radius_claim.value,
                 radius_claim.formula,
             ),
-            directions: DirectionsReport::of(p, mu, step_size)?,
+            directions: DirectionsReport::of(p, &eig, mu, step_size)?,
+            gauss_newton: GaussNewton::of(p)?,
             figure5,
             families,
             paper_radius,

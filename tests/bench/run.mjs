@@ -220,6 +220,11 @@ for (const p of result.settings.presets) {
   };
 }
 result.ratios = t;
+// The lab's eigensolves in the page (Chromium): eigenvalues alone, and eigenpairs with H⁺∇J_R, |H|⁺∇J_R.
+for (const p of Object.keys(t)) {
+  const c = get(`${p}.chromium`);
+  t[p].spectrum_vectors_ms = c.spectrum_vectors_ms;
+}
 
 const file = path.join(outDir, smoke ? 'smoke.json' : 'bench.json');
 writeFileSync(file, JSON.stringify(result, null, 2) + '\n');

@@ -81,6 +81,9 @@ async function checkOptimal(page) {
   return { r, crossing };
 }
 
+/** The norm column of the corrected Newton row of the directions table. */
+const newtonNorm = (rows) => rows.find((x) => /sign corrected/.test(x[0]))[1];
+
 test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directions; the slider moves the radius; cache', () => withPage(async ({ page }) => {
   await openReady(page, base);
   // Scrolling the lab into view computes once by itself (test pattern 0, layer 1, the run's lambda).
@@ -98,12 +101,21 @@ test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directio
   assert.ok(Number(await text(page, 'radius-exact')) > 10 * Number(await text(page, 'radius-paper')), 'Eq. 66 underestimates');
   assert.match(await text(page, 'verdict'), /^Counts agree: 74 positive and 64 negative eigenvalues.*Values differ.*Eq\. 66.*underestimates/);
   const rows = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
-  assert.equal(rows.length, 6);
+  // The Gauss-Newton part: S positive, none negative, P - S zero (784-64-10: S = 74, P = 50890), and its largest eigenvalue.
+  assert.match(await text(page, 'gauss-newton'), /^74\/0\/50816, [0-9.e+-]+$/);
+  assert.equal(rows.length, 9);
   assert.match(rows[0][0], /^SGD/);
+  // Each row carries inspect's name for its direction and a cell with its curvature vᵀHv/‖v‖².
+  const keyed = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => [tr.dataset.direction, tr.querySelector('[data-curvature]')?.dataset.curvature]));
+  assert.deepEqual(keyed.map((k) => k[0]), ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'newton_printed', 'gradient', 'pinv_newton', 'saddle_free_newton']);
+  assert.ok(keyed.every((k) => Number.isFinite(Number(k[1]))), `curvatures ${JSON.stringify(keyed)}`);
+  const pinv = rows[7];
+  assert.ok(Number(pinv[3]) < 1e-8, `minimum-norm Newton residual ${pinv[3]}`);
+  assert.ok(Number(pinv[1]) <= Number(newtonNorm(rows)) * (1 + 1e-3), `||H+ g|| ${pinv[1]} vs ||Eq. 35|| ${newtonNorm(rows)}`);
   assert.equal(rows[0][2], '1', 'SGD has cosine 1 with the gradient');
   const newton = rows.find((x) => /sign corrected/.test(x[0]));
   assert.ok(Number(newton[3]) < 1e-10, `corrected Newton residual ${newton[3]}`);
-  assert.equal(await page.$$eval('#cosines tbody tr', (t) => t.length), 6);
+  assert.equal(await page.$$eval('#cosines tbody tr', (t) => t.length), 9);
   const fig = await inked(page, 'figure5');
   assert.ok(fig.ink > 2000 && fig.blue > 100 && fig.red > 100, `figure 5 pixels ${JSON.stringify(fig)}`);
   const strip = await inked(page, 'spectrum');
