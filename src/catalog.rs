@@ -4,7 +4,7 @@
 //! page reads them from the wasm export `catalog()` (src/wasm.rs), so neither keeps a copy.
 
 use crate::network::MAX_PARAMS;
-use crate::spectrum::MAX_SPECTRUM_ORDER;
+use crate::spectrum::{MAX_EIGENPAIR_ORDER, MAX_SPECTRUM_ORDER};
 use serde::Serialize;
 
 /// A named architecture s_0..s_n.
@@ -210,6 +210,8 @@ pub struct Catalog {
     pub max_seed: u32,
     pub max_params: usize,
     pub max_spectrum_order: usize,
+    /// Largest reduced order for which the lab computes eigenvectors (src/spectrum.rs).
+    pub max_eigenpair_order: usize,
 }
 
 /// The catalog the page reads at start-up.
@@ -228,6 +230,7 @@ pub fn catalog() -> Catalog {
         max_seed: MAX_SEED,
         max_params: MAX_PARAMS,
         max_spectrum_order: MAX_SPECTRUM_ORDER,
+        max_eigenpair_order: MAX_EIGENPAIR_ORDER,
     }
 }
 

@@ -40,6 +40,13 @@ pub mod eigenpairs;
 /// 134 MB (f64) and its eigensolve tens of seconds in the page. The paper's net has 1,610.
 pub const MAX_SPECTRUM_ORDER: usize = 4096;
 
+/// Largest order `2S - s_n` of T for which the lab also solves for eigenvectors (the
+/// minimum-norm and saddle-free Newton rows). Above it the lab solves for eigenvalues only: on
+/// the paper's net (order 1,610) faer's eigenvalues took 0.9-1.6 s in headless Chromium and its
+/// eigenpairs 3.5-5.3 s (docs/maths.md section 5.4), far over the page's budget. 784-64-10 (order
+/// 138) and 784-128-64-10 (order 394) are under it. The command line has no cap.
+pub const MAX_EIGENPAIR_ORDER: usize = 512;
+
 /// All nonzero eigenvalues of one pattern's Hessian, its inertia and its spectral radius.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExactSpectrum {

@@ -41,7 +41,7 @@ pub fn simd_enabled() -> bool {
 /// The facts the page shows and checks, from `crate::catalog`: `{presets: [{name, sizes}],
 /// optimizers: [{name, label, short, about, default_step_size, uses_mu}], datasets: [{name,
 /// label, about}], default_mu, classes, input_size, max_layer_size, max_step_size, max_mu,
-/// max_leak_slope, max_seed, max_params, max_spectrum_order}`.
+/// max_leak_slope, max_seed, max_params, max_spectrum_order, max_eigenpair_order}`.
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
     to_js(&crate::catalog::catalog())

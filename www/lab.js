@@ -235,7 +235,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
 
   /** The directions table and the cosine matrix (built with text nodes only). */
   function renderDirections(d) {
-    put(ui.directionsNote, `One step of size ${d.step_size} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product; the last four columns are J_R along v: its curvature vᵀH_Rv/‖v‖², its slope ∇J_R·v, the step t* = ∇J_R·v / vᵀH_Rv that minimises the model when the curvature is positive, and the change of J_R at t*, predicted / actual.`);
+    put(ui.directionsNote, `One step of size ${d.step_size} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product; the last four columns are J_R along v: its curvature vᵀH_Rv/‖v‖², its slope ∇J_R·v, the step t* = ∇J_R·v / vᵀH_Rv that minimises the model when the curvature is positive, and the change of J_R at t*, predicted / actual.${d.without_eigenpairs ? ` Not in the table: ${d.without_eigenpairs} (its eigenvalues alone are computed, for the spectrum above).` : ''}`);
     const rows = d.rows.map((r) => {
       const tr = document.createElement('tr');
       const a = r.along;

@@ -15,7 +15,7 @@ use crate::network::Network;
 use crate::paper_spectrum::{Eq62Families, PaperRadius};
 use crate::pattern::Pattern;
 use crate::spectrum::eigenpairs::Eigenpairs;
-use crate::spectrum::ExactSpectrum;
+use crate::spectrum::{reduced_order, ExactSpectrum, MAX_EIGENPAIR_ORDER};
 use serde::Serialize;
 
 /// One direction's row of the comparison table.
@@ -80,6 +80,9 @@ pub struct DirectionsReport {
     pub rows: Vec<DirectionRow>,
     /// `cosines[i][j]` between rows i and j.
     pub cosines: Vec<Vec<f64>>,
+    /// Why the minimum-norm and saddle-free Newton rows are missing (no eigenpairs were
+    /// computed: the reduced order is over [`MAX_EIGENPAIR_ORDER`]); `None` when they are there.
+    pub without_eigenpairs: Option<String>,
 }
 
 /// The quadratic model of a cost `j` after `w <- w - t v`: `j - t g.v + t^2/2 v.Hv` (module doc).
@@ -91,11 +94,17 @@ impl DirectionsReport {
     /// Compares SGD, MK, damped MK (mu), the unregularised-gradient variant (mu), the corrected
     /// and the printed-sign Newton step (Eq. 35, with the white layer's N_1), the gradient of J_R,
     /// the minimum-norm Newton step `H^+ grad J_R` and the saddle-free one `|H|^+ grad J_R` (from
-    /// `eig`, the pattern's eigenpairs) on pattern `p` at its lambdas, each taken with `step`.
-    pub fn of(p: &Pattern, eig: &Eigenpairs, mu: f64, step_size: f64) -> Result<DirectionsReport> {
+    /// `eig`, the pattern's eigenpairs; without them those two rows are left out and
+    /// `without_eigenpairs` says why) on pattern `p` at its lambdas, each taken with `step`.
+    pub fn of(
+        p: &Pattern,
+        eig: Option<&Eigenpairs>,
+        mu: f64,
+        step_size: f64,
+    ) -> Result<DirectionsReport> {
         check_damping(mu)?;
         let (g0, g) = (p.plain_gradient(), p.gradient());
-        let dirs: Vec<(&'static str, String, Vec<f64>)> = vec![
+        let mut dirs: Vec<(&'static str, String, Vec<f64>)> = vec![
             ("sgd", "SGD (plain gradient)".into(), g0.clone()),
             (
                 "mk",
@@ -123,17 +132,28 @@ impl DirectionsReport {
                 p.newton(true, NewtonSign::Printed),
             ),
             ("gradient", "gradient of J_R".into(), g.clone()),
-            (
-                "pinv_newton",
-                "minimum-norm Newton H⁺∇J_R".into(),
-                eig.pinv(&g),
-            ),
-            (
-                "saddle_free_newton",
-                "saddle-free Newton |H|⁺∇J_R".into(),
-                eig.abs_pinv(&g),
-            ),
         ];
+        let without_eigenpairs = match eig {
+            Some(eig) => {
+                dirs.push((
+                    "pinv_newton",
+                    "minimum-norm Newton H⁺∇J_R".into(),
+                    eig.pinv(&g),
+                ));
+                dirs.push((
+                    "saddle_free_newton",
+                    "saddle-free Newton |H|⁺∇J_R".into(),
+                    eig.abs_pinv(&g),
+                ));
+                None
+            }
+            None => Some(format!(
+                "the minimum-norm and saddle-free Newton steps need H's eigenvectors, which the \
+                 lab computes only up to a reduced order 2S - s_n of {MAX_EIGENPAIR_ORDER}; this \
+                 network's is {}",
+                reduced_order(p.net())?
+            )),
+        };
         let (loss_before, jr_before) = (p.loss(), p.cost());
         let rows = dirs
             .iter()
@@ -164,6 +184,7 @@ impl DirectionsReport {
             jr_before,
             rows,
             cosines,
+            without_eigenpairs,
         })
     }
 }
@@ -178,7 +199,7 @@ pub fn compare_directions(
     step_size: f64,
 ) -> Result<DirectionsReport> {
     let p = Pattern::new(net, x0, d, lambda.clone())?;
-    DirectionsReport::of(&p, &p.eigenpairs()?, mu, step_size)
+    DirectionsReport::of(&p, Some(&p.eigenpairs()?), mu, step_size)
 }
 
 fn fmt(v: f64) -> String {
@@ -358,8 +379,17 @@ impl LabReport {
     /// The lab for pattern `p` at its lambdas and hidden layer `layer`; `eq68` picks the radius
     /// formula; `mu` and `step` are for the directions table.
     pub fn of(p: &Pattern, layer: usize, eq68: bool, mu: f64, step_size: f64) -> Result<LabReport> {
-        let eig = p.eigenpairs()?;
-        let figure5 = Figure5::with_spectrum(p, layer, &[], eig.spectrum())?;
+        // Eigenvectors only where they are cheap (MAX_EIGENPAIR_ORDER); else eigenvalues only.
+        let eig = if reduced_order(p.net())? <= MAX_EIGENPAIR_ORDER {
+            Some(p.eigenpairs()?)
+        } else {
+            None
+        };
+        let spectrum = match &eig {
+            Some(eig) => eig.spectrum(),
+            None => p.exact_spectrum()?,
+        };
+        let figure5 = Figure5::with_spectrum(p, layer, &[], spectrum)?;
         let families = p.eq62_families()?;
         let paper_radius = p.paper_radius();
         let radius_claim = RadiusClaim::at(p, &paper_radius, &families, eq68)?;
@@ -373,7 +403,7 @@ impl LabReport {
                 radius_claim.value,
                 radius_claim.formula,
             ),
-            directions: DirectionsReport::of(p, &eig, mu, step_size)?,
+            directions: DirectionsReport::of(p, eig.as_ref(), mu, step_size)?,
             gauss_newton: GaussNewton::of(p)?,
             figure5,
             families,
