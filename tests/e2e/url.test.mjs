@@ -28,6 +28,7 @@ const CONTROLS = {
   stepSize: '[data-testid="step-size"]', mu: '[data-testid="mu"]', lambda: '[data-testid="lambda"]',
   lambdaList: '[data-testid="lambda-list"]', white: '[data-testid="white"]', sgdStepSize: '[data-testid="step-size-sgd"]',
   race: '[data-testid="race"]', xAxis: '[data-testid="x-axis"]', valEvery: '[data-testid="val-every"]',
+  logX: '[data-testid="log-x"]', speed: '[data-testid="speed"]',
 };
 
 /** Every control's value (checkbox: checked; the race button: aria-pressed). */
@@ -53,11 +54,11 @@ async function setField(page, testid, value) {
 
 // One value away from its default for every setting (Fashion-MNIST: the data set too).
 const EVERY = '#dataset=fashion&arch=custom&sizes=784,40,20,10&opt=mk-unreg&step=0.02&sgdstep=0.005&mu=0.5'
-  + '&lambda=0.5,0.25,2,1&white=0&alpha=0.05&seed=7&race=1&x=seconds&val=20000';
+  + '&lambda=0.5,0.25,2,1&white=0&alpha=0.05&seed=7&race=1&x=seconds&val=20000&logx=1&speed=100';
 const EVERY_SHOWN = {
   dataset: 'fashion', arch: 'custom', sizes: '784,40,20,10', alpha: '0.05', seed: '7', optimizer: 'mk-unreg',
   stepSize: '0.02', mu: '0.5', lambda: 'fixed', lambdaList: '0.5,0.25,2,1', white: false, sgdStepSize: '0.005',
-  race: true, xAxis: 'seconds', valEvery: '20000',
+  race: true, xAxis: 'seconds', valEvery: '20000', logX: true, speed: '100',
 };
 
 test('a link naming every setting sets every control, keeps every setting in the address, and opens the same again', () => withPage(async ({ page }) => {
@@ -87,11 +88,14 @@ test('every control set by hand round-trips through the address into a fresh tab
   await setField(page, 'step-size-sgd', '0.004');
   await page.selectOption(CONTROLS.xAxis, 'seconds');
   await page.selectOption(CONTROLS.valEvery, '60000');
+  await page.check(CONTROLS.logX);
+  await page.selectOption(CONTROLS.speed, '10');
   await page.waitForSelector('[data-testid="play"]:not([disabled])');
   const set = await readControls(page);
   assert.deepEqual(set, {
     dataset: 'mnist', arch: 'custom', sizes: '784,48,10', alpha: '0.02', seed: '5', optimizer: 'mk-damped', stepSize: '0.01',
     mu: '2', lambda: 'eq65+eq68', lambdaList: '', white: false, sgdStepSize: '0.004', race: true, xAxis: 'seconds', valEvery: '60000',
+    logX: true, speed: '10',
   }, 'the controls as set');
   const hash = await page.evaluate(() => location.hash);
   assert.match(hash, /(^#|&)step=0\.01(&|$)/, `damped MK at step 0.01 keeps step= in ${hash}`);
@@ -115,7 +119,12 @@ test('editing the address replaces the settings wholly; the autosave does not le
   await page.goto('about:blank');
   await openReady(page, base, '#opt=mk');
   assert.equal(await page.inputValue(CONTROLS.seed), '0', 'a link without seed= opens seed 0, not the autosaved 4');
-  assert.equal(await page.inputValue(CONTROLS.stepSize), '0.001', 'MK as printed at its own default step');
+  const mkDefault = await page.evaluate(async () => {
+    const m = await import('/www/pkg/sifrian.js');
+    await m.default();
+    return m.catalog().optimizers.find((o) => o.name === 'mk').default_step_size;
+  });
+  assert.equal(await page.inputValue(CONTROLS.stepSize), String(mkDefault), 'MK as printed at its own default step (the catalog\'s)');
   // A bare address still restores the autosave (the visit before: MK as printed, seed 0).
   await page.goto('about:blank');
   await openReady(page, base, '');
