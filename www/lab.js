@@ -134,7 +134,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   /** The lambda_k readout (`policy`: it is the run's, not the slider's). */
   function showLambda(l, policy) {
     const text = fmt(l);
-    ui.lambdaValue.textContent = policy ? `${text} (the run's policy)` : text;
+    ui.lambdaValue.textContent = policy ? `${text} (run's policy)` : text;
     ui.slider.setAttribute('aria-valuetext', `lambda ${text}`);
   }
 

@@ -300,10 +300,10 @@ for (const [name, device] of [
     // Not stretched: Figure 5's CSS width is the one it was drawn for, inside its frame.
     const wrap = await page.$eval('#figure5', (c) => c.parentElement.clientWidth);
     assert.ok(sizes[0].css[0] <= wrap, `figure 5 ${sizes[0].css[0]} px wide in a ${wrap} px frame`);
-    // The readout changes from "… (the run's policy)" to a bare number and back; the slider's box does not.
+    // The readout changes from "… (run's policy)" to a bare number and back; the slider's box does not.
     await page.locator('[data-testid="lambda-slider"]').scrollIntoViewIfNeeded();
     const before = await sliderState(page);
-    assert.match(before.text, /\(the run's policy\)$/);
+    assert.match(before.text, /\(run's policy\)$/);
     assert.ok(before.fits, `the readout "${before.text}" fits its box`);
     await page.focus('[data-testid="lambda-slider"]');
     const states = [];
