@@ -461,12 +461,11 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn figure5_legend_sits_above_the_axes() {
+    fn small_figure() -> Figure5 {
         use crate::lab::figure5::ExactPoint;
         use crate::paper_spectrum::Figure5Curves;
         use crate::spectrum::ExactSpectrum;
-        let fig = Figure5 {
+        Figure5 {
             layer: 1,
             curves: Figure5Curves {
                 slope: 4.0,
@@ -485,7 +484,60 @@ mod tests {
                 max_positive: 2.0,
                 max_negative: 3.0,
             }],
+        }
+    }
+
+    /// The `font-size` of every `<text>` whose content contains `what`.
+    fn font_sizes(svg: &str, what: &str) -> Vec<f64> {
+        svg.split("<text ")
+            .skip(1)
+            .filter(|t| {
+                t.split("</text>")
+                    .next()
+                    .is_some_and(|body| body.contains(what))
+            })
+            .filter_map(|t| {
+                t.split("font-size=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn figure5_at_scale_2_doubles_its_fonts_and_lines() {
+        let draw = |size, scale| {
+            let mut s = String::new();
+            draw_figure5(
+                &SVGBackend::with_string(&mut s, size).into_drawing_area(),
+                "",
+                &small_figure(),
+                scale,
+            )
+            .unwrap();
+            s
         };
+        let (one, two) = (draw((640, 400), 1.0), draw((1280, 800), 2.0));
+        let (f1, f2) = (font_sizes(&one, "λ₁"), font_sizes(&two, "λ₁"));
+        assert!(!f1.is_empty(), "no λ₁ label in {one}");
+        let doubled: Vec<f64> = f1.iter().map(|f| 2.0 * f).collect();
+        assert_eq!(f2, doubled, "font sizes at scale 2 {f2:?} vs at 1 {f1:?}");
+        // The families are drawn 2 px wide at 1x, 4 px at 2x.
+        let widths = |svg: &str| svg.matches("stroke-width=\"4\"").count();
+        assert!(
+            widths(&two) > widths(&one),
+            "4 px strokes: {} at 2x, {} at 1x",
+            widths(&two),
+            widths(&one)
+        );
+    }
+
+    #[test]
+    fn figure5_legend_sits_above_the_axes() {
+        let fig = small_figure();
         let svg = figure5_svg((640, 400), "", &fig).unwrap();
         let legend = text_ys(&svg, "Eq. 62 family 1");
         let top_tick = text_ys(&svg, "|eigenvalue|");
