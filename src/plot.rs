@@ -297,20 +297,30 @@ pub fn draw_curves<DB: DrawingBackend>(
     Ok(maps)
 }
 
-/// Figure 5 with the truth beside it ([`figure5_layout`]): the two families against lambda_k on
-/// log-log axes, their Eq. 65 crossing, the current lambda_k, and the exact spectrum (extremes
-/// along the sweep, every |eigenvalue| at the current lambda_k).
+/// Figure 5 with the truth beside it ([`figure5_layout`]): the two families against λ_k on
+/// log-log axes, their Eq. 65 crossing, the current λ_k, and the exact spectrum (extremes along
+/// the sweep, every |eigenvalue| at the current λ_k). `scale` is the device pixels per CSS pixel
+/// (fonts, lines, marks and margins are multiplied by it, as in [`draw_curves`]; not finite or
+/// not > 0 draws at 1).
 pub fn draw_figure5<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     fig: &Figure5,
+    scale: f64,
 ) -> Draw<()> {
     let layout = figure5_layout(fig);
+    let k = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
+    let px = |v: f64| (v * k).round().max(1.0) as u32;
+    let font = FONT_PX * k;
     root.fill(&WHITE).map_err(err)?;
     let root = if title.is_empty() {
         root.clone()
     } else {
-        root.titled(title, ("sans-serif", 16)).map_err(err)?
+        root.titled(title, ("sans-serif", 16.0 * k)).map_err(err)?
     };
     // The legend above the axes, where no curve or eigenvalue can be under it.
     let line = |label: &str, color: RGBAColor, mark| Key {
@@ -333,12 +343,12 @@ pub fn draw_figure5<DB: DrawingBackend>(
         keys.push(line(label, BLACK.mix(1.0), Mark::Ring));
     }
     keys.push(line(&layout.current.1, BLACK.mix(0.4), Mark::Line));
-    let root = draw_legend(&root, &keys, 1.0)?;
+    let root = draw_legend(&root, &keys, k)?;
     let ((lo, hi), (y_lo, y_hi)) = (layout.x_range, layout.y_range);
     let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
+        .margin(12.0 * k)
+        .x_label_area_size(3.4 * font)
+        .y_label_area_size(5.0 * font)
         .build_cartesian_2d((lo..hi).log_scale(), (y_lo..y_hi).log_scale())
         .map_err(err)?;
     chart
@@ -347,30 +357,45 @@ pub fn draw_figure5<DB: DrawingBackend>(
         .y_desc("|eigenvalue|")
         .x_label_formatter(&|v| ticks::compact_sig(*v, 1))
         .y_label_formatter(&|v| ticks::compact_sig(*v, 1))
+        .label_style(("sans-serif", font))
+        .axis_desc_style(("sans-serif", font))
+        .bold_line_style(BLACK.mix(0.1).stroke_width(px(1.0)))
+        .light_line_style(BLACK.mix(0.04).stroke_width(px(1.0)))
+        .axis_style(BLACK.mix(0.5).stroke_width(px(1.0)))
+        .set_all_tick_mark_size(px(4.0))
         .draw()
         .map_err(err)?;
     for line in &layout.families {
         let col = line.color;
         chart
-            .draw_series(LineSeries::new(line.points.clone(), col.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                line.points.clone(),
+                col.stroke_width(px(2.0)),
+            ))
             .map_err(err)?;
     }
     for line in &layout.exact {
         let col = line.color;
         chart
-            .draw_series(LineSeries::new(line.points.clone(), col.stroke_width(2)).point_size(3))
+            .draw_series(
+                LineSeries::new(line.points.clone(), col.stroke_width(px(2.0))).point_size(px(3.0)),
+            )
             .map_err(err)?;
     }
     if let Some((at, _)) = &layout.crossing {
         chart
-            .draw_series(std::iter::once(Circle::new(*at, 6, BLACK.stroke_width(2))))
+            .draw_series(std::iter::once(Circle::new(
+                *at,
+                px(6.0),
+                BLACK.stroke_width(px(2.0)),
+            )))
             .map_err(err)?;
     }
     let (now, _) = &layout.current;
     chart
         .draw_series(LineSeries::new(
             vec![(*now, y_lo), (*now, y_hi)],
-            BLACK.mix(0.4).stroke_width(1),
+            BLACK.mix(0.4).stroke_width(px(1.0)),
         ))
         .map_err(err)?;
     chart
@@ -378,7 +403,7 @@ pub fn draw_figure5<DB: DrawingBackend>(
             layout
                 .eigenvalues
                 .iter()
-                .map(|&(at, col)| Circle::new(at, 2, col.mix(0.5).filled())),
+                .map(|&(at, col)| Circle::new(at, px(2.0), col.mix(0.5).filled())),
         )
         .map_err(err)?;
     root.present().map_err(err)
@@ -408,6 +433,7 @@ pub fn figure5_svg(size: (u32, u32), title: &str, fig: &Figure5) -> Draw<String>
         &SVGBackend::with_string(&mut s, size).into_drawing_area(),
         title,
         fig,
+        1.0,
     )?;
     Ok(s)
 }
@@ -435,12 +461,11 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn figure5_legend_sits_above_the_axes() {
+    fn small_figure() -> Figure5 {
         use crate::lab::figure5::ExactPoint;
         use crate::paper_spectrum::Figure5Curves;
         use crate::spectrum::ExactSpectrum;
-        let fig = Figure5 {
+        Figure5 {
             layer: 1,
             curves: Figure5Curves {
                 slope: 4.0,
@@ -459,7 +484,60 @@ mod tests {
                 max_positive: 2.0,
                 max_negative: 3.0,
             }],
+        }
+    }
+
+    /// The `font-size` of every `<text>` whose content contains `what`.
+    fn font_sizes(svg: &str, what: &str) -> Vec<f64> {
+        svg.split("<text ")
+            .skip(1)
+            .filter(|t| {
+                t.split("</text>")
+                    .next()
+                    .is_some_and(|body| body.contains(what))
+            })
+            .filter_map(|t| {
+                t.split("font-size=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn figure5_at_scale_2_doubles_its_fonts_and_lines() {
+        let draw = |size, scale| {
+            let mut s = String::new();
+            draw_figure5(
+                &SVGBackend::with_string(&mut s, size).into_drawing_area(),
+                "",
+                &small_figure(),
+                scale,
+            )
+            .unwrap();
+            s
         };
+        let (one, two) = (draw((640, 400), 1.0), draw((1280, 800), 2.0));
+        let (f1, f2) = (font_sizes(&one, "λ₁"), font_sizes(&two, "λ₁"));
+        assert!(!f1.is_empty(), "no λ₁ label in {one}");
+        let doubled: Vec<f64> = f1.iter().map(|f| 2.0 * f).collect();
+        assert_eq!(f2, doubled, "font sizes at scale 2 {f2:?} vs at 1 {f1:?}");
+        // The families are drawn 2 px wide at 1x, 4 px at 2x.
+        let widths = |svg: &str| svg.matches("stroke-width=\"4\"").count();
+        assert!(
+            widths(&two) > widths(&one),
+            "4 px strokes: {} at 2x, {} at 1x",
+            widths(&two),
+            widths(&one)
+        );
+    }
+
+    #[test]
+    fn figure5_legend_sits_above_the_axes() {
+        let fig = small_figure();
         let svg = figure5_svg((640, 400), "", &fig).unwrap();
         let legend = text_ys(&svg, "Eq. 62 family 1");
         let top_tick = text_ys(&svg, "|eigenvalue|");

@@ -259,13 +259,41 @@ struct LabAnswer {
     pattern: PatternInfo,
 }
 
-/// Draws Figure 5 (the `figure5` object of a lab report) on a canvas. Main thread only.
+/// How `draw_figure5` draws: the canvas's device pixels per CSS pixel.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsFigure5Options {
+    #[serde(default = "unit_scale")]
+    scale: f64,
+}
+
+fn unit_scale() -> f64 {
+    1.0
+}
+
+/// Draws Figure 5 (the `figure5` object of a lab report) on a canvas; `options` (or undefined):
+/// `{scale?}`, the canvas's device pixels per CSS pixel (> 0, at most 8; fonts and lines are
+/// multiplied by it, so a backing store of CSS size x devicePixelRatio is sharp). Main thread only.
 #[wasm_bindgen]
-pub fn draw_figure5(canvas: web_sys::HtmlCanvasElement, figure5: JsValue) -> Result<(), JsError> {
+pub fn draw_figure5(
+    canvas: web_sys::HtmlCanvasElement,
+    figure5: JsValue,
+    options: JsValue,
+) -> Result<(), JsError> {
     let fig: crate::lab::figure5::Figure5 = from_js("figure5", &figure5)?;
+    let options = if options.is_undefined() || options.is_null() {
+        JsFigure5Options { scale: 1.0 }
+    } else {
+        from_js("options", &options)?
+    };
+    if !(options.scale > 0.0 && options.scale <= 8.0) {
+        let why = format!("{} (expected a number > 0, at most 8)", options.scale);
+        return Err(Error::invalid("options.scale", why).into());
+    }
     let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     use plotters::prelude::IntoDrawingArea;
-    crate::plot::draw_figure5(&backend.into_drawing_area(), "", &fig).map_err(|e| JsError::new(&e))
+    crate::plot::draw_figure5(&backend.into_drawing_area(), "", &fig, options.scale)
+        .map_err(|e| JsError::new(&e))
 }
 
 /// The layer sizes a model file declares (to pick the architecture before importing it).

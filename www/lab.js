@@ -134,7 +134,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   /** The lambda_k readout (`policy`: it is the run's, not the slider's). */
   function showLambda(l, policy) {
     const text = fmt(l);
-    ui.lambdaValue.textContent = policy ? `${text} (the run's policy)` : text;
+    ui.lambdaValue.textContent = policy ? `${text} (run's policy)` : text;
     ui.slider.setAttribute('aria-valuetext', `lambda ${text}`);
   }
 
@@ -152,17 +152,25 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     showLambda(l, false);
   }
 
-  /** Draws Figure 5 at the panel's width; the slowest draw is the probe figureMaxMs. */
+  /**
+   * Draws Figure 5 at the panel's width, at that CSS size (never stretched), with a backing store
+   * of CSS size x devicePixelRatio (the engine scales fonts and lines); the slowest draw is the
+   * probe figureMaxMs.
+   */
   function drawFigure(figure5) {
     const wrap = ui.figure.parentElement;
     drawnWidth = wrap.clientWidth;
+    const dpr = window.devicePixelRatio || 1;
     const w = Math.max(300, Math.min(820, Math.round(wrap.clientWidth || 640)));
     const h = w < 560 ? Math.round(w * 0.95) : Math.round(w * 0.62);
-    if (ui.figure.width !== w) ui.figure.width = w;
-    if (ui.figure.height !== h) ui.figure.height = h;
+    if (ui.figure.style.width !== `${w}px`) ui.figure.style.width = `${w}px`;
+    if (ui.figure.style.height !== `${h}px`) ui.figure.style.height = `${h}px`;
+    const [bw, bh] = [Math.round(w * dpr), Math.round(h * dpr)];
+    if (ui.figure.width !== bw) ui.figure.width = bw;
+    if (ui.figure.height !== bh) ui.figure.height = bh;
     const t0 = performance.now();
     try {
-      drawFigure5(ui.figure, figure5);
+      drawFigure5(ui.figure, figure5, { scale: dpr });
     } catch (e) {
       showInfo(`Drawing Figure 5 failed: ${e.message || e}`, 'error');
     }
@@ -327,18 +335,27 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   // A new width redraws both canvases (each in its own task); a new height alone does not.
   let resizeTimer = null;
   let drawnWidth = 0;
+  /** Redraws both canvases from the shown report (each in its own task). */
+  function redrawBoth() {
+    if (!shown) return;
+    const f = shown.report.figure5;
+    const token = ++renderToken;
+    later(token, () => drawFigure({ ...f, current: lambda === null ? f.current : lambda, spectrum: { ...f.spectrum, eigenvalues: lambda === null || lambda === f.current ? f.spectrum.eigenvalues : [] } }));
+    later(token, () => drawStrip());
+  }
   new ResizeObserver(() => {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
       const width = ui.figure.parentElement.clientWidth;
       if (!shown || width === drawnWidth) return;
       drawnWidth = width;
-      const f = shown.report.figure5;
-      const token = ++renderToken;
-      later(token, () => drawFigure({ ...f, current: lambda === null ? f.current : lambda, spectrum: { ...f.spectrum, eigenvalues: lambda === null || lambda === f.current ? f.spectrum.eigenvalues : [] } }));
-      later(token, () => drawStrip());
+      redrawBoth();
     }, 150);
   }).observe(ui.section);
+  // A new devicePixelRatio (zoom, another screen) redraws both at the new resolution.
+  const watchRatio = () => matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`)
+    .addEventListener('change', () => { redrawBoth(); watchRatio(); }, { once: true });
+  watchRatio();
   const seen = new IntersectionObserver((entries) => {
     visible = entries[entries.length - 1].isIntersecting;
     // Only when idle: while training runs, the lab computes when asked (it pauses training meanwhile).

@@ -36,12 +36,15 @@ function fmtTick(e) {
 export function drawSpectrum(canvas, data) {
   const cssW = Math.max(280, Math.round(canvas.parentElement.clientWidth || 640));
   const cssH = cssW < 480 ? 230 : 250;
-  const dpr = Math.min(2, window.devicePixelRatio || 1);
+  // Drawn at its CSS size with a backing store of CSS size x devicePixelRatio: every coordinate
+  // below is in CSS pixels and the transform scales text and lines to the screen's pixels.
+  const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(cssW * dpr)) canvas.width = Math.round(cssW * dpr);
   if (canvas.height !== Math.round(cssH * dpr)) canvas.height = Math.round(cssH * dpr);
-  canvas.style.height = `${cssH}px`;
+  if (canvas.style.width !== `${cssW}px`) canvas.style.width = `${cssW}px`;
+  if (canvas.style.height !== `${cssH}px`) canvas.style.height = `${cssH}px`;
   const ctx = canvas.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.setTransform(canvas.width / cssW, 0, 0, canvas.height / cssH, 0, 0);
   ctx.clearRect(0, 0, cssW, cssH);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, cssW, cssH);

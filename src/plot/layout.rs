@@ -2,6 +2,7 @@
 //! and colours. Pure functions of the data, tested here; [`super::draw_curves`] and
 //! [`super::draw_figure5`] only apply styles to them.
 
+use super::ticks::compact_sig;
 use super::{color, CurvePoint, Series, XAxis};
 use crate::lab::figure5::{log_grid, ExactPoint, Figure5};
 use plotters::style::RGBColor;
@@ -293,6 +294,15 @@ pub struct Figure5Layout {
     pub eigenvalues: Vec<((f64, f64), RGBColor)>,
 }
 
+/// `n` in Unicode subscript digits (`12` -> `₁₂`): the layer index in a canvas label, typeset as
+/// the page's MathML writes it (the canvas draws text, not markup).
+pub fn subscript(n: usize) -> String {
+    n.to_string()
+        .chars()
+        .map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
+        .collect()
+}
+
 /// The layout of Figure 5 ([`super::draw_figure5`]); positive eigenvalues take family 1's colour and
 /// negative ones family 2's (the lab's strip uses the same colours).
 pub fn figure5_layout(fig: &Figure5) -> Figure5Layout {
@@ -337,16 +347,12 @@ pub fn figure5_layout(fig: &Figure5) -> Figure5Layout {
     };
     let families = [
         family(
-            format!("Eq. 62 family 1: lambda ||F'(a_{k})||_inf^2"),
+            format!("Eq. 62 family 1: λ‖F′(a{})‖∞²", subscript(k)),
             &|l| c.linear(l),
             color(0),
         ),
         family(
-            format!(
-                "Eq. 62 family 2: ||F'(a_{}) .* b_{}||^2 / lambda",
-                k + 1,
-                k + 1
-            ),
+            format!("Eq. 62 family 2: ‖F′(a{0}) ⊙ b{0}‖² / λ", subscript(k + 1)),
             &|l| c.hyperbolic(l),
             color(1),
         ),
@@ -383,16 +389,23 @@ pub fn figure5_layout(fig: &Figure5) -> Figure5Layout {
     Figure5Layout {
         x_range: (lo, hi),
         y_range: (y_lo, y_hi),
-        x_desc: format!("lambda_{k}"),
+        x_desc: format!("λ{}", subscript(k)),
         families,
         exact,
         crossing: (cross.is_finite() && cross > 0.0).then(|| {
             (
                 (cross, c.linear(cross)),
-                format!("Eq. 65 crossing lambda = {cross:.4}"),
+                format!(
+                    "Eq. 65 crossing λ{} = {}",
+                    subscript(k),
+                    compact_sig(cross, 4)
+                ),
             )
         }),
-        current: (now, format!("current lambda = {now:.4}")),
+        current: (
+            now,
+            format!("current λ{} = {}", subscript(k), compact_sig(now, 4)),
+        ),
         eigenvalues: fig
             .spectrum
             .eigenvalues
@@ -434,6 +447,13 @@ mod tests {
     }
 
     #[test]
+    fn subscript_writes_each_digit_below_the_line() {
+        assert_eq!(subscript(1), "₁");
+        assert_eq!(subscript(12), "₁₂");
+        assert_eq!(subscript(0), "₀");
+    }
+
+    #[test]
     fn figure5_layout_fits_every_positive_value_and_names_each_line() {
         let point = |lambda, max_positive| ExactPoint {
             lambda,
@@ -449,7 +469,7 @@ mod tests {
             "y range {:?}",
             l.y_range
         );
-        assert_eq!(l.x_desc, "lambda_2");
+        assert_eq!(l.x_desc, "λ₂");
         let [f1, f2] = &l.families;
         assert_eq!((f1.points.len(), f2.points.len()), (81, 81));
         assert!(
@@ -457,8 +477,8 @@ mod tests {
             "family 1 ends at {:?}",
             f1.points[80]
         );
-        assert_eq!(f1.label, "Eq. 62 family 1: lambda ||F'(a_2)||_inf^2");
-        assert_eq!(f2.label, "Eq. 62 family 2: ||F'(a_3) .* b_3||^2 / lambda");
+        assert_eq!(f1.label, "Eq. 62 family 1: λ‖F′(a₂)‖∞²");
+        assert_eq!(f2.label, "Eq. 62 family 2: ‖F′(a₃) ⊙ b₃‖² / λ");
         assert_eq!((f1.color, f2.color), (color(0), color(1)));
         // The |negative| extremes are all 0 along this sweep: that line is left out.
         assert_eq!(l.exact.len(), 1, "exact lines {:?}", l.exact);
@@ -466,8 +486,8 @@ mod tests {
         assert_eq!(l.exact[0].points, vec![(0.1, 1.0), (10.0, 50.0)]);
         let ((x, y), label) = l.crossing.clone().expect("a crossing");
         assert!(close(x, 1.5) && close(y, 6.0), "crossing at ({x}, {y})");
-        assert_eq!(label, "Eq. 65 crossing lambda = 1.5000");
-        assert_eq!(l.current, (0.7, "current lambda = 0.7000".to_string()));
+        assert_eq!(label, "Eq. 65 crossing λ₂ = 1.5");
+        assert_eq!(l.current, (0.7, "current λ₂ = 0.7".to_string()));
         let dots = vec![
             ((0.7, 3.0), color(1)),
             ((0.7, 0.5), color(0)),

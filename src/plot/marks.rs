@@ -110,13 +110,14 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
     let (w, _) = root.dim_in_pixel();
     let (swatch, gap, row) = ((18.0 * k) as i32, (14.0 * k) as i32, (20.0 * k) as i32);
     let left = (8.0 * k) as i32;
+    let pad = (6.0 * k) as i32;
     let mut at = Vec::new();
     let (mut x, mut y) = (left, 0);
     for key in entries {
         let (tw, _) = root
             .estimate_text_size(&key.label, &font.clone().into_text_style(root))
             .map_err(err)?;
-        let width = swatch + 6 + tw as i32;
+        let width = swatch + pad + tw as i32;
         if x > left && x + width > w as i32 {
             (x, y) = (left, y + row);
         }
@@ -146,7 +147,7 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
         strip
             .draw(&Text::new(
                 key.label.clone(),
-                (x + swatch + 6, mid),
+                (x + swatch + pad, mid),
                 font.color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(err)?;

@@ -1,10 +1,14 @@
 // End-to-end tests of the Sifrian lab in Debian's Chromium: Figure 5, the exact spectrum against
 // Eq. 62, inertia and radius both ways, the directions table, the slider, the cache, responsiveness
-// on the paper's net, 360 px. Times to the exact spectrum go to test-output/e2e-metrics-lab.json.
+// on the paper's net, 360 px, both canvases sharp at 1x and 2x, a slider that keeps its box. Times
+// to the exact spectrum go to test-output/e2e-metrics-lab.json.
 // Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { launch, close, openReady, text, number, drawSeven, OUT, outsideRequests, e2eSuite } from './harness.mjs';
 
 let base;
@@ -245,3 +249,82 @@ test("the paper's net 784-512-256-32-10: 810/800/540192, computed off the main t
   assert.ok(gaps.length >= 5, `the timer fired ${gaps.length} times while the spectrum was computed`);
   await lab.screenshot({ path: path.join(OUT, 'lab.png') });
 }));
+
+/** A page in a fresh Chromium with `device` (viewport, devicePixelRatio, touch); errors collected. */
+async function withDevice(device, fn) {
+  const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true, ...device,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  try {
+    await fn(page);
+    assert.deepEqual(problems, [], 'page errors or console errors');
+  } finally {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** The slider's box and its readout's text and fit (scrollWidth <= clientWidth: nothing cut off). */
+const sliderState = (page) => page.evaluate(() => {
+  const r = document.querySelector('[data-testid="lambda-slider"]').getBoundingClientRect();
+  const out = document.querySelector('[data-testid="lambda-value"]');
+  return { box: [r.x, r.width, r.height], text: out.textContent, fits: out.scrollWidth <= out.clientWidth };
+});
+
+for (const [name, device] of [
+  ['1x desktop', { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 }],
+  ['2x phone', { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }],
+]) {
+  test(`${name}: both lab canvases have a backing store of CSS size x devicePixelRatio; the λ slider keeps its box while it moves`, () => withDevice(device, async (page) => {
+    await openReady(page, base);
+    await computeAndWait(page, () => page.locator('#lab').scrollIntoViewIfNeeded());
+    // Both drawings are done when Figure 5's draw time and the strip's text alternative are set.
+    await page.waitForFunction(() => document.getElementById('lab').dataset.figureMaxMs
+      && /^The exact eigenvalues/.test(document.getElementById('spectrum').getAttribute('aria-label')));
+    const sizes = await page.evaluate(() => ['figure5', 'spectrum'].map((id) => {
+      const c = document.getElementById(id);
+      const r = c.getBoundingClientRect();
+      return { id, css: [r.width, r.height], store: [c.width, c.height], dpr: window.devicePixelRatio };
+    }));
+    for (const { id, css, store, dpr } of sizes) {
+      assert.equal(dpr, device.deviceScaleFactor, 'devicePixelRatio');
+      assert.deepEqual(store, css.map((v) => Math.round(v * dpr)), `${id}: backing store ${store} = CSS size ${css} x ${dpr}`);
+    }
+    // Not stretched: Figure 5's CSS width is the one it was drawn for, inside its frame.
+    const wrap = await page.$eval('#figure5', (c) => c.parentElement.clientWidth);
+    assert.ok(sizes[0].css[0] <= wrap, `figure 5 ${sizes[0].css[0]} px wide in a ${wrap} px frame`);
+    // The readout changes from "… (run's policy)" to a bare number and back; the slider's box does not.
+    await page.locator('[data-testid="lambda-slider"]').scrollIntoViewIfNeeded();
+    const before = await sliderState(page);
+    assert.match(before.text, /\(run's policy\)$/);
+    assert.ok(before.fits, `the readout "${before.text}" fits its box`);
+    await page.focus('[data-testid="lambda-slider"]');
+    const states = [];
+    for (const key of ['Home', 'ArrowRight', 'End', 'ArrowLeft']) {
+      await page.keyboard.press(key);
+      states.push(await sliderState(page));
+    }
+    // Dragging the thumb with the pointer (mouse on the desktop, touch-emulated mouse events on the phone).
+    const r = await page.locator('[data-testid="lambda-slider"]').boundingBox();
+    await page.mouse.move(r.x + 4, r.y + r.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 6; i++) {
+      await page.mouse.move(r.x + (r.width * i) / 7, r.y + r.height / 2);
+      states.push(await sliderState(page));
+    }
+    await page.mouse.up();
+    const texts = new Set(states.map((s) => s.text));
+    assert.ok(texts.size >= 4, `the readout changed while the slider moved: ${[...texts].join(' | ')}`);
+    for (const s of states) {
+      assert.deepEqual(s.box, before.box, `slider box with "${s.text}" vs with "${before.text}"`);
+      assert.ok(s.fits, `the readout "${s.text}" fits its box`);
+    }
+  }));
+}

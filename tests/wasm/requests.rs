@@ -79,7 +79,21 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     )))
     .contains("pixels"));
     let canvas = canvas(500, 320);
-    sifrian::wasm::draw_figure5(canvas, get(&r, &["figure5"])).unwrap();
+    let fig = get(&r, &["figure5"]);
+    sifrian::wasm::draw_figure5(canvas.clone(), fig.clone(), JsValue::UNDEFINED).unwrap();
+    // At devicePixelRatio 2: the backing store doubled, the same drawing at scale 2.
+    canvas.set_width(1000);
+    canvas.set_height(640);
+    let sharp = config(r#"{"scale": 2}"#);
+    sifrian::wasm::draw_figure5(canvas.clone(), fig.clone(), sharp).unwrap();
+    for bad in [r#"{"scale": 0}"#, r#"{"scale": 9}"#, r#"{"scael": 2}"#] {
+        let why = message(sifrian::wasm::draw_figure5(
+            canvas.clone(),
+            fig.clone(),
+            config(bad),
+        ));
+        assert!(why.contains("scale"), "{bad}: {why}");
+    }
 }
 
 #[wasm_bindgen_test]
