@@ -286,14 +286,21 @@ pub fn draw_figure5(
     } else {
         from_js("options", &options)?
     };
-    if !(options.scale > 0.0 && options.scale <= 8.0) {
-        let why = format!("{} (expected a number > 0, at most 8)", options.scale);
-        return Err(Error::invalid("options.scale", why).into());
-    }
+    check_scale(options.scale)?;
     let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     use plotters::prelude::IntoDrawingArea;
     crate::plot::draw_figure5(&backend.into_drawing_area(), "", &fig, options.scale)
         .map_err(|e| JsError::new(&e))
+}
+
+/// A canvas's device pixels per CSS pixel, as `draw_curves` and `draw_figure5` accept it: > 0, at
+/// most 8; other values are an error naming `options.scale`.
+fn check_scale(scale: f64) -> Result<(), JsError> {
+    if scale > 0.0 && scale <= 8.0 {
+        return Ok(());
+    }
+    let why = format!("{scale} (expected a number > 0, at most 8)");
+    Err(Error::invalid("options.scale", why).into())
 }
 
 /// The layer sizes a model file declares (to pick the architecture before importing it).
@@ -333,10 +340,7 @@ pub fn draw_curves(
     } else {
         from_js("options", &options)?
     };
-    if !(options.scale > 0.0 && options.scale <= 8.0) {
-        let why = format!("{} (expected a number > 0, at most 8)", options.scale);
-        return Err(Error::invalid("options.scale", why).into());
-    }
+    check_scale(options.scale)?;
     let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     let views: Vec<Series> = series
         .iter()

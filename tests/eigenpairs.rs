@@ -3,65 +3,6 @@
 mod common;
 use common::*;
 
-/// Every eigenpair of a dense symmetric matrix by cyclic Jacobi rotations (Golub & Van Loan,
-/// Algorithm 8.5.3), accumulating the rotations: (eigenvalues, eigenvectors as rows), ascending.
-/// Independent of the engine's eigensolver (faer) and of the reduction.
-fn jacobi_eigenpairs(h: &[Vec<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let n = h.len();
-    let mut a = h.to_vec();
-    let mut v: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
-        .collect();
-    for _sweep in 0..100 {
-        let off: f64 = (0..n)
-            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| a[i][j] * a[i][j])
-            .sum();
-        let total: f64 = a.iter().flatten().map(|x| x * x).sum();
-        if off <= 1e-30 * total {
-            break;
-        }
-        for p in 0..n {
-            for q in p + 1..n {
-                if a[p][q] == 0.0 {
-                    continue;
-                }
-                let theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
-                let t = if theta == 0.0 {
-                    1.0
-                } else {
-                    theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
-                };
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..n {
-                    let (akp, akq) = (a[k][p], a[k][q]);
-                    a[k][p] = c * akp - s * akq;
-                    a[k][q] = s * akp + c * akq;
-                }
-                for k in 0..n {
-                    let (apk, aqk) = (a[p][k], a[q][k]);
-                    a[p][k] = c * apk - s * aqk;
-                    a[q][k] = s * apk + c * aqk;
-                }
-                for row in v.iter_mut() {
-                    let (vp, vq) = (row[p], row[q]);
-                    row[p] = c * vp - s * vq;
-                    row[q] = s * vp + c * vq;
-                }
-            }
-        }
-    }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| a[i][i].total_cmp(&a[j][j]));
-    let values = order.iter().map(|&i| a[i][i]).collect();
-    let vectors = order
-        .iter()
-        .map(|&i| (0..n).map(|r| v[r][i]).collect())
-        .collect();
-    (values, vectors)
-}
-
 /// `sum_i u_i (u_i . g) f(mu_i)` over the dense eigenpairs with `|mu| > 1e-10 radius`.
 fn dense_apply(h: &[Vec<f64>], g: &[f64], f: impl Fn(f64) -> f64) -> Vec<f64> {
     let (mu, u) = jacobi_eigenpairs(h);

@@ -302,17 +302,21 @@ pub fn mat_vec(h: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
     h.iter().map(|row| dot(row, v)).collect()
 }
 
-/// All eigenvalues of a dense symmetric matrix, ascending, by cyclic Jacobi rotations
-/// (Golub & Van Loan, Algorithm 8.5.3), independent of the engine's eigensolver.
-pub fn jacobi_eigenvalues(h: &[Vec<f64>]) -> Vec<f64> {
+/// Every eigenpair of a dense symmetric matrix by cyclic Jacobi rotations (Golub & Van Loan,
+/// Algorithm 8.5.3), accumulating the rotations: (eigenvalues, eigenvectors as rows), ascending.
+/// Independent of the engine's eigensolver (faer) and of the reduction.
+pub fn jacobi_eigenpairs(h: &[Vec<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
     let n = h.len();
     let mut a = h.to_vec();
+    let mut v: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
     for _sweep in 0..100 {
         let off: f64 = (0..n)
             .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
             .map(|(i, j)| a[i][j] * a[i][j])
             .sum();
-        let total: f64 = a.iter().flatten().map(|v| v * v).sum();
+        let total: f64 = a.iter().flatten().map(|x| x * x).sum();
         if off <= 1e-30 * total {
             break;
         }
@@ -322,8 +326,11 @@ pub fn jacobi_eigenvalues(h: &[Vec<f64>]) -> Vec<f64> {
                     continue;
                 }
                 let theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
+                let t = if theta == 0.0 {
+                    1.0
+                } else {
+                    theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
+                };
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
                 for k in 0..n {
@@ -336,12 +343,28 @@ pub fn jacobi_eigenvalues(h: &[Vec<f64>]) -> Vec<f64> {
                     a[p][k] = c * apk - s * aqk;
                     a[q][k] = s * apk + c * aqk;
                 }
+                for row in v.iter_mut() {
+                    let (vp, vq) = (row[p], row[q]);
+                    row[p] = c * vp - s * vq;
+                    row[q] = s * vp + c * vq;
+                }
             }
         }
     }
-    let mut ev: Vec<f64> = (0..n).map(|i| a[i][i]).collect();
-    ev.sort_by(f64::total_cmp);
-    ev
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| a[i][i].total_cmp(&a[j][j]));
+    let values = order.iter().map(|&i| a[i][i]).collect();
+    let vectors = order
+        .iter()
+        .map(|&i| (0..n).map(|r| v[r][i]).collect())
+        .collect();
+    (values, vectors)
+}
+
+/// All eigenvalues of a dense symmetric matrix, ascending ([`jacobi_eigenpairs`] without its
+/// vectors), independent of the engine's eigensolver.
+pub fn jacobi_eigenvalues(h: &[Vec<f64>]) -> Vec<f64> {
+    jacobi_eigenpairs(h).0
 }
 
 /// The committed MNIST fixtures: the first 500 training and the first 100 test digits.
