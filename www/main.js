@@ -63,16 +63,19 @@ function engineFailed(e) {
 function registerOffline() {
   if (!('serviceWorker' in navigator)) return;
   const sw = navigator.serviceWorker;
+  let reg = null; // the registration, once ready
+  const send = async () => {
+    if (!reg || !document.body.dataset.loaded) return;
+    const urls = [location.href, ...performance.getEntriesByType('resource').map((r) => r.name), ...await request('resources')];
+    (sw.controller || reg.active).postMessage({ type: 'cache', urls });
+  };
   sw.addEventListener('message', (e) => { if (e.data && e.data.type === 'cached') probe('offline', `${e.data.build} ${e.data.cached}`); });
-  sw.register('sw.js').then(() => sw.ready).then((reg) => {
-    const send = async () => {
-      if (!document.body.dataset.loaded) return;
-      const urls = [location.href, ...performance.getEntriesByType('resource').map((r) => r.name), ...await request('resources')];
-      (sw.controller || reg.active).postMessage({ type: 'cache', urls });
-    };
-    // Each data set loaded, and each new build's worker taking over (it starts with an empty cache).
-    new MutationObserver(() => send().catch(() => {})).observe(document.body, { attributes: true, attributeFilter: ['data-loaded'] });
-    sw.addEventListener('controllerchange', () => send().catch(() => {}));
+  // Each data set loaded, and each new build's worker taking over (it starts with an empty cache).
+  // Both listeners come before the registration: a new build's worker may take over first.
+  new MutationObserver(() => send().catch(() => {})).observe(document.body, { attributes: true, attributeFilter: ['data-loaded'] });
+  sw.addEventListener('controllerchange', () => send().catch(() => {}));
+  sw.register('sw.js').then(() => sw.ready).then((r) => {
+    reg = r;
     send().catch(() => {});
   }, () => { /* no service worker (file:, private mode): the page works online as before */ });
 }
