@@ -58,7 +58,8 @@ function engineFailed(e) {
  * Offline after the first visit: registers sw.js (written by `make build` from www/sw.js). After
  * each data set has loaded, the URLs this page and its worker fetched go to the service worker,
  * which keeps any it does not hold yet (on the first visit it did not control them); its answer
- * is the probe `offline` = "<build> <number of cached responses>".
+ * is the probe `offline` = "<build> <number of cached responses>". A new build's worker that
+ * installs while this page is open takes it over (sw.js), then fills its own cache the same way.
  */
 function registerOffline() {
   if (!('serviceWorker' in navigator)) return;
@@ -74,7 +75,23 @@ function registerOffline() {
   // Both listeners come before the registration: a new build's worker may take over first.
   new MutationObserver(() => send().catch(() => {})).observe(document.body, { attributes: true, attributeFilter: ['data-loaded'] });
   sw.addEventListener('controllerchange', () => send().catch(() => {}));
-  sw.register('sw.js').then(() => sw.ready).then((r) => {
+  sw.register('sw.js').then((r) => {
+    // A new build's worker that waits is asked to take over (sw.js says why), every 2 s while it
+    // still waits, at most 30 times; the probe `swNudges` counts the requests.
+    let nudges = 0;
+    const nudge = () => {
+      if (!r.waiting || nudges >= 30) return;
+      r.waiting.postMessage({ type: 'skip-waiting' });
+      probe('swNudges', ++nudges);
+      setTimeout(nudge, 2000);
+    };
+    r.addEventListener('updatefound', () => {
+      const w = r.installing;
+      if (w) w.addEventListener('statechange', () => { if (w.state === 'installed') nudge(); });
+    });
+    nudge();
+    return sw.ready;
+  }).then((r) => {
     reg = r;
     send().catch(() => {});
   }, () => { /* no service worker (file:, private mode): the page works online as before */ });

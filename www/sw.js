@@ -9,6 +9,11 @@
 // fetch). Offline, the cache answers. On the first visit the worker and the data set were fetched
 // before this worker took control; the page then sends their URLs (message {type: 'cache', urls})
 // and they are fetched once more into the cache.
+//
+// A new build's worker calls skipWaiting when it installs, and again on the page's message
+// {type: 'skip-waiting'}: Chromium 156 can leave it waiting for good when it installed while the
+// page was still loading through the old worker (seen in tests/e2e/offline.test.mjs: the old
+// worker idle, the new one "installed" for minutes); asked again, it takes over at once.
 
 const BUILD = '__BUILD__';
 const CACHE = `sifrian-${BUILD}`;
@@ -53,6 +58,11 @@ self.addEventListener('fetch', (e) => {
   const { request } = e;
   if (request.method !== 'GET' || !inScope(request.url) || request.url.endsWith('/sw.js')) return;
   e.respondWith(networkFirst(request));
+});
+
+/** {type: 'skip-waiting'}: from a page that sees this worker waiting (above). */
+self.addEventListener('message', (e) => {
+  if (e.data && e.data.type === 'skip-waiting') e.waitUntil(self.skipWaiting());
 });
 
 /** {type: 'cache', urls}: what the page fetched before this worker controlled it; answers {build, cached}. */
