@@ -5,38 +5,15 @@
 // Run: node --test tests/e2e/charts.test.mjs   (needs `make build` and `bash data/fetch.sh`)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { openReady, number, OUT, waitFor, e2eSuite } from './harness.mjs';
+import { openReady, number, OUT, waitFor, e2eSuite, withDevice as withPage } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-charts.json', (b) => { base = b; });
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const DESKTOP = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
-
-/** A page in a fresh Chromium with `device` (viewport, scale factor, touch); errors collected. */
-async function withPage(device, fn) {
-  const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, acceptDownloads: true, ...device,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  try {
-    await fn(page);
-    assert.deepEqual(problems, [], 'page errors or console errors');
-  } finally {
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
 
 const draws = (page) => page.$eval('#chart', (c) => Number(c.dataset.draws || 0));
 

@@ -6,21 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, close, openReady, e2eSuite, outsideRequests, ROOT, text } from './harness.mjs';
+import { openReady, e2eSuite, ROOT, text, withPage } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-experiments-metrics.json', (b) => { base = b; });
-
-async function withPage(fn, opts = {}) {
-  const b = await launch(opts);
-  try {
-    await fn(b);
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
-    assert.deepEqual(outsideRequests(b, base), [], 'requests left 127.0.0.1');
-  } finally {
-    await close(b);
-  }
-}
 
 const seen = async (page, id) => Number((await text(page, id)).replace(/,/g, ''));
 
@@ -44,7 +33,7 @@ test('every story quotes only results that README.md reports', () => {
   metrics.quotedAccuracies = quoted;
 });
 
-test('each experiment button sets every control from its link, tells its story and trains', () => withPage(async ({ page }) => {
+test('each experiment button sets every control from its link, tells its story and trains', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '');
   const ids = await page.$$eval('[data-testid="experiments"] button', (bs) => bs.map((b) => b.dataset.exp));
   assert.ok(ids.length >= 4 && ids.length <= 6, `4-6 experiment buttons, found ${ids.length}`);
@@ -80,7 +69,7 @@ test('each experiment button sets every control from its link, tells its story a
   }
 }));
 
-test('an experiment\'s link opens its settings and story without training (at 390 px, no overflow); changing a setting drops the story', () => withPage(async ({ page }) => {
+test('an experiment\'s link opens its settings and story without training (at 390 px, no overflow); changing a setting drops the story', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '');
   const link = await page.getAttribute('button[data-exp="damped-collapse"] + a', 'href');
   await page.goto('about:blank');

@@ -83,11 +83,14 @@ export function serve({ fail, root = ROOT, prefix = '', probe = false, override,
   }));
 }
 
-/** Chromium as toolchain.md 2.8; returns {ctx, page, profile, problems, requests}. */
-export async function launch({ viewport = { width: 1280, height: 900 } } = {}) {
+/**
+ * Chromium as toolchain.md 2.8; `device` (playwright's viewport, deviceScaleFactor, isMobile,
+ * hasTouch) overrides `viewport`. Returns {ctx, page, profile, problems, requests}.
+ */
+export async function launch({ viewport = { width: 1280, height: 900 }, device = {} } = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, viewport, acceptDownloads: true,
+    executablePath: '/usr/bin/chromium', headless: true, viewport, acceptDownloads: true, ...device,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -103,6 +106,35 @@ export async function launch({ viewport = { width: 1280, height: 900 } } = {}) {
 export async function close({ ctx, profile }) {
   await ctx.close();
   rmSync(profile, { recursive: true, force: true });
+}
+
+/**
+ * Runs `fn(b)` on a fresh Chromium `b` (launch(opts)), then requires no page or console error and
+ * no request that left the server at `base`; closes the browser either way.
+ */
+export async function withPage(base, fn, opts = {}) {
+  const b = await launch(opts);
+  try {
+    await fn(b);
+    assert.deepEqual(b.problems, [], 'page errors or console errors');
+    assert.deepEqual(outsideRequests(b, base), [], 'requests left 127.0.0.1');
+  } finally {
+    await close(b);
+  }
+}
+
+/**
+ * Runs `fn(page)` on a fresh Chromium emulating `device` (viewport, deviceScaleFactor, touch: the
+ * devicePixelRatio tests of the canvases), then requires no page or console error; closes it.
+ */
+export async function withDevice(device, fn) {
+  const b = await launch({ device });
+  try {
+    await fn(b.page);
+    assert.deepEqual(b.problems, [], 'page errors or console errors');
+  } finally {
+    await close(b);
+  }
 }
 
 export const text = (page, id) => page.textContent(`[data-testid="${id}"]`).then((t) => t.trim());

@@ -8,23 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, close, openReady, text, number, drawSeven, OUT, waitFor, outsideRequests, e2eSuite } from './harness.mjs';
+import { openReady, text, number, drawSeven, OUT, waitFor, e2eSuite, withPage } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('inside-metrics.json', (b) => { base = b; });
 
 const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-async function withPage(fn, opts = {}) {
-  const b = await launch(opts);
-  try {
-    await fn(b);
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
-    assert.deepEqual(outsideRequests(b, base), [], 'requests left 127.0.0.1');
-  } finally {
-    await close(b);
-  }
-}
 
 /** Trains until `samples` patterns, pauses, and waits for the matrix of the full validation. */
 async function trainAndPause(page, samples) {
@@ -50,7 +39,7 @@ async function openWorstCell(page) {
   return worst;
 }
 
-test('MNIST: one step, activations and softmax, first layer, confusion matrix and gallery', () => withPage(async ({ page }) => {
+test('MNIST: one step, activations and softmax, first layer, confusion matrix and gallery', () => withPage(base, async ({ page }) => {
   await openReady(page, base);
   // The first layer of the fresh network: 8 images of 28x28 (painted while on screen).
   await page.locator('[data-testid="first-layer"]').scrollIntoViewIfNeeded();
@@ -124,7 +113,7 @@ test('MNIST: one step, activations and softmax, first layer, confusion matrix an
   await page.screenshot({ path: path.join(OUT, 'inside-1280.png') });
 }));
 
-test('390x844 touch, DPR 2: the matrix and gallery fit (no horizontal overflow of the page)', () => withPage(async ({ page }) => {
+test('390x844 touch, DPR 2: the matrix and gallery fit (no horizontal overflow of the page)', () => withPage(base, async ({ page }) => {
   await openReady(page, base);
   await trainAndPause(page, 10000);
   const worst = await openWorstCell(page);
@@ -137,7 +126,7 @@ test('390x844 touch, DPR 2: the matrix and gallery fit (no horizontal overflow o
   await page.screenshot({ path: path.join(OUT, 'inside-390-gallery.png') });
 }, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }));
 
-test('Fashion-MNIST uses its class names: prediction, pad wording, test image, matrix axes, gallery', () => withPage(async ({ page }) => {
+test('Fashion-MNIST uses its class names: prediction, pad wording, test image, matrix axes, gallery', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '#dataset=fashion', 'fashion');
   assert.match(await page.textContent('#draw-hint'), /^Draw a piece of clothing/);
   assert.deepEqual(await page.$$eval('[data-testid="teach-label"] option', (os) => os.map((o) => o.textContent)), FASHION);

@@ -5,11 +5,8 @@
 // Run: node --test --test-concurrency=1 tests/e2e/   (needs `make build` and `bash data/fetch.sh`)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { launch, close, openReady, text, number, drawSeven, OUT, outsideRequests, e2eSuite } from './harness.mjs';
+import { launch, close, openReady, text, number, drawSeven, OUT, outsideRequests, e2eSuite, withDevice } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-metrics-lab.json', (b) => { base = b; });
@@ -249,27 +246,6 @@ test("the paper's net 784-512-256-32-10: 810/800/540192, computed off the main t
   assert.ok(gaps.length >= 5, `the timer fired ${gaps.length} times while the spectrum was computed`);
   await lab.screenshot({ path: path.join(OUT, 'lab.png') });
 }));
-
-/** A page in a fresh Chromium with `device` (viewport, devicePixelRatio, touch); errors collected. */
-async function withDevice(device, fn) {
-  const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, ...device,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  try {
-    await fn(page);
-    assert.deepEqual(problems, [], 'page errors or console errors');
-  } finally {
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
 
 /** The slider's box and its readout's text and fit (scrollWidth <= clientWidth: nothing cut off). */
 const sliderState = (page) => page.evaluate(() => {

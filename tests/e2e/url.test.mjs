@@ -5,21 +5,10 @@
 // Run: node --test tests/e2e/url.test.mjs   (needs `make build` and `bash data/fetch.sh`)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, close, openReady, e2eSuite, outsideRequests } from './harness.mjs';
+import { openReady, e2eSuite, withPage } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-url-metrics.json', (b) => { base = b; });
-
-async function withPage(fn) {
-  const b = await launch();
-  try {
-    await fn(b);
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
-    assert.deepEqual(outsideRequests(b, base), [], 'requests left 127.0.0.1');
-  } finally {
-    await close(b);
-  }
-}
 
 // Every control of the form and the training toolbar: its selector and how to read it.
 const CONTROLS = {
@@ -61,7 +50,7 @@ const EVERY_SHOWN = {
   race: true, xAxis: 'seconds', valEvery: '20000', logX: true, speed: '100',
 };
 
-test('a link naming every setting sets every control, keeps every setting in the address, and opens the same again', () => withPage(async ({ page }) => {
+test('a link naming every setting sets every control, keeps every setting in the address, and opens the same again', () => withPage(base, async ({ page }) => {
   await openFresh(page, EVERY, 'fashion');
   assert.deepEqual(await readControls(page), EVERY_SHOWN, 'the controls after opening the link');
   const written = await page.evaluate(() => location.hash);
@@ -73,7 +62,7 @@ test('a link naming every setting sets every control, keeps every setting in the
   metrics.everySettingHash = written;
 }));
 
-test('every control set by hand round-trips through the address into a fresh tab', () => withPage(async ({ page }) => {
+test('every control set by hand round-trips through the address into a fresh tab', () => withPage(base, async ({ page }) => {
   await openFresh(page, '');
   await page.selectOption(CONTROLS.arch, 'custom');
   await setField(page, 'sizes', '784,48,10');
@@ -104,7 +93,7 @@ test('every control set by hand round-trips through the address into a fresh tab
   metrics.byHandHash = hash;
 }));
 
-test('editing the address replaces the settings wholly; the autosave does not leak into a link; old links work', () => withPage(async ({ page }) => {
+test('editing the address replaces the settings wholly; the autosave does not leak into a link; old links work', () => withPage(base, async ({ page }) => {
   await openFresh(page, '#opt=mk-damped&step=0.05&mu=5&seed=3&race=1&sgdstep=0.02&x=seconds');
   assert.equal(await page.inputValue(CONTROLS.mu), '5');
   // A hashchange (the reader edits the address): what it does not name takes its default.
@@ -135,7 +124,7 @@ test('editing the address replaces the settings wholly; the autosave does not le
   assert.equal(await page.inputValue(CONTROLS.optimizer), 'sgd');
 }));
 
-test('a classroom link hides the controls and panels it names, and keeps hiding them as settings change', () => withPage(async ({ page }) => {
+test('a classroom link hides the controls and panels it names, and keeps hiding them as settings change', () => withPage(base, async ({ page }) => {
   await openFresh(page, '#opt=mk-damped&opt_hide=true&mu_hide=true&lab_hide=true&experiments_hide=true&race_hide=1');
   const visible = (sel) => page.isVisible(sel);
   assert.equal(await visible(CONTROLS.optimizer), false, 'the method is hidden');
@@ -156,7 +145,7 @@ test('a classroom link hides the controls and panels it names, and keeps hiding 
   assert.equal(await visible(CONTROLS.optimizer), true);
 }));
 
-test('the page follows the system\'s dark mode; without the setup panel the training panel takes the whole width', () => withPage(async ({ page }) => {
+test('the page follows the system\'s dark mode; without the setup panel the training panel takes the whole width', () => withPage(base, async ({ page }) => {
   const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   const luminance = (rgb) => { const [r, g, b] = rgb.match(/\d+/g).map(Number); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   await page.emulateMedia({ colorScheme: 'light' });
