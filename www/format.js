@@ -22,9 +22,24 @@ export const fmtInt = (x) => (missing(x) ? '–' : String(Math.round(x)));
 /** A count with thousands separators. */
 export const fmtCount = (n) => Math.round(n).toLocaleString('en');
 
+
 /** "10:32" today, "27 Nov, 10:32" on another day (the reader's locale). */
 export function clock(ms) {
   const d = new Date(ms);
   const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
+}
+
+/**
+ * The first `toLocaleString('en')` builds the browser's number format (ICU): 34-53 ms in Chromium
+ * on a loaded machine, then well under 0.1 ms; the first time and date formats cost about as much
+ * (tests/bench/longtasks.mjs). Boot calls this so that the first readouts and the autosave's
+ * notice do not pay it: each format in a task of its own (`nextTask`, www/dom.js).
+ */
+export async function warmFormats(nextTask) {
+  fmtCount(1000);
+  await nextTask();
+  clock(Date.now()); // today: the time alone
+  await nextTask();
+  clock(0); // another day: the date too
 }
