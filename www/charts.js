@@ -149,11 +149,12 @@ function sizeCanvas() {
  */
 export async function warmChart() {
   const dpr = sizeCanvas();
+  await nextTask();
   const ctx = chart.getContext('2d');
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, chart.width, chart.height);
-  await nextTask();
   for (const px of [12, 13]) {
+    await nextTask();
     ctx.font = `normal ${px * dpr}px sans-serif`;
     ctx.measureText('0.123456789e%');
   }

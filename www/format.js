@@ -19,8 +19,12 @@ export function fmtNum(x) {
 export const fmtCost = fmtNum;
 /** A whole number. */
 export const fmtInt = (x) => (missing(x) ? '–' : String(Math.round(x)));
-/** A count with thousands separators. */
-export const fmtCount = (n) => Math.round(n).toLocaleString('en');
+/**
+ * A whole number with thousands separators ("60,000"), as `toLocaleString('en')` writes it, but
+ * without it: the browser's first number format (ICU) took 34-200 ms of one task in Chromium on a
+ * loaded machine (tests/bench/longtasks.mjs).
+ */
+export const fmtCount = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 
 /** "10:32" today, "27 Nov, 10:32" on another day (the reader's locale). */
@@ -31,14 +35,12 @@ export function clock(ms) {
 }
 
 /**
- * The first `toLocaleString('en')` builds the browser's number format (ICU): 34-53 ms in Chromium
- * on a loaded machine, then well under 0.1 ms; the first time and date formats cost about as much
- * (tests/bench/longtasks.mjs). Boot calls this so that the first readouts and the autosave's
- * notice do not pay it: each format in a task of its own (`nextTask`, www/dom.js).
+ * The first time and date formats in the reader's locale (ICU) cost tens of milliseconds in
+ * Chromium on a loaded machine (54 ms in the autosave's first notice), later ones well under 1 ms
+ * (tests/bench/longtasks.mjs). Boot calls this so that the autosave's notice does not pay it: each
+ * format in a task of its own (`nextTask`, www/dom.js).
  */
 export async function warmFormats(nextTask) {
-  fmtCount(1000);
-  await nextTask();
   clock(Date.now()); // today: the time alone
   await nextTask();
   clock(0); // another day: the date too

@@ -126,7 +126,24 @@ function longTasks(events, originAt) {
     const many = [...small].filter(([, k]) => k.n >= 5).map(([name, k]) => `${k.n} x ${name} = ${(k.us / 1000).toFixed(1)} ms`);
     out.push({ start_ms: Math.round((t.ts - t0) / 1000), ms: Math.round(t.dur / 1000), inside: rows, many, self: topSelf(samples, t.ts, t.ts + t.dur) });
   }
-  return { tasks: out, t0 };
+  // The wasm functions this thread compiled on their first call (V8's lazy compilation), whole run.
+  const lazy = own.filter((e) => e.name === 'wasm.CompileLazy');
+  return { tasks: out, t0, lazyCompiles: { count: lazy.length, ms: Math.round(lazy.reduce((a, e) => a + e.dur, 0) / 1000) } };
+}
+
+/**
+ * What a long task mostly was: 'driver' (the test driver's own scripts, Playwright's injected
+ * script), 'script' (the page's JavaScript and wasm: module evaluation, a timer, a microtask, a
+ * message, a frame callback, an input event), 'rendering' (style, layout, paint, commit) or 'other'.
+ */
+function kind(t) {
+  const sum = (re) => t.inside.filter((r) => r.depth <= 2 && re.test(r.what)).reduce((a, r) => a + r.ms, 0);
+  // Playwright's injected script: its own names (an action's checks run in the page's frames).
+  if (t.self.some((f) => /InjectedScript|UtilityScript|parseEvaluationResultValue| (query|evaluate|retarget|computeBox|parentElementOrShadowHost|elementState|checkElementStates)$/.test(f))) return 'driver';
+  const script = Math.max(...[/^v8\.evaluateModule/, /^TimerFire/, /^RunMicrotasks/, /^HandlePostMessage/, /^FireAnimationFrame/, /^EventDispatch/, /^FunctionCall/].map(sum));
+  if (script >= t.ms / 2) return 'script';
+  if (sum(/^(UpdateLayoutTree|Layout|PrePaint|Paint|Layerize|Commit|HitTest)$/) >= t.ms / 2) return 'rendering';
+  return 'other';
 }
 
 const { server, base } = await serve(root ? { root } : {});
@@ -164,14 +181,14 @@ try {
         m.readyMs = Number(await b.page.getAttribute('body', 'data-ready-ms'));
         return m;
       });
-      const { tasks } = longTasks(events, marks.originAt);
+      const { tasks, lazyCompiles } = longTasks(events, marks.originAt);
       const phaseOf = (start) => (start < marks.play ? 'load' : start < marks.draw ? 'first_chart' : 'first_prediction');
       const api = marks.api.map((t) => ({ ...t, phase: phaseOf(t.start) }));
-      for (const t of tasks) t.phase = phaseOf(t.start_ms);
-      all.push({ run, ready_ms: marks.readyMs, long_tasks_api: api, trace_tasks: tasks });
-      console.log(`run ${run + 1}/${runs}: ready at ${marks.readyMs} ms; Long Tasks API: ${api.map((t) => `${t.phase} ${t.ms} ms @${t.start}`).join(', ') || 'none'}`);
+      for (const t of tasks) { t.phase = phaseOf(t.start_ms); t.kind = kind(t); }
+      all.push({ run, ready_ms: marks.readyMs, long_tasks_api: api, trace_tasks: tasks, main_thread_wasm_lazy_compiles: lazyCompiles });
+      console.log(`run ${run + 1}/${runs}: ready at ${marks.readyMs} ms; main thread compiled ${lazyCompiles.count} wasm functions lazily (${lazyCompiles.ms} ms); Long Tasks API: ${api.map((t) => `${t.phase} ${t.ms} ms @${t.start}`).join(', ') || 'none'}`);
       for (const t of tasks) {
-        console.log(`  trace task ${t.ms} ms @${t.start_ms} (${t.phase})`);
+        console.log(`  trace task ${t.ms} ms @${t.start_ms} (${t.phase}, ${t.kind})`);
         for (const r of t.inside) console.log(`    ${'  '.repeat(r.depth)}${r.ms} ms ${r.what}`);
         if (t.many.length) console.log(`    small events: ${t.many.join('; ')}`);
         if (t.self.length) console.log(`    sampled self time: ${t.self.join('; ')}`);
@@ -190,5 +207,9 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 for (const phase of ['load', 'first_chart', 'first_prediction']) {
   const v = per(phase);
   console.log(`${phase}: longest task per run (Long Tasks API; 0 = none over 50 ms) [${v.join(', ')}], median ${median(v)}`);
+}
+for (const k of ['script', 'rendering', 'driver', 'other']) {
+  const v = all.map((r) => r.trace_tasks.filter((t) => t.kind === k).map((t) => `${t.phase[0]}${t.ms}`).join(' ') || '-');
+  console.log(`trace tasks over 50 ms that were ${k}, per run (l/f/p: load, first chart, first prediction): ${v.join(' | ')}`);
 }
 console.log(`written: ${path.relative(process.cwd(), file)}`);
