@@ -141,11 +141,12 @@ function sizeCanvas() {
 
 /**
  * The first draw's one-time costs, each in its own task before it (boot calls this once): the
- * canvas's backing store, the chart's font (the first text in a font resolves it), then two draws
- * on a small canvas off the page, which is when the browser compiles the engine's drawing code
- * (V8 compiles a wasm function, and the glue its first call, lazily; about 155 wasm functions).
- * Measured (tests/bench/longtasks.mjs): together they made the first draw one task of 140-280 ms
- * on a loaded machine; the later draws take a few milliseconds.
+ * canvas's backing store, the chart's font at each size (the first text in a font resolves it),
+ * then two draws on a small canvas off the page, which run the JS glue's functions for the first
+ * time (V8 compiles each on its first call; the wasm's drawing code, about 150 functions, the
+ * training worker has already compiled: www/worker.js `warmDrawingCode`). Measured
+ * (tests/bench/longtasks.mjs): together these made the first draw one task of 140-280 ms on a
+ * loaded machine; the later draws take a few milliseconds.
  */
 export async function warmChart() {
   const dpr = sizeCanvas();
@@ -159,8 +160,8 @@ export async function warmChart() {
     ctx.measureText('0.123456789e%');
   }
   await nextTask();
-  // Empty axes first, then a curve (two points, one validated, so that the line and the
-  // validation panel's code compile too): two tasks of about half the cost. This canvas is never shown.
+  // Empty axes first, then a curve (two points, one validated, so that the line's and the
+  // validation panel's code runs too), in two tasks. This canvas is never shown.
   const small = document.createElement('canvas');
   small.width = 240;
   small.height = 200;

@@ -26,7 +26,6 @@ export const fmtInt = (x) => (missing(x) ? '–' : String(Math.round(x)));
  */
 export const fmtCount = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-
 /** "10:32" today, "27 Nov, 10:32" on another day (the reader's locale). */
 export function clock(ms) {
   const d = new Date(ms);
