@@ -6,7 +6,7 @@
 // the hover/touch readout only picks the drawn point nearest the pointer from that map.
 
 import { draw_curves } from './pkg/sifrian.js';
-import { $, probe } from './dom.js';
+import { $, nextTask, probe } from './dom.js';
 import { downloadChartPng } from './downloads.js';
 import { fmtCost, fmtCount, fmtPct, fmtNum } from './format.js';
 import { app, persist } from './state.js';
@@ -128,17 +128,60 @@ function cssSize() {
   return { width, height };
 }
 
-/** Draws every run's curve at the chart's size; the slowest draw is the probe chartMaxMs. */
-function drawChart() {
-  timer = null;
-  lastAt = performance.now();
-  if (ui.logX.checked !== !!app.settings.logX) ui.logX.checked = !!app.settings.logX;
+/** Gives the canvas the chart's size: CSS height, backing store CSS size x devicePixelRatio. */
+function sizeCanvas() {
   const dpr = window.devicePixelRatio || 1;
   const { width, height } = cssSize();
   const [bw, bh] = [Math.round(width * dpr), Math.round(height * dpr)];
   if (chart.style.height !== `${height}px`) chart.style.height = `${height}px`;
   if (chart.width !== bw) chart.width = bw;
   if (chart.height !== bh) chart.height = bh;
+  return dpr;
+}
+
+/**
+ * The first draw's one-time costs, each in its own task before it (boot calls this once): the
+ * canvas's backing store, the chart's font at each size (the first text in a font resolves it),
+ * then two draws on a small canvas off the page, which run the JS glue's functions for the first
+ * time (V8 compiles each on its first call; the wasm's drawing code, about 150 functions, the
+ * training worker has already compiled: www/worker.js `warmDrawingCode`). Measured
+ * (tests/bench/longtasks.mjs): together these made the first draw one task of 140-280 ms on a
+ * loaded machine; the later draws take a few milliseconds.
+ */
+export async function warmChart() {
+  const dpr = sizeCanvas();
+  await nextTask();
+  const ctx = chart.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, chart.width, chart.height);
+  for (const px of [12, 13]) {
+    await nextTask();
+    ctx.font = `normal ${px * dpr}px sans-serif`;
+    ctx.measureText('0.123456789e%');
+  }
+  await nextTask();
+  // Empty axes first, then a curve (two points, one validated, so that the line's and the
+  // validation panel's code runs too), in two tasks. This canvas is never shown.
+  const small = document.createElement('canvas');
+  small.width = 240;
+  small.height = 200;
+  const points = [1000, 2000].map((samples, i) => ({
+    samples, seconds: i + 1, cost: 1 / (i + 1), train_accuracy: 0.5, validation_accuracy: i ? 0.5 : null,
+  }));
+  for (const warm of [[], [{ label: 'warm-up', points }]]) {
+    try {
+      draw_curves(small, warm, 'samples', { log_x: false, scale: 1 });
+    } catch { /* the real draw reports any error */ }
+    await nextTask();
+  }
+}
+
+/** Draws every run's curve at the chart's size; the slowest draw is the probe chartMaxMs. */
+function drawChart() {
+  timer = null;
+  lastAt = performance.now();
+  if (ui.logX.checked !== !!app.settings.logX) ui.logX.checked = !!app.settings.logX;
+  const dpr = sizeCanvas();
   const series = app.specs.map((s) => ({
     label: s.label, points: thin(curvesOf(s.id)), diverged_at: divergences[s.id] ?? null,
   }));

@@ -30,3 +30,12 @@ export function probe(name, value, el = document.body) {
   const v = String(value);
   if (el.dataset[name] !== v) el.dataset[name] = v;
 }
+
+/**
+ * Resolves in a later task, so that the work after it does not lengthen the current one (the boot
+ * runs in several tasks of a few milliseconds each, not one long one; README "Performance"):
+ * `scheduler.yield()` where the browser has it (Chromium), else a zero-delay timer.
+ */
+export const nextTask = () => (globalThis.scheduler && typeof scheduler.yield === 'function'
+  ? scheduler.yield()
+  : new Promise((resolve) => setTimeout(resolve, 0)));

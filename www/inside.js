@@ -128,7 +128,7 @@ function renderMatrix() {
   probe('count', count, ui.matrix);
   probe('samples', samples, ui.matrix);
   const run = app.specs.find((s) => s.id === matrix.id);
-  put(ui.matrixNote, `${run ? run.label : matrix.id} after ${samples.toLocaleString('en')} patterns, on all ${count.toLocaleString('en')} test images: ${correct.toLocaleString('en')} right (${fmtPct(correct / count)} %, the diagonal), ${(count - correct).toLocaleString('en')} wrong. Rows are the true class, columns the prediction; press a number off the diagonal to see those images.`);
+  put(ui.matrixNote, `${run ? run.label : matrix.id} after ${fmtCount(samples)} patterns, on all ${fmtCount(count)} test images: ${fmtCount(correct)} right (${fmtPct(correct / count)} %, the diagonal), ${fmtCount(count - correct)} wrong. Rows are the true class, columns the prediction; press a number off the diagonal to see those images.`);
 }
 
 /** The misclassified test images of cell (t, p), from the worker. */
@@ -198,7 +198,7 @@ function paintFirstLayer({ samples, units, inputs, weights, max_abs: maxAbs }) {
     fig.title = `unit ${u + 1}: weights from each pixel, ±${maxAbs[u].toPrecision(3)} at full colour`;
   });
   probe('samples', samples, ui.firstLayer);
-  put(ui.firstLayerNote, `The first layer's weights of hidden units 1–${units}, one 28×28 image each (red: positive, blue: negative, each at its own largest |w|), after ${samples.toLocaleString('en')} patterns.`);
+  put(ui.firstLayerNote, `The first layer's weights of hidden units 1–${units}, one 28×28 image each (red: positive, blue: negative, each at its own largest |w|), after ${fmtCount(samples)} patterns.`);
 }
 
 // ---------- the activations of the drawn image ----------

@@ -7,6 +7,7 @@
 
 import { drawSpectrum, fmt } from './spectrum.js';
 import { $, cell, option, probe, put } from './dom.js';
+import { fmtCount } from './format.js';
 const IDLE_MS = 300; // a slider drag recomputes after this much stillness
 const RELEASE_MS = 120; // ... or this long after a release (keys: every press is one; a run of them coalesces)
 const SLIDER_MIN = -4, SLIDER_MAX = 4; // log10 lambda
@@ -284,7 +285,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
 
     const params = s.positive + s.negative + s.zero;
     const what = ui.pattern.value === 'test' ? `test pattern ${ui.index.value}` : ui.pattern.value === 'drawn' ? 'your drawing' : 'the current training pattern';
-    showInfo(`Exact spectrum of the ${params.toLocaleString('en')}-parameter Hessian for ${what}, layer ${k}, at ${samples.toLocaleString('en')} patterns seen: `
+    showInfo(`Exact spectrum of the ${fmtCount(params)}-parameter Hessian for ${what}, layer ${k}, at ${fmtCount(samples)} patterns seen: `
       + `${cached ? 'from the cache' : `computed in ${(ms / 1000).toFixed(2)} s`} (shown ${(wallMs / 1000).toFixed(2)} s after the request).`);
     probe('labMs', ms.toFixed(1), ui.section);
     probe('labWallMs', wallMs.toFixed(1), ui.section);
@@ -410,7 +411,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     stats(runners) {
       for (const r of runners) latestSamples[r.id] = r.samples;
       if (shown && latestSamples[shown.run] !== undefined && latestSamples[shown.run] !== shown.samples) {
-        put(ui.stale, `The network has seen ${latestSamples[shown.run].toLocaleString('en')} patterns since: press Compute for the current weights.`);
+        put(ui.stale, `The network has seen ${fmtCount(latestSamples[shown.run])} patterns since: press Compute for the current weights.`);
         ui.stale.hidden = false;
       }
     },

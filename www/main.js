@@ -6,10 +6,11 @@
 
 import init, { catalog, simd_enabled } from './pkg/sifrian.js';
 import { request, workerReady } from './client.js';
-import { scheduleChart } from './charts.js';
-import { $, probe } from './dom.js';
+import { scheduleChart, warmChart } from './charts.js';
+import { $, nextTask, probe } from './dom.js';
 import { buildExperiments } from './experiments.js';
 import { fillOptions, formFromSettings, openLink, wireForm } from './form.js';
+import { warmFormats } from './format.js';
 import { checkAutosave } from './offer.js';
 import { buildBars } from './predict.js';
 import { useCatalog } from './settings.js';
@@ -17,21 +18,31 @@ import { app, applyHash, persist } from './state.js';
 import { setStatus } from './status.js';
 import { lab, loadData } from './training.js';
 
-/** Starts the page: the engine's catalog, the form from the address, then the data set. */
+/**
+ * Starts the page: the engine's catalog, the form from the address, then the data set. Each stage
+ * is its own task (`nextTask`), so that none blocks the page for long.
+ */
 async function boot() {
   try {
     // The main thread's wasm (it draws, and holds the catalog); the worker starts meanwhile.
     await init();
+    await nextTask();
     useCatalog(catalog());
   } catch (e) {
     engineFailed(e);
     return;
   }
+  await nextTask();
   fillOptions();
   buildExperiments(openLink);
+  await nextTask();
   applyHash();
+  await nextTask();
   buildBars();
   formFromSettings();
+  await nextTask();
+  await warmFormats(nextTask);
+  await nextTask();
   wireForm();
   persist();
   checkAutosave();
@@ -41,12 +52,15 @@ async function boot() {
     engineFailed(e);
     return;
   }
+  await nextTask();
   app.engineReady = true;
   lab.engineReady();
-  scheduleChart();
   $('engine-info').textContent = `Engine: Rust → WebAssembly; training in f32 (fused kernel, SIMD ${simd_enabled() ? 'on' : 'off'}), exact maths in f64; training runs in a worker.`;
   probe('ready', '1');
   loadData(app.settings.dataset);
+  // While the worker downloads the data set: the first chart's one-time costs, then the empty chart.
+  await warmChart();
+  scheduleChart();
 }
 
 /** The engine did not start: the status says so and how to build it. */

@@ -19,7 +19,8 @@
 /**
  * The requests, by type: `[payload, result]`.
  * @typedef {{
- *   start: [{}, null],                                  wasm initialised (rejects if it cannot start)
+ *   start: [{}, null],                                  wasm initialised (rejects if it cannot start), and the page's
+ *                                                       chart-drawing code compiled first (www/worker.js warmDrawingCode)
  *   load: [{dataset: 'mnist' | 'fashion'}, Loaded | null],  null: a later load superseded it
  *   configure: [{runners: {id: string, config: RunConfig}[], valEvery: number}, {runners: RunState[]}],
  *   setValEvery: [{every: number}, null],

@@ -11,11 +11,14 @@ const seen = new ResizeObserver((entries) => {
   for (const e of entries) check(e.target.closest('.table-wrap') || e.target);
 });
 
-/** Watches every .table-wrap (and its table) in the page for being wider than its box. */
+/**
+ * Watches every .table-wrap (and its table) in the page for being wider than its box. The first
+ * check comes with the observer's first report (after the page's next layout): reading the widths
+ * here would force a layout of the whole page inside the modules' evaluation (README "Performance").
+ */
 export function watchWideTables() {
   for (const wrap of document.querySelectorAll('.table-wrap')) {
     seen.observe(wrap);
     for (const child of wrap.children) seen.observe(child);
-    check(wrap);
   }
 }

@@ -5,6 +5,8 @@
 // limits, the class count) are the engine's: `useCatalog(catalog())` at start-up, before any
 // other function of this module is called (src/catalog.rs is their one source).
 
+import { fmtCount } from './format.js';
+
 /** The data sets (www/data/<name>/): name -> the name the page shows; and `[{name, label, about}]`. */
 export let DATASETS = {};
 export let DATASET_INFO = [];
@@ -71,7 +73,7 @@ export function parseSizes(text) {
   if (sizes[0] !== s0) throw new Error(`sizes "${text}": the first layer must be ${s0} (28x28 pixels), not ${sizes[0]}`);
   if (sizes[sizes.length - 1] !== classes) throw new Error(`sizes "${text}": the last layer must be ${classes} (classes), not ${sizes[sizes.length - 1]}`);
   const params = paramCount(sizes);
-  if (params > maxParams) throw new Error(`sizes "${text}": ${params} parameters is more than ${maxParams.toLocaleString('en')}`);
+  if (params > maxParams) throw new Error(`sizes "${text}": ${params} parameters is more than ${fmtCount(maxParams)}`);
   return sizes;
 }
 
@@ -129,7 +131,7 @@ const FIELDS = {
   dataset: ['dataset', (v) => (Object.hasOwn(DATASETS, v) ? v : undefined), () => Object.keys(DATASETS).join(' or ')],
   arch: ['arch', (v) => (Object.hasOwn(PRESETS, v) || v === 'custom' ? v : undefined), () => `${Object.keys(PRESETS).join(', ')} or custom`],
   sizes: ['sizes', (v) => { try { parseSizes(v); return String(v).replace(/\s+/g, ''); } catch { return undefined; } },
-    () => `${LIMITS.input_size}, hidden sizes from 1 to ${LIMITS.max_layer_size}, ${LIMITS.classes}; at most ${LIMITS.max_params.toLocaleString('en')} parameters`],
+    () => `${LIMITS.input_size}, hidden sizes from 1 to ${LIMITS.max_layer_size}, ${LIMITS.classes}; at most ${fmtCount(LIMITS.max_params)} parameters`],
   optimizer: ['opt', (v) => (Object.hasOwn(OPTIMIZERS, v) ? v : undefined), () => Object.keys(OPTIMIZERS).join(', ')],
   stepSize: ['step', (v) => num(v, isStepSize), () => `a number > 0, at most ${LIMITS.max_step_size}`],
   sgdStepSize: ['sgdstep', (v) => num(v, isStepSize), () => `a number > 0, at most ${LIMITS.max_step_size}`],

@@ -324,7 +324,7 @@ function renderStats() {
     put($(`throughput-${id}`), app.running || s.throughput ? fmtInt(s.throughput) : '–');
   }
   const v = validation.r0;
-  put(ui.valNote, v ? `${v.count === app.testLen ? 'all' : ''} ${v.count.toLocaleString('en')} test images at ${v.samples}`.trim() : 'test set');
+  put(ui.valNote, v ? `${v.count === app.testLen ? 'all' : ''} ${fmtCount(v.count)} test images at ${v.samples}`.trim() : 'test set');
 }
 
 /** The runs' labels on the readouts and the bars; a race shows its second column. */

@@ -8,7 +8,7 @@
 // Autosave: www/autosave.js; the lab's cache: www/labcache.js; a run's bookkeeping: www/runner.js.
 // Every message is one of www/protocol.js: a request answered by its reply, or an event.
 
-import init, { Data, Session, warm_up } from './pkg/sifrian.js';
+import init, { Data, Session, draw_curves, warm_up } from './pkg/sifrian.js';
 import { fetchDataset } from './loader.js';
 import { readAutosaveModels } from './store.js';
 import { messageOf, reply, serve } from './protocol.js';
@@ -282,6 +282,31 @@ function warmUpOnce() {
   try { warm_up(); } catch { /* only a speed-up */ }
 }
 
+/**
+ * Compiles the page's chart-drawing code here, off the page's thread. V8 compiles a wasm function
+ * on its first call, and the page's wasm and this worker's, compiled from the same bytes, share
+ * their compiled code (one module per process); the page's first chart draw compiled about 155
+ * functions, one of them for 90-260 ms on a loaded machine, in one task of the page
+ * (tests/bench/longtasks.mjs). So this worker draws one small chart on an OffscreenCanvas first:
+ * the engine's canvas backend checks `instanceof CanvasRenderingContext2D`, a name a worker does
+ * not have, so for this one call it names OffscreenCanvasRenderingContext2D (same methods) and is
+ * removed again. Where OffscreenCanvas is missing (or the draw fails) nothing happens: the page
+ * then compiles the code itself, as before. (The first-call compilation is V8's, Chromium's; in
+ * other engines this only draws one small chart off screen.)
+ */
+function warmDrawingCode() {
+  if (typeof OffscreenCanvas !== 'function' || typeof OffscreenCanvasRenderingContext2D !== 'function' || 'CanvasRenderingContext2D' in self) return;
+  self.CanvasRenderingContext2D = OffscreenCanvasRenderingContext2D;
+  try {
+    const points = [1000, 2000].map((samples, i) => ({
+      samples, seconds: i + 1, cost: 1 / (i + 1), train_accuracy: 0.5, validation_accuracy: i ? 0.5 : null,
+    }));
+    draw_curves(new OffscreenCanvas(240, 200), [{ label: 'warm-up', points }], 'samples', { log_x: false, scale: 1 });
+  } catch { /* only a speed-up */ } finally {
+    delete self.CanvasRenderingContext2D;
+  }
+}
+
 /** Every runner's reading of 784 pixels (www/protocol.js `Reading`) and its class probabilities. */
 function predictAll(pixels) {
   const probs = {};
@@ -295,7 +320,7 @@ function predictAll(pixels) {
 
 /** The requests of www/protocol.js, by type: each returns its reply's result. */
 const handlers = {
-  start() { return null; },
+  start() { warmDrawingCode(); return null; },
   load({ dataset: name }) { return load(name); },
   configure({ runners: specs, valEvery: every }) {
     running = false;

@@ -157,6 +157,12 @@ test('on a 390 px phone at 2x: sharp, stacked, no horizontal scroll, a huge cost
   const cell = await page.$eval('[data-testid="cost"]', (td) => [td.textContent, td.scrollWidth, td.clientWidth]);
   assert.equal(cell[0], '4.554e27');
   assert.ok(cell[1] <= cell[2], `the cost cell ${cell[1]} px of content in ${cell[2]} px`);
+  // Counts are grouped as toLocaleString('en') groups them (fmtCount writes it without ICU).
+  const grouped = await page.evaluate(async () => {
+    const { fmtCount } = await import('/www/format.js');
+    return [0, 7, 999, 1000, 9999, 60000, 436000.4, 1234567, -1234, 1e9].map((n) => [n, fmtCount(n), Math.round(n).toLocaleString('en')]);
+  });
+  for (const [n, ours, icu] of grouped) assert.equal(ours, icu, `fmtCount(${n}) = ${ours}, toLocaleString('en') = ${icu}`);
   await trainTo(page, 6000);
   const box = await page.locator('[data-testid="chart-curves"]').boundingBox();
   await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height * 0.2);
