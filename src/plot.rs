@@ -4,12 +4,14 @@
 
 pub mod layout;
 mod marks;
+pub mod theme;
 pub mod ticks;
 
 pub use layout::{
     curves_layout, figure5_layout, Curve, CurvesLayout, CurvesPanel, DivergenceMark, Figure5Layout,
     OffScale, RunLine,
 };
+pub use theme::{Palette, Theme};
 pub use ticks::{compact, Ticks};
 
 use crate::lab::figure5::Figure5;
@@ -85,14 +87,15 @@ impl<'a> Series<'a> {
     }
 }
 
-/// How [`draw_curves`] draws: the x axis, whether it is logarithmic, and the device pixels per
+/// How [`draw_curves`] draws: the x axis, whether it is logarithmic, the device pixels per
 /// CSS pixel (fonts, lines and margins are multiplied by it, so a canvas whose backing store is
-/// CSS size x devicePixelRatio is as sharp as the screen).
+/// CSS size x devicePixelRatio is as sharp as the screen) and the colours ([`Theme`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CurvesStyle {
     pub x_axis: XAxis,
     pub log_x: bool,
     pub scale: f64,
+    pub theme: Theme,
 }
 
 /// Where one panel was drawn, in CSS pixels of the canvas (device pixels / `scale`), and where
@@ -109,20 +112,6 @@ pub struct PanelMap {
     pub points: Vec<Vec<[f64; 3]>>,
 }
 
-const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(23, 190, 207),
-];
-
-/// A colour per series index.
-pub fn color(i: usize) -> RGBColor {
-    COLORS[i % COLORS.len()]
-}
-
 type Draw<T> = Result<T, String>;
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
@@ -131,6 +120,34 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 
 /// The tick labels' font size in CSS pixels; captions and the legend are sized from it.
 const FONT_PX: f64 = 12.0;
+
+/// What both charts start with: the device pixels per CSS pixel to draw at (`scale`, or 1 when it
+/// is not finite or not > 0), the background filled with the theme's, and the area under the
+/// title (`title_px` CSS pixels high, in ink; the whole area when `title` is empty).
+fn begin<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    title_px: f64,
+    scale: f64,
+    palette: &Palette,
+) -> Draw<(f64, DrawingArea<DB, Shift>)> {
+    let k = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
+    root.fill(&palette.background).map_err(err)?;
+    if title.is_empty() {
+        return Ok((k, root.clone()));
+    }
+    let style = text(title_px * k, &palette.ink);
+    Ok((k, root.titled(title, style).map_err(err)?))
+}
+
+/// A sans-serif font of `px` device pixels in `color`.
+fn text(px: f64, color: &RGBColor) -> TextStyle<'static> {
+    ("sans-serif", px).into_font().color(color)
+}
 
 /// Figures 6/7 of the paper: cost, training accuracy and validation accuracy against patterns
 /// seen (or seconds), one panel each, every series overlaid ([`curves_layout`]), the legend in a
@@ -142,20 +159,12 @@ pub fn draw_curves<DB: DrawingBackend>(
     series: &[Series],
     style: CurvesStyle,
 ) -> Draw<Vec<PanelMap>> {
-    let layout = curves_layout(series, style.x_axis, style.log_x);
-    let k = if style.scale.is_finite() && style.scale > 0.0 {
-        style.scale
-    } else {
-        1.0
-    };
+    let palette = style.theme.palette();
+    let ink = palette.ink;
+    let layout = curves_layout(series, style.x_axis, style.log_x, palette);
+    let (k, root) = begin(root, title, 18.0, style.scale, palette)?;
     let px = |v: f64| (v * k).round().max(1.0) as u32;
     let font = FONT_PX * k;
-    root.fill(&WHITE).map_err(err)?;
-    let root = if title.is_empty() {
-        root.clone()
-    } else {
-        root.titled(title, ("sans-serif", 18.0 * k)).map_err(err)?
-    };
     let keys: Vec<Key> = layout
         .legend
         .iter()
@@ -165,7 +174,7 @@ pub fn draw_curves<DB: DrawingBackend>(
             mark: Mark::Line,
         })
         .collect();
-    let root = draw_legend(&root, &keys, k)?;
+    let root = draw_legend(&root, &keys, k, ink)?;
     // Side by side on wide areas, stacked on tall ones (phones).
     let (w, h) = root.dim_in_pixel();
     let areas = root.split_evenly(if h > w { (3, 1) } else { (1, 3) });
@@ -205,7 +214,7 @@ pub fn draw_curves<DB: DrawingBackend>(
             .margin_right(right)
             .x_label_area_size(x_area)
             .y_label_area_size(y_area)
-            .caption(panel.caption, ("sans-serif", 13.0 * k))
+            .caption(panel.caption, text(13.0 * k, &ink))
             .build_cartesian_2d(
                 Ticked::new(x_lo..x_hi, &x_ticks),
                 Ticked::new(y_lo..y_hi, &y_ticks),
@@ -216,10 +225,10 @@ pub fn draw_curves<DB: DrawingBackend>(
             .x_desc(&layout.x_desc)
             .x_label_formatter(&|v| x_ticks.label_of(*v))
             .y_label_formatter(&|v| y_ticks.label_of(*v))
-            .label_style(("sans-serif", font))
-            .axis_desc_style(("sans-serif", font))
-            .bold_line_style(BLACK.mix(0.08).stroke_width(px(1.0)))
-            .axis_style(BLACK.mix(0.5).stroke_width(px(1.0)))
+            .label_style(text(font, &ink))
+            .axis_desc_style(text(font, &ink))
+            .bold_line_style(ink.mix(0.08).stroke_width(px(1.0)))
+            .axis_style(ink.mix(0.5).stroke_width(px(1.0)))
             .set_all_tick_mark_size(px(4.0))
             .draw()
             .map_err(err)?;
@@ -262,7 +271,7 @@ pub fn draw_curves<DB: DrawingBackend>(
             if panel.log10 {
                 let at = chart.backend_coord(&(mark.x, y_lo));
                 let pos = beside(at.0, &chart, VPos::Bottom);
-                let style = ("sans-serif", font).into_font().color(&mark.color).pos(pos);
+                let style = text(font, &mark.color).pos(pos);
                 let label = Text::new(mark.label.clone(), nudge(area, at, pos, k), style);
                 area.draw(&label).map_err(err)?;
             }
@@ -279,7 +288,7 @@ pub fn draw_curves<DB: DrawingBackend>(
             let at = chart.backend_coord(&(off.x, y_hi));
             let pos = beside(at.0, &chart, VPos::Top);
             let words = format!("off scale: up to {}", compact(off.max));
-            let style = ("sans-serif", font).into_font().color(&c).pos(pos);
+            let style = text(font, &c).pos(pos);
             let label = Text::new(words, nudge(area, at, pos, k), style);
             area.draw(&label).map_err(err)?;
         }
@@ -301,27 +310,20 @@ pub fn draw_curves<DB: DrawingBackend>(
 /// log-log axes, their Eq. 65 crossing, the current λ_k, and the exact spectrum (extremes along
 /// the sweep, every |eigenvalue| at the current λ_k). `scale` is the device pixels per CSS pixel
 /// (fonts, lines, marks and margins are multiplied by it, as in [`draw_curves`]; not finite or
-/// not > 0 draws at 1).
+/// not > 0 draws at 1); `theme` its colours.
 pub fn draw_figure5<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     fig: &Figure5,
     scale: f64,
+    theme: Theme,
 ) -> Draw<()> {
-    let layout = figure5_layout(fig);
-    let k = if scale.is_finite() && scale > 0.0 {
-        scale
-    } else {
-        1.0
-    };
+    let palette = theme.palette();
+    let ink = palette.ink;
+    let layout = figure5_layout(fig, palette);
+    let (k, root) = begin(root, title, 16.0, scale, palette)?;
     let px = |v: f64| (v * k).round().max(1.0) as u32;
     let font = FONT_PX * k;
-    root.fill(&WHITE).map_err(err)?;
-    let root = if title.is_empty() {
-        root.clone()
-    } else {
-        root.titled(title, ("sans-serif", 16.0 * k)).map_err(err)?
-    };
     // The legend above the axes, where no curve or eigenvalue can be under it.
     let line = |label: &str, color: RGBAColor, mark| Key {
         label: label.to_string(),
@@ -340,10 +342,10 @@ pub fn draw_figure5<DB: DrawingBackend>(
         )
         .collect();
     if let Some((_, label)) = &layout.crossing {
-        keys.push(line(label, BLACK.mix(1.0), Mark::Ring));
+        keys.push(line(label, ink.mix(1.0), Mark::Ring));
     }
-    keys.push(line(&layout.current.1, BLACK.mix(0.4), Mark::Line));
-    let root = draw_legend(&root, &keys, k)?;
+    keys.push(line(&layout.current.1, ink.mix(0.4), Mark::Line));
+    let root = draw_legend(&root, &keys, k, ink)?;
     let ((lo, hi), (y_lo, y_hi)) = (layout.x_range, layout.y_range);
     let mut chart = ChartBuilder::on(&root)
         .margin(12.0 * k)
@@ -357,11 +359,11 @@ pub fn draw_figure5<DB: DrawingBackend>(
         .y_desc("|eigenvalue|")
         .x_label_formatter(&|v| ticks::compact_sig(*v, 1))
         .y_label_formatter(&|v| ticks::compact_sig(*v, 1))
-        .label_style(("sans-serif", font))
-        .axis_desc_style(("sans-serif", font))
-        .bold_line_style(BLACK.mix(0.1).stroke_width(px(1.0)))
-        .light_line_style(BLACK.mix(0.04).stroke_width(px(1.0)))
-        .axis_style(BLACK.mix(0.5).stroke_width(px(1.0)))
+        .label_style(text(font, &ink))
+        .axis_desc_style(text(font, &ink))
+        .bold_line_style(ink.mix(0.1).stroke_width(px(1.0)))
+        .light_line_style(ink.mix(0.04).stroke_width(px(1.0)))
+        .axis_style(ink.mix(0.5).stroke_width(px(1.0)))
         .set_all_tick_mark_size(px(4.0))
         .draw()
         .map_err(err)?;
@@ -387,7 +389,7 @@ pub fn draw_figure5<DB: DrawingBackend>(
             .draw_series(std::iter::once(Circle::new(
                 *at,
                 px(6.0),
-                BLACK.stroke_width(px(2.0)),
+                ink.stroke_width(px(2.0)),
             )))
             .map_err(err)?;
     }
@@ -395,7 +397,7 @@ pub fn draw_figure5<DB: DrawingBackend>(
     chart
         .draw_series(LineSeries::new(
             vec![(*now, y_lo), (*now, y_hi)],
-            BLACK.mix(0.4).stroke_width(px(1.0)),
+            ink.mix(0.4).stroke_width(px(1.0)),
         ))
         .map_err(err)?;
     chart
@@ -416,6 +418,7 @@ pub fn curves_svg(size: (u32, u32), title: &str, series: &[Series]) -> Draw<Stri
         x_axis: XAxis::Samples,
         log_x: false,
         scale: 1.0,
+        theme: Theme::Light,
     };
     draw_curves(
         &SVGBackend::with_string(&mut s, size).into_drawing_area(),
@@ -434,6 +437,7 @@ pub fn figure5_svg(size: (u32, u32), title: &str, fig: &Figure5) -> Draw<String>
         title,
         fig,
         1.0,
+        Theme::Light,
     )?;
     Ok(s)
 }
@@ -448,8 +452,10 @@ mod tests {
         assert!(svg.contains("SGD step 0.01"), "no legend in {svg}");
     }
 
-    /// The y of every `<text>` whose content contains `what` in an SVG from plotters.
-    fn text_ys(svg: &str, what: &str) -> Vec<f64> {
+    /// Attribute `attr` (a number) of every `<text>` whose content contains `what`, in an SVG
+    /// from plotters.
+    fn text_attr(svg: &str, what: &str, attr: &str) -> Vec<f64> {
+        let key = format!("{attr}=\"");
         svg.split("<text ")
             .skip(1)
             .filter(|t| {
@@ -457,7 +463,14 @@ mod tests {
                     .next()
                     .is_some_and(|body| body.contains(what))
             })
-            .filter_map(|t| t.split("y=\"").nth(1)?.split('"').next()?.parse().ok())
+            .filter_map(|t| {
+                t.split(key.as_str())
+                    .nth(1)?
+                    .split('"')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
             .collect()
     }
 
@@ -487,26 +500,6 @@ mod tests {
         }
     }
 
-    /// The `font-size` of every `<text>` whose content contains `what`.
-    fn font_sizes(svg: &str, what: &str) -> Vec<f64> {
-        svg.split("<text ")
-            .skip(1)
-            .filter(|t| {
-                t.split("</text>")
-                    .next()
-                    .is_some_and(|body| body.contains(what))
-            })
-            .filter_map(|t| {
-                t.split("font-size=\"")
-                    .nth(1)?
-                    .split('"')
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .collect()
-    }
-
     #[test]
     fn figure5_at_scale_2_doubles_its_fonts_and_lines() {
         let draw = |size, scale| {
@@ -516,12 +509,16 @@ mod tests {
                 "",
                 &small_figure(),
                 scale,
+                Theme::Light,
             )
             .unwrap();
             s
         };
         let (one, two) = (draw((640, 400), 1.0), draw((1280, 800), 2.0));
-        let (f1, f2) = (font_sizes(&one, "λ₁"), font_sizes(&two, "λ₁"));
+        let (f1, f2) = (
+            text_attr(&one, "λ₁", "font-size"),
+            text_attr(&two, "λ₁", "font-size"),
+        );
         assert!(!f1.is_empty(), "no λ₁ label in {one}");
         let doubled: Vec<f64> = f1.iter().map(|f| 2.0 * f).collect();
         assert_eq!(f2, doubled, "font sizes at scale 2 {f2:?} vs at 1 {f1:?}");
@@ -539,8 +536,8 @@ mod tests {
     fn figure5_legend_sits_above_the_axes() {
         let fig = small_figure();
         let svg = figure5_svg((640, 400), "", &fig).unwrap();
-        let legend = text_ys(&svg, "Eq. 62 family 1");
-        let top_tick = text_ys(&svg, "|eigenvalue|");
+        let legend = text_attr(&svg, "Eq. 62 family 1", "y");
+        let top_tick = text_attr(&svg, "|eigenvalue|", "y");
         assert_eq!(legend.len(), 1, "one legend entry for family 1: {legend:?}");
         // The axes start below the legend's rows (at most three at 20 px each).
         assert!(legend[0] < 64.0, "legend at y = {}", legend[0]);
@@ -548,5 +545,70 @@ mod tests {
             top_tick.iter().all(|&y| y > legend[0]),
             "axis text at {top_tick:?}"
         );
+    }
+
+    /// The `fill` of the first `<rect>` (the background) and of every `<text>` in an SVG.
+    fn fills(svg: &str) -> (String, Vec<String>) {
+        fn fill(t: &str) -> Option<&str> {
+            t.split("fill=\"").nth(1)?.split('"').next()
+        }
+        let rect = svg.split("<rect ").nth(1).and_then(fill).unwrap_or("");
+        let texts = svg.split("<text ").skip(1).filter_map(fill);
+        (rect.to_string(), texts.map(str::to_string).collect())
+    }
+
+    fn hex(c: RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+    }
+
+    #[test]
+    fn the_dark_theme_draws_both_charts_light_on_dark_and_the_light_theme_dark_on_light() {
+        let points = [CurvePoint {
+            samples: 1000,
+            seconds: 1.0,
+            cost: 0.3,
+            train_accuracy: 0.5,
+            validation_accuracy: Some(0.6),
+        }];
+        let runs = [Series::new("SGD", &points), Series::new("MK", &points)];
+        for theme in [Theme::Light, Theme::Dark] {
+            let p = theme.palette();
+            let mut curves = String::new();
+            let style = CurvesStyle {
+                x_axis: XAxis::Samples,
+                log_x: false,
+                scale: 1.0,
+                theme,
+            };
+            let area = SVGBackend::with_string(&mut curves, (900, 320)).into_drawing_area();
+            draw_curves(&area, "", &runs, style).unwrap();
+            drop(area);
+            let mut fig5 = String::new();
+            let area = SVGBackend::with_string(&mut fig5, (640, 400)).into_drawing_area();
+            draw_figure5(&area, "", &small_figure(), 1.0, theme).unwrap();
+            drop(area);
+            for (name, svg) in [("curves", &curves), ("figure 5", &fig5)] {
+                let (background, texts) = fills(svg);
+                assert_eq!(
+                    background,
+                    hex(p.background),
+                    "{theme:?} {name}: background"
+                );
+                // Every word is in ink (ticks, captions, the legend) or in a run's colour.
+                let allowed: Vec<String> =
+                    std::iter::once(p.ink).chain(p.series).map(hex).collect();
+                assert!(!texts.is_empty(), "{theme:?} {name}: no text");
+                let odd: Vec<&String> = texts.iter().filter(|t| !allowed.contains(t)).collect();
+                assert!(
+                    odd.is_empty(),
+                    "{theme:?} {name}: text in {odd:?}, allowed {allowed:?}"
+                );
+                assert!(
+                    texts.contains(&hex(p.ink)),
+                    "{theme:?} {name}: no text in ink {}",
+                    hex(p.ink)
+                );
+            }
+        }
     }
 }

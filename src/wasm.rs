@@ -14,7 +14,7 @@ mod request;
 use crate::error::Error;
 use crate::io::data::Dataset;
 use crate::io::model_file;
-use crate::plot::{draw_curves as draw, CurvesStyle, Series, XAxis};
+use crate::plot::{draw_curves as draw, CurvesStyle, Series, Theme, XAxis};
 use crate::regularisation::LambdaPolicy;
 use crate::train::{probabilities, Trainer};
 use request::{from_js, pixels_f64, JsConfig, JsCurvesOptions, JsSeries, LabRequest, Pattern};
@@ -259,12 +259,14 @@ struct LabAnswer {
     pattern: PatternInfo,
 }
 
-/// How `draw_figure5` draws: the canvas's device pixels per CSS pixel.
+/// How `draw_figure5` draws: the canvas's device pixels per CSS pixel, and the colours.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JsFigure5Options {
     #[serde(default = "unit_scale")]
     scale: f64,
+    #[serde(default = "request::light")]
+    theme: String,
 }
 
 fn unit_scale() -> f64 {
@@ -272,8 +274,9 @@ fn unit_scale() -> f64 {
 }
 
 /// Draws Figure 5 (the `figure5` object of a lab report) on a canvas; `options` (or undefined):
-/// `{scale?}`, the canvas's device pixels per CSS pixel (> 0, at most 8; fonts and lines are
-/// multiplied by it, so a backing store of CSS size x devicePixelRatio is sharp). Main thread only.
+/// `{scale?, theme?}`: the canvas's device pixels per CSS pixel (> 0, at most 8; fonts and lines
+/// are multiplied by it, so a backing store of CSS size x devicePixelRatio is sharp) and
+/// `"light"` (the default) or `"dark"` (src/plot/theme.rs). Main thread only.
 #[wasm_bindgen]
 pub fn draw_figure5(
     canvas: web_sys::HtmlCanvasElement,
@@ -282,14 +285,18 @@ pub fn draw_figure5(
 ) -> Result<(), JsError> {
     let fig: crate::lab::figure5::Figure5 = from_js("figure5", &figure5)?;
     let options = if options.is_undefined() || options.is_null() {
-        JsFigure5Options { scale: 1.0 }
+        JsFigure5Options {
+            scale: 1.0,
+            theme: request::light(),
+        }
     } else {
         from_js("options", &options)?
     };
     check_scale(options.scale)?;
+    let theme = Theme::parse("options.theme", &options.theme)?;
     let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     use plotters::prelude::IntoDrawingArea;
-    crate::plot::draw_figure5(&backend.into_drawing_area(), "", &fig, options.scale)
+    crate::plot::draw_figure5(&backend.into_drawing_area(), "", &fig, options.scale, theme)
         .map_err(|e| JsError::new(&e))
 }
 
@@ -303,6 +310,34 @@ fn check_scale(scale: f64) -> Result<(), JsError> {
     Err(Error::invalid("options.scale", why).into())
 }
 
+/// The colours every chart of the page draws with in `theme` (`"light"` or `"dark"`; another
+/// value is an error naming it): `{background, ink, muted, grid, zero, earlier, hot, cold}` as
+/// CSS colours, `series` (6 CSS colours) and `rgb` (`{background, hot, cold}` as `[r, g, b]`, for
+/// pixel images) (src/plot/theme.rs). The lab's spectrum strip and the first layer's images use
+/// them; the engine's own charts take the theme by name.
+#[wasm_bindgen]
+pub fn chart_colors(theme: &str) -> Result<JsValue, JsError> {
+    let p = Theme::parse("theme", theme)?.palette();
+    let css = crate::plot::theme::css;
+    let colors = serde_json::json!({
+        "background": css(p.background),
+        "ink": css(p.ink),
+        "muted": css(p.muted),
+        "grid": css(p.grid),
+        "zero": css(p.zero),
+        "earlier": css(p.earlier),
+        "hot": css(p.hot),
+        "cold": css(p.cold),
+        "series": p.series.iter().map(|&c| css(c)).collect::<Vec<_>>(),
+        "rgb": {
+            "background": [p.background.0, p.background.1, p.background.2],
+            "hot": [p.hot.0, p.hot.1, p.hot.2],
+            "cold": [p.cold.0, p.cold.1, p.cold.2],
+        },
+    });
+    to_js(&colors)
+}
+
 /// The layer sizes a model file declares (to pick the architecture before importing it).
 #[wasm_bindgen]
 pub fn model_sizes(bytes: &[u8]) -> Result<Vec<u32>, JsError> {
@@ -312,8 +347,9 @@ pub fn model_sizes(bytes: &[u8]) -> Result<Vec<u32>, JsError> {
 
 /// Draws the training curves (cost, training accuracy, validation accuracy) on a canvas;
 /// `series`: `[{label, points: [{samples, seconds, cost, train_accuracy, validation_accuracy}],
-/// faint?, diverged_at?}]`; `options` (or undefined): `{log_x?, scale?}` with `scale` the canvas's
-/// device pixels per CSS pixel (> 0, at most 8). Returns where each panel and point was drawn, in
+/// faint?, diverged_at?}]`; `options` (or undefined): `{log_x?, scale?, theme?}` with `scale` the
+/// canvas's device pixels per CSS pixel (> 0, at most 8) and `theme` `"light"` (the default) or
+/// `"dark"`. Returns where each panel and point was drawn, in
 /// CSS pixels: `[{caption, left, top, width, height, points: [[[index, x, y]...] per series]}]`.
 /// Main thread only (a canvas of the page; text measured by the canvas, src/wasm/canvas.rs).
 #[wasm_bindgen]
@@ -336,11 +372,13 @@ pub fn draw_curves(
         JsCurvesOptions {
             log_x: false,
             scale: 1.0,
+            theme: request::light(),
         }
     } else {
         from_js("options", &options)?
     };
     check_scale(options.scale)?;
+    let theme = Theme::parse("options.theme", &options.theme)?;
     let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     let views: Vec<Series> = series
         .iter()
@@ -355,6 +393,7 @@ pub fn draw_curves(
         x_axis: x,
         log_x: options.log_x,
         scale: options.scale,
+        theme,
     };
     use plotters::prelude::IntoDrawingArea;
     let maps =

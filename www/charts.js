@@ -12,6 +12,7 @@ import { fmtCost, fmtCount, fmtPct, fmtNum } from './format.js';
 import { app, persist } from './state.js';
 import { setStatus } from './status.js';
 import { watchWideTables } from './scrollhint.js';
+import { chartTheme, onThemeChange } from './theme.js';
 
 const CHART_INTERVAL_MS = 250; // redraw at most 4 times a second
 const MAX_DRAWN_POINTS = 300;
@@ -187,7 +188,7 @@ function drawChart() {
   }));
   const faint = ui.earlier.checked ? earlier.map((e) => ({ ...e, faint: true })) : [];
   try {
-    const maps = draw_curves(chart, [...series, ...faint], app.settings.xAxis, { log_x: !!app.settings.logX, scale: dpr });
+    const maps = draw_curves(chart, [...series, ...faint], app.settings.xAxis, { log_x: !!app.settings.logX, scale: dpr, theme: chartTheme() });
     drawn = { series, maps };
     failed = false;
   } catch (e) {
@@ -259,6 +260,7 @@ ui.png.addEventListener('click', () => downloadChartPng(chart, app.dataLoaded ||
 ui.readout.textContent = IDLE;
 
 new ResizeObserver(() => scheduleChart()).observe(chart.parentElement);
+onThemeChange(() => scheduleChart()); // the system's colour scheme changed: redrawn in its colours
 watchWideTables();
 // A new devicePixelRatio (zoom, another screen) redraws at the new resolution.
 (function watchRatio() {

@@ -1,5 +1,6 @@
 // A look inside the network: the confusion matrix of the test set (the engine's, after each
-// validation on all test images) whose cells open a gallery of those misclassified images; the
+// validation on all test images; in a race, of the run the learner picks) whose cells open a
+// gallery of those misclassified images; the
 // first layer's weights of a few hidden units as 28x28 images (they follow the training); the
 // hidden layers' activations for the drawn image; and what "One step" did. Every number is the
 // engine's (src/train/confusion.rs, src/train/stats.rs, through www/worker.js); this thread draws.
@@ -11,6 +12,7 @@ import { $, cell, put, probe } from './dom.js';
 import { fmtCost, fmtCount, fmtPct } from './format.js';
 import { app } from './state.js';
 import { setStatus } from './status.js';
+import { onThemeChange, themeColors } from './theme.js';
 
 const GALLERY_LIMIT = 60; // images shown of one cell (the heading says how many there are)
 
@@ -18,9 +20,10 @@ const ui = {
   matrix: $('confusion-matrix'), matrixNote: $('confusion-note'), gallery: $('gallery'),
   galleryTitle: $('gallery-title'), galleryItems: $('gallery-items'), firstLayer: $('first-layer'),
   firstLayerNote: $('first-layer-note'), activations: $('activations'), step: $('one-step'),
-  stepImage: $('one-step-image'), stepText: $('one-step-text'),
+  stepImage: $('one-step-image'), stepText: $('one-step-text'), run: $('confusion-run'), runRow: $('confusion-run-row'),
 };
-let matrix = null; // the latest `confusion` event of the first run
+let matrices = {}; // run id -> its latest `confusion` event
+let chosen = 'r0'; // the run whose matrix and gallery are shown (a race: the learner's choice)
 
 // ---------- painting ----------
 
@@ -36,21 +39,22 @@ export function paintPixels(canvas, pixels) {
 }
 
 /**
- * Paints signed values on a canvas of `width` x ceil(n / width) cells: red for positive, blue for
- * negative, white for 0, full colour at `scale` (the engine's max |value|; 0 paints all white).
+ * Paints signed values on a canvas of `width` x ceil(n / width) cells in the theme's colours
+ * (www/theme.js): red for positive, blue for negative, the background (white, or dark) for 0, full
+ * colour at `scale` (the engine's max |value|; 0 paints all background).
  */
 function paintSigned(canvas, values, scale, width) {
   const n = values.length;
+  const { background: bg, hot, cold } = themeColors().rgb;
   canvas.width = width;
   canvas.height = Math.ceil(n / width);
   const ctx = canvas.getContext('2d');
   const img = ctx.createImageData(canvas.width, canvas.height);
   for (let i = 0; i < canvas.width * canvas.height; i++) {
     const v = i < n && scale > 0 ? Math.max(-1, Math.min(1, values[i] / scale)) : 0;
-    const off = Math.round(255 * (1 - Math.abs(v)));
-    img.data[4 * i] = v < 0 ? off : 255;
-    img.data[4 * i + 1] = off;
-    img.data[4 * i + 2] = v > 0 ? off : 255;
+    const to = v < 0 ? cold : hot;
+    const a = Math.abs(v);
+    for (let c = 0; c < 3; c++) img.data[4 * i + c] = Math.round(bg[c] + a * (to[c] - bg[c]));
     img.data[4 * i + 3] = i < n ? 255 : 0;
   }
   ctx.putImageData(img, 0, 0);
@@ -70,9 +74,31 @@ function figure(lines, attrs = {}) {
 
 // ---------- the confusion matrix and its gallery ----------
 
-/** The matrix of the first run's latest validation on all test images (null: none yet). */
+/** The run choice: shown for a race (one option per run, by its label), hidden for one run. */
+function renderRunChoice() {
+  const { specs } = app;
+  if (!specs.some((s) => s.id === chosen)) chosen = specs.length ? specs[0].id : 'r0';
+  const options = specs.map((s) => `${s.id}\t${s.label}`).join('\n');
+  if (ui.run.dataset.options !== options) {
+    ui.run.replaceChildren(...specs.map((s) => Object.assign(cell('option', s.label), { value: s.id })));
+    ui.run.dataset.options = options;
+  }
+  ui.run.value = chosen;
+  ui.runRow.hidden = specs.length < 2;
+}
+
+ui.run.addEventListener('change', () => {
+  chosen = ui.run.value;
+  ui.gallery.hidden = true;
+  renderMatrix();
+});
+
+/** The matrix of the chosen run's latest validation on all test images (none yet: a note). */
 function renderMatrix() {
+  renderRunChoice();
+  const matrix = matrices[chosen] || null;
   ui.matrix.textContent = '';
+  probe('run', chosen, ui.matrix);
   if (!matrix) {
     ui.matrix.hidden = true;
     put(ui.matrixNote, 'The matrix appears after a validation on all test images: pause, or press “Validate on all 10,000”.');
@@ -131,8 +157,9 @@ function renderMatrix() {
   put(ui.matrixNote, `${run ? run.label : matrix.id} after ${fmtCount(samples)} patterns, on all ${fmtCount(count)} test images: ${fmtCount(correct)} right (${fmtPct(correct / count)} %, the diagonal), ${fmtCount(count - correct)} wrong. Rows are the true class, columns the prediction; press a number off the diagonal to see those images.`);
 }
 
-/** The misclassified test images of cell (t, p), from the worker. */
+/** The misclassified test images of cell (t, p) of the chosen run's matrix, from the worker. */
 function openGallery(t, p) {
+  const matrix = matrices[chosen];
   if (!matrix) return;
   request('gallery', { id: matrix.id, true: t, pred: p, limit: GALLERY_LIMIT }).then((g) => {
     ui.galleryItems.textContent = '';
@@ -146,13 +173,14 @@ function openGallery(t, p) {
     put(ui.galleryTitle, `True “${className(t)}”, predicted “${className(p)}”: ${g.total} test image${g.total === 1 ? '' : 's'}${shown}`);
     probe('true', t, ui.gallery);
     probe('pred', p, ui.gallery);
+    probe('run', matrix.id, ui.gallery);
     ui.gallery.hidden = false;
   }, failed('gallery'));
 }
 
 on('confusion', (m) => {
-  if (m.id !== 'r0') return;
-  matrix = m;
+  matrices[m.id] = m;
+  if (m.id !== chosen) return;
   ui.gallery.hidden = true;
   renderMatrix();
 });
@@ -203,8 +231,11 @@ function paintFirstLayer({ samples, units, inputs, weights, max_abs: maxAbs }) {
 
 // ---------- the activations of the drawn image ----------
 
+let reading = null; // the last reading shown by showActivations
+
 /** The hidden layers' states x_1..x_{n-1} of the first run for the drawing (null clears). */
-export function showActivations(reading) {
+export function showActivations(next) {
+  reading = next;
   if (!reading) { ui.activations.textContent = ''; return; }
   const { hidden, hidden_max: max } = reading;
   if (ui.activations.children.length !== hidden.length) {
@@ -223,6 +254,13 @@ export function showActivations(reading) {
     put(fig.querySelector('figcaption'), `layer ${k + 1}: ${h.length} units, largest ${max[k].toPrecision(3)}`);
   });
 }
+
+// The system's colour scheme changed: the first layer and the activations in the new colours.
+onThemeChange(() => {
+  firstLayerPainted = null;
+  schedulePaintFirstLayer();
+  showActivations(reading);
+});
 
 // ---------- one step ----------
 
@@ -259,7 +297,7 @@ export function showOneStep({ steps }) {
 
 /** A new run: no matrix, gallery or step yet (the weights come with the worker's next event). */
 export function clearInside() {
-  matrix = null;
+  matrices = {};
   ui.gallery.hidden = true;
   ui.step.hidden = true;
   renderMatrix();

@@ -6,6 +6,7 @@
 // Eq. 65 crossing and the radius formula that goes with the lambda policy come in the report.
 
 import { drawSpectrum, fmt } from './spectrum.js';
+import { chartTheme, onThemeChange } from './theme.js';
 import { $, cell, option, probe, put } from './dom.js';
 import { fmtCount } from './format.js';
 const IDLE_MS = 300; // a slider drag recomputes after this much stillness
@@ -171,7 +172,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     if (ui.figure.height !== bh) ui.figure.height = bh;
     const t0 = performance.now();
     try {
-      drawFigure5(ui.figure, figure5, { scale: dpr });
+      drawFigure5(ui.figure, figure5, { scale: dpr, theme: chartTheme() });
     } catch (e) {
       showInfo(`Drawing Figure 5 failed: ${e.message || e}`, 'error');
     }
@@ -357,6 +358,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   const watchRatio = () => matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`)
     .addEventListener('change', () => { redrawBoth(); watchRatio(); }, { once: true });
   watchRatio();
+  onThemeChange(redrawBoth); // the system's colour scheme changed: both in the new colours
   const seen = new IntersectionObserver((entries) => {
     visible = entries[entries.length - 1].isIntersecting;
     // Only when idle: while training runs, the lab computes when asked (it pauses training meanwhile).

@@ -1,10 +1,9 @@
 // The exact spectrum as a two-sided histogram on a symmetric log axis, with the Eq. 62 family
-// values on the same axis (mirrored below it) and both spectral radii marked. Canvas 2D only.
+// values on the same axis (mirrored below it) and both spectral radii marked. Canvas 2D only, in
+// the engine's colours for the system's theme (www/theme.js): positive values in series 0's colour
+// and negative ones in series 1's, as in Figure 5.
 
-const POS = 'rgb(31, 119, 180)';
-const NEG = 'rgb(214, 39, 40)';
-const INK = '#1d1f21';
-const MUTED = '#4d5358';
+import { themeColors } from './theme.js';
 
 /** Pieces of the symmetric log scale t(v) = sign(v) log10(1 + |v| / c). */
 function symlog(c) {
@@ -43,10 +42,11 @@ export function drawSpectrum(canvas, data) {
   if (canvas.height !== Math.round(cssH * dpr)) canvas.height = Math.round(cssH * dpr);
   if (canvas.style.width !== `${cssW}px`) canvas.style.width = `${cssW}px`;
   if (canvas.style.height !== `${cssH}px`) canvas.style.height = `${cssH}px`;
+  const { background, ink: INK, muted: MUTED, grid, zero, series: [POS, NEG] } = themeColors();
   const ctx = canvas.getContext('2d');
   ctx.setTransform(canvas.width / cssW, 0, 0, canvas.height / cssH, 0, 0);
   ctx.clearRect(0, 0, cssW, cssH);
-  ctx.fillStyle = '#fff';
+  ctx.fillStyle = background;
   ctx.fillRect(0, 0, cssW, cssH);
 
   const fam = [...data.family1, ...data.family2];
@@ -83,7 +83,7 @@ export function drawSpectrum(canvas, data) {
   const labelled = [];
   for (const v of ticks) {
     const x = X(v);
-    ctx.strokeStyle = v === 0 ? '#9aa0a4' : '#eceeea';
+    ctx.strokeStyle = v === 0 ? zero : grid;
     ctx.lineWidth = 1;
     ctx.beginPath();
     ctx.moveTo(x + 0.5, top1);

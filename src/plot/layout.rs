@@ -2,8 +2,9 @@
 //! and colours. Pure functions of the data, tested here; [`super::draw_curves`] and
 //! [`super::draw_figure5`] only apply styles to them.
 
+use super::theme::Palette;
 use super::ticks::compact_sig;
-use super::{color, CurvePoint, Series, XAxis};
+use super::{CurvePoint, Series, XAxis};
 use crate::lab::figure5::{log_grid, ExactPoint, Figure5};
 use plotters::style::RGBColor;
 
@@ -119,8 +120,14 @@ pub fn cost_range(lines: &[Vec<f64>]) -> (f64, f64) {
 /// shown as `log10(cost)` on whole decades ([`cost_range`]); the accuracies are percentages on
 /// 0..100. With `log_x` the x axis is `log10` of patterns (or seconds), points at 0 left out.
 /// The x range is the data's (0..1000 patterns or 0..10 s, or 100..10k on a log axis, when
-/// there is none).
-pub fn curves_layout(series: &[Series], x_axis: XAxis, log_x: bool) -> CurvesLayout {
+/// there is none). The colours are `palette`'s.
+pub fn curves_layout(
+    series: &[Series],
+    x_axis: XAxis,
+    log_x: bool,
+    palette: &Palette,
+) -> CurvesLayout {
+    let color = |i| palette.color(i);
     let fx = |v: f64| {
         if log_x {
             (v > 0.0).then(|| v.log10())
@@ -150,7 +157,7 @@ pub fn curves_layout(series: &[Series], x_axis: XAxis, log_x: bool) -> CurvesLay
     let current: Vec<&Series> = series.iter().filter(|s| !s.faint).collect();
     let color_of = |s: &Series| match current.iter().position(|c| c.label == s.label) {
         Some(i) => color(i),
-        None if s.faint => RGBColor(120, 120, 120),
+        None if s.faint => palette.earlier,
         None => color(current.len()),
     };
     type Value = fn(&CurvePoint) -> Option<f64>;
@@ -234,7 +241,7 @@ pub fn curves_layout(series: &[Series], x_axis: XAxis, log_x: bool) -> CurvesLay
         .map(|s| (s.label.to_string(), color_of(s), false))
         .collect();
     if series.iter().any(|s| s.faint) {
-        legend.push(("earlier runs".to_string(), RGBColor(120, 120, 120), true));
+        legend.push(("earlier runs".to_string(), palette.earlier, true));
     }
     let divergences = current
         .iter()
@@ -304,8 +311,9 @@ pub fn subscript(n: usize) -> String {
 }
 
 /// The layout of Figure 5 ([`super::draw_figure5`]); positive eigenvalues take family 1's colour and
-/// negative ones family 2's (the lab's strip uses the same colours).
-pub fn figure5_layout(fig: &Figure5) -> Figure5Layout {
+/// negative ones family 2's (the lab's strip uses the same colours), all from `palette`.
+pub fn figure5_layout(fig: &Figure5, palette: &Palette) -> Figure5Layout {
+    let color = |i| palette.color(i);
     let (lo, hi) = (1e-4f64, 1e4f64);
     let grid = log_grid(lo, hi, 81);
     let c = fig.curves;
@@ -421,7 +429,17 @@ mod tests {
     use super::*;
     use crate::lab::figure5::ExactPoint;
     use crate::paper_spectrum::Figure5Curves;
+    use crate::plot::Theme;
     use crate::spectrum::ExactSpectrum;
+
+    /// The light theme's colour of series `i`.
+    fn color(i: usize) -> RGBColor {
+        Theme::Light.palette().color(i)
+    }
+
+    fn light() -> &'static Palette {
+        Theme::Light.palette()
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * b.abs().max(1e-300)
@@ -460,7 +478,10 @@ mod tests {
             max_positive,
             max_negative: 0.0,
         };
-        let l = figure5_layout(&figure(9.0, vec![point(0.1, 1.0), point(10.0, 50.0)]));
+        let l = figure5_layout(
+            &figure(9.0, vec![point(0.1, 1.0), point(10.0, 50.0)]),
+            light(),
+        );
         assert_eq!(l.x_range, (1e-4, 1e4));
         // Smallest value 4 * 1e-4 (family 1 at 1e-4), largest 9 / 1e-4 (family 2): margin 2.
         let (y_lo, y_hi) = l.y_range;
@@ -498,7 +519,7 @@ mod tests {
 
     #[test]
     fn figure5_layout_without_a_hyperbolic_family_has_no_crossing() {
-        let l = figure5_layout(&figure(0.0, Vec::new()));
+        let l = figure5_layout(&figure(0.0, Vec::new()), light());
         assert!(l.families[1].points.is_empty(), "{:?}", l.families[1]);
         assert_eq!(l.crossing, None);
         assert!(l.exact.is_empty());
@@ -534,7 +555,7 @@ mod tests {
         let a = [point(0, 0.5, Some(0.1)), point(100, 0.002, None)];
         let b = [point(50, 0.0, None), point(300, f64::INFINITY, Some(0.9))];
         let series = [run("a", &a), run("b", &b)];
-        let l = curves_layout(&series, XAxis::Samples, false);
+        let l = curves_layout(&series, XAxis::Samples, false, light());
         assert_eq!(
             (l.x_range, l.x_desc.as_str()),
             ((0.0, 300.0), "patterns seen")
@@ -575,13 +596,13 @@ mod tests {
 
     #[test]
     fn curves_layout_of_nothing_has_round_axes_and_a_default_cost_range() {
-        let l = curves_layout(&[], XAxis::Seconds, false);
+        let l = curves_layout(&[], XAxis::Seconds, false, light());
         assert_eq!((l.x_range, l.x_desc.as_str()), ((0.0, 10.0), "seconds"));
-        let l = curves_layout(&[], XAxis::Samples, false);
+        let l = curves_layout(&[], XAxis::Samples, false, light());
         assert_eq!(l.x_range, (0.0, 1000.0));
         assert_eq!(l.panels[0].y_range, (-2.0, 0.0));
         assert!(l.panels.iter().all(|p| p.lines.is_empty()));
-        let log = curves_layout(&[], XAxis::Samples, true);
+        let log = curves_layout(&[], XAxis::Samples, true, light());
         assert_eq!(log.x_range, (1.0, 4.0));
         assert_eq!(log.x_desc, "patterns seen (log scale)");
     }
@@ -597,7 +618,7 @@ mod tests {
         blown.extend([point(37_000, 4e12, None), point(38_000, 6e18, None)]);
         let mut mk = run("MK", &blown);
         mk.diverged_at = Some(38_000);
-        let l = curves_layout(&[run("SGD", &healthy), mk], XAxis::Samples, false);
+        let l = curves_layout(&[run("SGD", &healthy), mk], XAxis::Samples, false, light());
         let cost = &l.panels[0];
         // From log10 0.3/36 = -2.08 (to -3) up to at most 2 decades above the higher lower
         // quartile (SGD's log10 0.5/31 = -1.79, so 0.21, to 1): 1e-3..10, nowhere near 6e18.
@@ -628,6 +649,7 @@ mod tests {
             &[run("SGD", &healthy), run("MK", &blown)],
             XAxis::Seconds,
             false,
+            light(),
         );
         assert!(by_seconds.divergences.is_empty());
     }
@@ -651,7 +673,7 @@ mod tests {
         let before = [point(2000, 0.3, None), point(30_000, 1e9, None)];
         let mut earlier = run("SGD", &before);
         earlier.faint = true;
-        let l = curves_layout(&[run("SGD", &now), earlier], XAxis::Samples, true);
+        let l = curves_layout(&[run("SGD", &now), earlier], XAxis::Samples, true, light());
         assert!(l.log_x);
         let (lo, hi) = l.x_range;
         assert!(

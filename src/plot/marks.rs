@@ -96,12 +96,13 @@ pub(super) struct Key {
     pub mark: Mark,
 }
 
-/// Draws the legend (a mark and a label per entry, wrapped into rows) in a strip at the top of
-/// `root`, outside any data, and returns the area below it.
+/// Draws the legend (a mark and a label per entry, wrapped into rows, the labels in `ink`) in a
+/// strip at the top of `root`, outside any data, and returns the area below it.
 pub(super) fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     entries: &[Key],
     k: f64,
+    ink: RGBColor,
 ) -> Draw<DrawingArea<DB, Shift>> {
     if entries.is_empty() {
         return Ok(root.clone());
@@ -148,7 +149,7 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
             .draw(&Text::new(
                 key.label.clone(),
                 (x + swatch + pad, mid),
-                font.color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+                font.color(&ink).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(err)?;
     }

@@ -186,7 +186,8 @@ pub struct JsSeries {
     pub diverged_at: Option<u64>,
 }
 
-/// How `draw_curves` draws: a log x axis, and the canvas's device pixels per CSS pixel.
+/// How `draw_curves` draws: a log x axis, the canvas's device pixels per CSS pixel, and the
+/// colours (`"light"` or `"dark"`, read by `crate::plot::Theme::parse`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JsCurvesOptions {
@@ -194,10 +195,17 @@ pub struct JsCurvesOptions {
     pub log_x: bool,
     #[serde(default = "one")]
     pub scale: f64,
+    #[serde(default = "light")]
+    pub theme: String,
 }
 
 fn one() -> f64 {
     1.0
+}
+
+/// The default chart theme's name.
+pub fn light() -> String {
+    "light".to_string()
 }
 
 /// 784 pixels in [0, 1] as f64 (the engine's input); the error names a wrong count or value.

@@ -1,7 +1,8 @@
 // End-to-end tests of the training chart in Debian's Chromium: a backing store of CSS size x
 // devicePixelRatio at 1x and 2x, the log x toggle kept in the address, the PNG download, the
-// hover readout, the divergence mark, numbers that fit their cells, and no horizontal scroll on a
-// 390 px phone. Screenshots go to test-output/ (not committed).
+// hover readout, the divergence mark, numbers that fit their cells, no horizontal scroll on a
+// 390 px phone, and the system's dark scheme followed by every canvas (the curves, Figure 5, the
+// spectrum strip, the first layer's images). Screenshots go to test-output/ (not committed).
 // Run: node --test tests/e2e/charts.test.mjs   (needs `make build` and `bash data/fetch.sh`)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -171,3 +172,156 @@ test('on a 390 px phone at 2x: sharp, stacked, no horizontal scroll, a huge cost
   assert.ok(after[0] <= after[1], `after training: page ${after[0]} px wide in ${after[1]} px`);
   await page.locator('#training').screenshot({ path: path.join(OUT, 'charts-phone-trained.png') });
 }));
+
+// ---------- dark mode (www/theme.js, src/plot/theme.rs) ----------
+
+/**
+ * Each canvas's pixels: the luminance (WCAG 2, 0..1) of its most common colour (the background)
+ * and that colour, and how many grey pixels (channels within 40) are light (luminance > 0.5) or
+ * dark (< 0.2): text, axes and ticks are grey ink. The first layer's images: their mean luminance.
+ */
+const canvasPixels = (page) => page.evaluate(() => {
+  const lum = (r, g, b) => {
+    const lin = (v) => { const c = v / 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  const read = (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const count = new Map();
+    let light = 0, dark = 0, sum = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+      const key = (r << 16) | (g << 8) | b;
+      count.set(key, (count.get(key) || 0) + 1);
+      const l = lum(r, g, b);
+      sum += l;
+      if (Math.max(r, g, b) - Math.min(r, g, b) <= 40) { if (l > 0.5) light++; if (l < 0.2) dark++; }
+    }
+    let mode = 0, most = -1;
+    for (const [k, n] of count) if (n > most) { most = n; mode = k; }
+    const rgb = [mode >> 16, (mode >> 8) & 255, mode & 255];
+    return { background: rgb, backgroundLum: lum(...rgb), light, dark, meanLum: sum / (d.length / 4), url: c.toDataURL() };
+  };
+  const out = {};
+  for (const id of ['chart', 'figure5', 'spectrum']) out[id] = read(document.getElementById(id));
+  out.firstLayer = [...document.querySelectorAll('[data-testid="first-layer"] canvas')].map(read);
+  out.diagonal = getComputedStyle(document.querySelector('[data-testid="confusion-matrix"] td.diag')).backgroundColor;
+  return out;
+});
+
+/** Trains a little, pauses (its validation on all test images draws the matrix), computes the lab. */
+async function everyCanvasDrawn(page) {
+  await page.click('[data-testid="play"]');
+  await waitFor(async () => (await number(page, 'samples-seen')) >= 3000, 60000, '3000 patterns');
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="play"]').textContent === 'Play');
+  await page.waitForSelector('[data-testid="confusion-matrix"]:not([hidden])', { timeout: 90000 });
+  await page.waitForFunction(() => /all 10,000 test images/.test(document.getElementById('val-note').textContent), null, { timeout: 90000 });
+  await page.locator('#lab').scrollIntoViewIfNeeded();
+  // The lab computes when it comes into view while idle; if it was in view already, Compute.
+  const started = () => page.evaluate(() => Number(document.getElementById('lab').dataset.reqs || 0) > 0
+    || document.getElementById('lab').getAttribute('aria-busy') === 'true');
+  try {
+    await waitFor(started, 5000, 'the lab started');
+  } catch {
+    await page.click('[data-testid="lab-compute"]');
+  }
+  try {
+    await page.waitForFunction(() => Number(document.getElementById('lab').dataset.reqs || 0) > 0
+      && document.getElementById('lab').getAttribute('aria-busy') === 'false'
+      && document.getElementById('lab').dataset.figureMaxMs
+      && /^The exact eigenvalues/.test(document.getElementById('spectrum').getAttribute('aria-label')), null, { timeout: 120000 });
+  } catch (e) {
+    const lab = await page.evaluate(() => [document.getElementById('lab-info').textContent, document.getElementById('lab').getAttribute('aria-busy'),
+      { ...document.getElementById('lab').dataset }, document.getElementById('spectrum').getAttribute('aria-label')]);
+    throw new Error(`${e.message}; lab: ${JSON.stringify(lab).slice(0, 1500)}`);
+  }
+  await page.locator('[data-testid="first-layer"]').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="first-layer"] canvas').length === 8);
+  // One more draw of the chart, after the pause's validation.
+  const before = await draws(page);
+  await page.evaluate(async () => (await import('/www/charts.js')).scheduleChart());
+  await drawAfter(page, before);
+  assert.doesNotMatch(await page.textContent('[data-testid="status"]'), /failed/, 'a drawing failed');
+}
+
+/** Waits until every canvas shows `scheme` (its background's luminance on that side of 0.5). */
+async function waitForScheme(page, scheme) {
+  await waitFor(async () => {
+    const px = await canvasPixels(page);
+    const dark = [px.chart, px.figure5, px.spectrum].map((c) => c.backgroundLum < 0.5);
+    return dark.every((d) => d === (scheme === 'dark'));
+  }, 60000, `every canvas redrawn ${scheme}`, 500);
+}
+
+/** Screenshots of the training panel, the lab and the inside panel, as `charts-<tag>-<part>.png`. */
+async function shoot(page, tag) {
+  for (const id of ['training', 'lab', 'inside']) {
+    await page.locator(`#${id}`).scrollIntoViewIfNeeded();
+    await page.locator(`#${id}`).screenshot({ path: path.join(OUT, `charts-${tag}-${id}.png`) });
+  }
+  for (const id of ['figure5', 'spectrum']) await page.locator(`#${id}`).screenshot({ path: path.join(OUT, `charts-${tag}-${id}.png`) });
+}
+
+for (const [name, device, tag] of [['1280x900', DESKTOP, 'desktop'], ['390x844 touch, DPR 2', PHONE, 'phone']]) {
+  test(`${name}: the system's dark scheme redraws every canvas light on dark; back to light, the same pixels as before`, () => withPage(device, async (page) => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await openReady(page, base);
+    await everyCanvasDrawn(page);
+    const light = await canvasPixels(page);
+    const white = [255, 255, 255];
+    for (const id of ['chart', 'figure5', 'spectrum']) {
+      const c = light[id];
+      assert.deepEqual(c.background, white, `light ${id}: background ${c.background}`);
+      assert.ok(c.dark > 200, `light ${id}: ${c.dark} dark grey (ink) pixels`);
+    }
+    for (const [u, c] of light.firstLayer.entries()) assert.ok(c.meanLum > 0.5, `light first-layer unit ${u}: mean luminance ${c.meanLum}`);
+    await shoot(page, `${tag}-light`);
+
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await waitForScheme(page, 'dark');
+    // The first layer repaints in the next frame.
+    await page.locator('[data-testid="first-layer"]').scrollIntoViewIfNeeded();
+    await waitFor(async () => (await canvasPixels(page)).firstLayer.every((c) => c.meanLum < 0.25), 20000, 'the first layer repainted dark');
+    const dark = await canvasPixels(page);
+    // The engine's dark background (src/plot/theme.rs), the page's dark --panel.
+    const panel = [31, 34, 38];
+    for (const id of ['chart', 'figure5', 'spectrum']) {
+      const c = dark[id];
+      assert.deepEqual(c.background, panel, `dark ${id}: background ${c.background}`);
+      assert.ok(c.backgroundLum < 0.05, `dark ${id}: background luminance ${c.backgroundLum}`);
+      assert.ok(c.light > 200, `dark ${id}: ${c.light} light grey (ink) pixels`);
+      assert.ok(c.dark > light[id].light, `dark ${id}: mostly dark (${c.dark} dark grey pixels vs ${light[id].light} light ones in light mode)`);
+    }
+    for (const [u, c] of dark.firstLayer.entries()) assert.ok(c.meanLum < 0.25, `dark first-layer unit ${u}: mean luminance ${c.meanLum}`);
+    const diag = dark.diagonal.match(/\d+/g).map(Number);
+    assert.ok(Math.max(...diag) < 90, `the matrix's diagonal cells are dark: ${dark.diagonal}`);
+    await shoot(page, `${tag}-dark`);
+
+    // Back to light: every canvas exactly as it was.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await waitForScheme(page, 'light');
+    await page.locator('[data-testid="first-layer"]').scrollIntoViewIfNeeded();
+    await waitFor(async () => (await canvasPixels(page)).firstLayer.every((c) => c.meanLum > 0.5), 20000, 'the first layer repainted light');
+    const again = await canvasPixels(page);
+    // A theme other than light or dark is an Error naming it, at each of the three wasm calls.
+    const refused = await page.evaluate(async () => {
+      const w = await import('/www/pkg/sifrian.js');
+      const c = document.createElement('canvas');
+      const why = (f) => { try { f(); return 'accepted'; } catch (e) { return e.message; } };
+      return [
+        why(() => w.draw_curves(c, [], 'samples', { theme: 'blue' })),
+        why(() => w.draw_figure5(c, {
+          layer: 1, curves: { slope: 4, numerator: 9 }, current: 0.7, sweep: [],
+          spectrum: { eigenvalues: [2, -1], positive: 1, negative: 1, zero: 3, radius: 2 },
+        }, { theme: 'Dark' })),
+        why(() => w.chart_colors('')),
+      ];
+    });
+    assert.match(refused[0], /options\.theme.*"blue".*light or dark/, refused[0]);
+    assert.match(refused[1], /options\.theme.*"Dark"/, refused[1]);
+    assert.match(refused[2], /theme.*""/, refused[2]);
+    for (const id of ['chart', 'figure5', 'spectrum']) assert.equal(again[id].url === light[id].url, true, `light ${id} redrawn with other pixels`);
+    assert.deepEqual(again.firstLayer.map((c) => c.url), light.firstLayer.map((c) => c.url), 'the first layer repainted with other pixels');
+  }));
+}

@@ -2,7 +2,8 @@
 // (www/predict.js) in Debian's Chromium: the confusion matrix sums to the test images validated and
 // agrees with the validation accuracy, its gallery shows only misclassified images with both labels,
 // the first layer's images change with training, "One step" shows its image, label and costs,
-// the drawing's hidden activations and softmax, and Fashion-MNIST's class names everywhere.
+// the drawing's hidden activations and softmax, Fashion-MNIST's class names everywhere, and in a
+// race the run whose matrix and gallery are shown chosen by the learner.
 // Writes screenshots of the matrix and gallery to test-output/ (1280x900; 390x844 touch, DPR 2).
 // Run: node --test tests/e2e/inside.test.mjs   (needs `make build` and `bash data/fetch.sh`)
 import { test } from 'node:test';
@@ -148,4 +149,44 @@ test('Fashion-MNIST uses its class names: prediction, pad wording, test image, m
   assert.ok(m && FASHION.includes(m[1]), `truth “${truth}”`);
   assert.equal(m[2] === 'right', m[1] === predicted, `${truth} with prediction ${predicted}`);
   assert.equal(await page.inputValue('[data-testid="teach-label"]'), String(FASHION.indexOf(m[1])), 'the teach label is the true label');
+}));
+
+test('a race: the learner picks whose confusion matrix and gallery are shown; each sums to the images validated', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#race=1&opt=mk-damped');
+  assert.ok(await page.isVisible('[data-testid="confusion-run"]'), 'a run selector in a race');
+  const options = await page.$$eval('[data-testid="confusion-run"] option', (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(options.map((o) => o[0]), ['r0', 'r1'], `options ${JSON.stringify(options)}`);
+  await trainAndPause(page, 10000);
+  // Both sides' validations on all test images are in (the MK side's accuracy shown too).
+  await page.waitForFunction(() => /^\d+\.\d\d$/.test(document.querySelector('[data-testid="validation-accuracy-mk"]').textContent.trim()), null, { timeout: 60000 });
+  const diagonals = {};
+  for (const [[id, label], accuracy] of options.map((o, i) => [o, i === 0 ? 'validation-accuracy' : 'validation-accuracy-mk'])) {
+    await page.selectOption('[data-testid="confusion-run"]', id);
+    await page.waitForSelector(`[data-testid="confusion-matrix"][data-run="${id}"]:not([hidden])`);
+    const all = await cells(page);
+    const sum = all.reduce((a, c) => a + c.count, 0);
+    const validated = Number(await page.getAttribute('[data-testid="confusion-matrix"]', 'data-count'));
+    assert.equal(sum, validated, `${id}: the cells sum to ${sum}, ${validated} images validated`);
+    assert.equal(validated, 10000, `${id}: the matrix is of all test images`);
+    const diagonal = all.filter((c) => c.t === c.p).reduce((a, c) => a + c.count, 0);
+    assert.equal((100 * diagonal / sum).toFixed(2), await text(page, accuracy), `${id}: the diagonal is its validation accuracy`);
+    assert.ok((await text(page, 'confusion-note')).startsWith(label), `${id}: the note names ${label}`);
+    diagonals[id] = diagonal;
+    // Its gallery: that run's misclassified images.
+    assert.ok(await page.isHidden('[data-testid="gallery"]'), `${id}: another run's gallery closed`);
+    const worst = await openWorstCell(page);
+    assert.equal(await page.getAttribute('[data-testid="gallery"]', 'data-run'), id, `${id}: the gallery is of this run`);
+    const items = await page.$$eval('[data-testid="gallery"] figure', (fs) => fs.map((f) => [Number(f.dataset.true), Number(f.dataset.pred)]));
+    assert.equal(items.length, Math.min(60, worst.count), `${id}: ${items.length} images of ${worst.count}`);
+    for (const it of items) assert.deepEqual(it, [worst.t, worst.p], `${id}: an image of another cell`);
+    metrics[`race_${id}`] = { diagonal, worst };
+  }
+  assert.notEqual(diagonals.r0, diagonals.r1, `SGD and damped MK got the same number right (${diagonals.r0}): one matrix shown twice?`);
+  await page.selectOption('[data-testid="confusion-run"]', 'r1');
+  await page.locator('#inside').scrollIntoViewIfNeeded();
+  await page.locator('#inside').screenshot({ path: path.join(OUT, 'inside-1280-race.png') });
+  // One run: no selector.
+  await page.goto('about:blank');
+  await openReady(page, base, '#race=0');
+  assert.ok(await page.isHidden('[data-testid="confusion-run"]'), 'no run selector for one run');
 }));
