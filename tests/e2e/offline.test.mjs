@@ -82,8 +82,8 @@ test('offline after the first visit: reload with no network trains, draws and pr
       return { active: r.active && r.active.state, waiting: r.waiting && r.waiting.state, offline: document.body.dataset.offline || '', nudges: document.body.dataset.swNudges || '0' };
     });
     let seen = null;
-    await waitFor(async () => (seen = await workers()).offline.startsWith(nextBuild), 60000, 'the new build taking over and caching the visit (last seen: ' + JSON.stringify(seen) + ')')
-      .catch(async (e) => { throw new Error(`${e.message}; workers now ${JSON.stringify(await workers())}`); });
+    await waitFor(async () => (seen = await workers()).offline.startsWith(nextBuild), 60000, 'the new build taking over and caching the visit')
+      .catch(async (e) => { throw new Error(`${e.message}; the registration now: ${JSON.stringify(await workers())}`); });
     const after = await caches(page);
     metrics.newBuild = { msToTakeOver: Date.now() - t0, nudges: Number(seen.nudges), workers: seen, cached: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.length])) };
     assert.deepEqual(Object.keys(after), [`sifrian-${nextBuild}`], 'only the new build\'s cache is left');
