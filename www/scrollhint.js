@@ -1,14 +1,19 @@
 // Wide tables scroll sideways inside their box (.table-wrap); each box says so under itself
 // ("scroll sideways for more →", www/style.css) while its content is wider than it is.
 
-/** Marks `wrap` with data-overflows="1" while its content is wider than the box. */
-function check(wrap) {
-  const over = wrap.scrollWidth > wrap.clientWidth + 1 ? '1' : '0';
-  if (wrap.dataset.overflows !== over) wrap.dataset.overflows = over;
+/**
+ * Marks each of `wraps` with data-overflows="1" while its content is wider than the box: every
+ * width is read before any mark is written (a write between two reads would make the second read
+ * lay the page out again: one layout per table, 130 ms in one task on a loaded machine,
+ * tests/bench/longtasks.mjs).
+ */
+function check(wraps) {
+  const overs = wraps.map((wrap) => (wrap.scrollWidth > wrap.clientWidth + 1 ? '1' : '0'));
+  wraps.forEach((wrap, i) => { if (wrap.dataset.overflows !== overs[i]) wrap.dataset.overflows = overs[i]; });
 }
 
 const seen = new ResizeObserver((entries) => {
-  for (const e of entries) check(e.target.closest('.table-wrap') || e.target);
+  check([...new Set(entries.map((e) => e.target.closest('.table-wrap') || e.target))]);
 });
 
 /**
