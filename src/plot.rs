@@ -475,29 +475,12 @@ mod tests {
     }
 
     fn small_figure() -> Figure5 {
-        use crate::lab::figure5::ExactPoint;
-        use crate::paper_spectrum::Figure5Curves;
-        use crate::spectrum::ExactSpectrum;
-        Figure5 {
-            layer: 1,
-            curves: Figure5Curves {
-                slope: 4.0,
-                numerator: 9.0,
-            },
-            current: 0.7,
-            spectrum: ExactSpectrum {
-                eigenvalues: vec![-3.0, 0.5, 2.0],
-                positive: 2,
-                negative: 1,
-                zero: 10,
-                radius: 3.0,
-            },
-            sweep: vec![ExactPoint {
-                lambda: 1.0,
-                max_positive: 2.0,
-                max_negative: 3.0,
-            }],
-        }
+        let point = crate::lab::figure5::ExactPoint {
+            lambda: 1.0,
+            max_positive: 2.0,
+            max_negative: 3.0,
+        };
+        layout::tests::figure(1, 9.0, vec![point])
     }
 
     #[test]

@@ -317,25 +317,45 @@ fn check_scale(scale: f64) -> Result<(), JsError> {
 /// them; the engine's own charts take the theme by name.
 #[wasm_bindgen]
 pub fn chart_colors(theme: &str) -> Result<JsValue, JsError> {
+    use plotters::style::RGBColor;
+    #[derive(serde::Serialize)]
+    struct Rgb {
+        background: [u8; 3],
+        hot: [u8; 3],
+        cold: [u8; 3],
+    }
+    #[derive(serde::Serialize)]
+    struct Colors {
+        background: String,
+        ink: String,
+        muted: String,
+        grid: String,
+        zero: String,
+        earlier: String,
+        hot: String,
+        cold: String,
+        series: Vec<String>,
+        rgb: Rgb,
+    }
     let p = Theme::parse("theme", theme)?.palette();
     let css = crate::plot::theme::css;
-    let colors = serde_json::json!({
-        "background": css(p.background),
-        "ink": css(p.ink),
-        "muted": css(p.muted),
-        "grid": css(p.grid),
-        "zero": css(p.zero),
-        "earlier": css(p.earlier),
-        "hot": css(p.hot),
-        "cold": css(p.cold),
-        "series": p.series.iter().map(|&c| css(c)).collect::<Vec<_>>(),
-        "rgb": {
-            "background": [p.background.0, p.background.1, p.background.2],
-            "hot": [p.hot.0, p.hot.1, p.hot.2],
-            "cold": [p.cold.0, p.cold.1, p.cold.2],
+    let rgb = |c: RGBColor| [c.0, c.1, c.2];
+    to_js(&Colors {
+        background: css(p.background),
+        ink: css(p.ink),
+        muted: css(p.muted),
+        grid: css(p.grid),
+        zero: css(p.zero),
+        earlier: css(p.earlier),
+        hot: css(p.hot),
+        cold: css(p.cold),
+        series: p.series.iter().map(|&c| css(c)).collect(),
+        rgb: Rgb {
+            background: rgb(p.background),
+            hot: rgb(p.hot),
+            cold: rgb(p.cold),
         },
-    });
-    to_js(&colors)
+    })
 }
 
 /// The layer sizes a model file declares (to pick the architecture before importing it).

@@ -425,7 +425,7 @@ pub fn figure5_layout(fig: &Figure5, palette: &Palette) -> Figure5Layout {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::lab::figure5::ExactPoint;
     use crate::paper_spectrum::Figure5Curves;
@@ -445,9 +445,11 @@ mod tests {
         (a - b).abs() <= 1e-12 * b.abs().max(1e-300)
     }
 
-    fn figure(numerator: f64, sweep: Vec<ExactPoint>) -> Figure5 {
+    /// A Figure 5 of `layer` with families 4λ and `numerator`/λ, three eigenvalues at λ = 0.7
+    /// (also the drawing tests' figure, src/plot.rs).
+    pub(in crate::plot) fn figure(layer: usize, numerator: f64, sweep: Vec<ExactPoint>) -> Figure5 {
         Figure5 {
-            layer: 2,
+            layer,
             curves: Figure5Curves {
                 slope: 4.0,
                 numerator,
@@ -479,7 +481,7 @@ mod tests {
             max_negative: 0.0,
         };
         let l = figure5_layout(
-            &figure(9.0, vec![point(0.1, 1.0), point(10.0, 50.0)]),
+            &figure(2, 9.0, vec![point(0.1, 1.0), point(10.0, 50.0)]),
             light(),
         );
         assert_eq!(l.x_range, (1e-4, 1e4));
@@ -519,7 +521,7 @@ mod tests {
 
     #[test]
     fn figure5_layout_without_a_hyperbolic_family_has_no_crossing() {
-        let l = figure5_layout(&figure(0.0, Vec::new()), light());
+        let l = figure5_layout(&figure(2, 0.0, Vec::new()), light());
         assert!(l.families[1].points.is_empty(), "{:?}", l.families[1]);
         assert_eq!(l.crossing, None);
         assert!(l.exact.is_empty());

@@ -38,13 +38,20 @@ function assertSharp({ css, store, dpr }, want) {
   assert.deepEqual(store, css.map((v) => Math.round(v * dpr)), `backing store ${store} = CSS size ${css} x ${dpr}`);
 }
 
-/** Trains until `id` shows at least `n` patterns, then pauses. */
+/** Asks for a redraw and waits for it (a draw the page was going to make may be over already). */
+async function redraw(page) {
+  const before = await draws(page);
+  await page.evaluate(async () => (await import('/www/charts.js')).scheduleChart());
+  await drawAfter(page, before);
+}
+
+/** Trains until `id` shows at least `n` patterns, then pauses; then one more draw. */
 async function trainTo(page, n, id = 'samples-seen') {
   await page.click('[data-testid="play"]');
   await waitFor(async () => (await number(page, id)) >= n, 60000, `${n} patterns`);
   await page.click('[data-testid="play"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="play"]').textContent === 'Play');
-  await drawAfter(page, await draws(page));
+  await redraw(page);
 }
 
 test('at 1x the backing store is the CSS size; the PNG download is that image', () => withPage(DESKTOP, async (page) => {
@@ -239,9 +246,7 @@ async function everyCanvasDrawn(page) {
   await page.locator('[data-testid="first-layer"]').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="first-layer"] canvas').length === 8);
   // One more draw of the chart, after the pause's validation.
-  const before = await draws(page);
-  await page.evaluate(async () => (await import('/www/charts.js')).scheduleChart());
-  await drawAfter(page, before);
+  await redraw(page);
   assert.doesNotMatch(await page.textContent('[data-testid="status"]'), /failed/, 'a drawing failed');
 }
 

@@ -85,9 +85,11 @@ export function serve({ fail, root = ROOT, prefix = '', probe = false, override,
 
 /**
  * Chromium as toolchain.md 2.8; `device` (playwright's viewport, deviceScaleFactor, isMobile,
- * hasTouch) overrides `viewport`. Returns {ctx, page, profile, problems, requests}.
+ * hasTouch), or the same options given directly, override `viewport`. Returns {ctx, page,
+ * profile, problems, requests}.
  */
-export async function launch({ viewport = { width: 1280, height: 900 }, device = {} } = {}) {
+export async function launch({ viewport = { width: 1280, height: 900 }, device = {}, ...options } = {}) {
+  device = { ...device, ...options };
   const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', headless: true, viewport, acceptDownloads: true, ...device,

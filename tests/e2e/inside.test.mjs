@@ -190,3 +190,16 @@ test('a race: the learner picks whose confusion matrix and gallery are shown; ea
   await openReady(page, base, '#race=0');
   assert.ok(await page.isHidden('[data-testid="confusion-run"]'), 'no run selector for one run');
 }));
+
+test('390x844 touch, DPR 2: the race\'s run selector and its matrix fit (no horizontal overflow of the page)', () => withPage(async ({ page }) => {
+  await openReady(page, base, '#race=1&opt=mk-damped');
+  await trainAndPause(page, 5000);
+  await page.selectOption('[data-testid="confusion-run"]', 'r1');
+  await page.waitForSelector('[data-testid="confusion-matrix"][data-run="r1"]:not([hidden])');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page wider than the 390 px viewport by ${overflow}px`);
+  const select = await page.locator('[data-testid="confusion-run"]').boundingBox();
+  assert.ok(select.x >= 0 && select.x + select.width <= 390, `the selector spans ${select.x}..${select.x + select.width} px`);
+  await page.locator('[data-testid="confusion-run"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(OUT, 'inside-390-race.png') });
+}, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }));
