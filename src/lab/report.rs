@@ -300,7 +300,7 @@ pub fn verdict(exact: &ExactSpectrum, families: &Eq62Families, claim: &RadiusCla
         )
     } else {
         format!(
-            "Counts differ: the Hessian has {} positive and {} negative eigenvalues, while Eq. 62's families have {p} and {n} values (the count claim needs every λ_k > 0 and F′(a_k) ⊙ b_k ≠ 0).",
+            "Counts differ: the Hessian has {} positive and {} negative eigenvalues, while Eq. 62's families have {p} and {n} values (the count claim needs every λₖ > 0 and F′(aₖ) ⊙ bₖ ≠ 0).",
             exact.positive, exact.negative
         )
     };
@@ -375,9 +375,9 @@ pub fn verdict(exact: &ExactSpectrum, families: &Eq62Families, claim: &RadiusCla
 /// give the exact spectrum alone.
 pub fn verdict_without_family2(exact: &ExactSpectrum, plain: bool) -> String {
     let lead = if plain {
-        "λ = 0: this is the plain loss ½‖d − x_n‖² that SGD minimises (λ_k = 0 for every hidden layer, λ_n = 1)."
+        "λ = 0: this is the plain loss ½‖d − xₙ‖² that SGD minimises (λₖ = 0 for every hidden layer, λₙ = 1)."
     } else {
-        "A hidden λ_k is 0 here."
+        "A hidden λₖ is 0 here."
     };
     let max_exact = exact.eigenvalues.last().copied().filter(|v| *v > 0.0);
     let min_exact = exact.eigenvalues.first().copied().filter(|v| *v < 0.0);
@@ -392,7 +392,7 @@ pub fn verdict_without_family2(exact: &ExactSpectrum, plain: bool) -> String {
         (None, None) => "all are zero".to_string(),
     };
     format!(
-        "{lead} The paper makes no claim here: its factorisation of H (Eq. 59-61) divides by λ, so Eq. 62's family 2 is undefined, its counts need every λ_k > 0, and Eq. 63 divides by λ_k too. The exact Hessian has {} positive, {} negative and {} zero eigenvalues; {extremes}; its spectral radius (the largest |eigenvalue|) is {}.",
+        "{lead} The paper makes no claim here: its factorisation of H (Eq. 59-61) divides by λ, so Eq. 62's family 2 is undefined, its counts need every λₖ > 0, and Eq. 63 divides by λₖ too. The exact Hessian has {} positive, {} negative and {} zero eigenvalues; {extremes}; its spectral radius (the largest |eigenvalue|) is {}.",
         exact.positive,
         exact.negative,
         exact.zero,

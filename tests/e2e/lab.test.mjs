@@ -339,7 +339,8 @@ const cellValue = (t) => Number((t.includes('/') ? t.split('/')[1] : t).trim().s
 
 test('plain loss (λ = 0): the exact spectrum of ½‖d − x_n‖², family 2 undefined and no claim; the table marks best and worst', () => withPage(async ({ page }) => {
   await openReady(page, base);
-  await computeAndWait(page, () => page.locator('#lab').scrollIntoViewIfNeeded());
+  await page.locator('#lab').scrollIntoViewIfNeeded();
+  await computeAndWait(page);
   // Best and worst: one of each per ranked column (cost after = 4, J_R after = 6, ΔJ_R at t* = 11), and
   // the best cell's value is the column's lowest, the worst's the highest (as printed, 4 digits).
   const marks = await marked(page);
@@ -409,5 +410,8 @@ test("the paper's net on a 390 px phone (touch, 2x): the lab fits the width, scr
     assert.ok(overflow <= 0, `page wider than the 390 px viewport by ${overflow}px`);
     await page.waitForFunction(() => /^The exact eigenvalues/.test(document.getElementById('spectrum').getAttribute('aria-label')));
     await page.locator('#lab').screenshot({ path: path.join(OUT, 'lab-paper-390.png') });
+    // The parts one at a time (the whole lab is ~7000 px tall on a phone).
+    const parts = [['words', '.lab-words'], ['controls', '.lab-lambda'], ['figure5', '.lab-figure >> nth=0'], ['numbers', '.lab-figure >> nth=1'], ['table', '.lab-table']];
+    for (const [name, sel] of parts) await page.locator(sel).screenshot({ path: path.join(OUT, `lab-paper-390-${name}.png`) });
   },
 ));
