@@ -74,7 +74,10 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     // A None is undefined in JS (serde_wasm_bindgen's default).
     assert!(get(&plain, &["radius_claim"]).is_undefined());
     assert!(get(&plain, &["inertia_paper"]).is_undefined());
-    assert_eq!(js_sys::Array::from(&get(&plain, &["families", "family2"])).length(), 0);
+    assert_eq!(
+        js_sys::Array::from(&get(&plain, &["families", "family2"])).length(),
+        0
+    );
     assert!(get(&plain, &["family2_undefined"])
         .as_string()
         .unwrap()
