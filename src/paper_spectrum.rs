@@ -40,9 +40,7 @@ impl Eq62Families {
 /// divides by lambda_1..lambda_{n-1}: a zero there is an error naming it.
 pub fn eq62_families(fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<Eq62Families> {
     let n = fw.n();
-    let mut family1: Vec<f64> = (1..=n)
-        .flat_map(|k| fw.fprime[k].iter().map(move |dk| lambda.get(k) * dk * dk))
-        .collect();
+    let family1 = eq62_family1(fw, lambda);
     let mut family2 = Vec::new();
     for k in 2..=n {
         let l = lambda.get(k - 1);
@@ -55,9 +53,18 @@ pub fn eq62_families(fw: &Forward, b: &[Vec<f64>], lambda: &Lambdas) -> Result<E
         let v = -norm2_sq(&hadamard(&fw.fprime[k], &b[k])) / l;
         family2.extend(std::iter::repeat_n(v, fw.x[k - 1].len()));
     }
-    family1.sort_by(f64::total_cmp);
     family2.sort_by(f64::total_cmp);
     Ok(Eq62Families { family1, family2 })
+}
+
+/// Eq. 62's first family alone, `lambda_k F'(a_k)_i^2` for k = 1..n, ascending: defined for every
+/// lambda >= 0 (it is 0 for a layer whose lambda_k is 0), unlike family 2.
+pub fn eq62_family1(fw: &Forward, lambda: &Lambdas) -> Vec<f64> {
+    let mut family1: Vec<f64> = (1..=fw.n())
+        .flat_map(|k| fw.fprime[k].iter().map(move |dk| lambda.get(k) * dk * dk))
+        .collect();
+    family1.sort_by(f64::total_cmp);
+    family1
 }
 
 /// Figure 5 is drawn for a hidden layer k = 1..n-1 of a network of n layers.

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::hvp::hvp;
 use crate::network::{Forward, Network};
 use crate::paper_spectrum::{
-    eq62_families, paper_radius, Eq62Families, Figure5Curves, PaperRadius,
+    eq62_families, eq62_family1, paper_radius, Eq62Families, Figure5Curves, PaperRadius,
 };
 use crate::regularisation::optimal_lambdas;
 use crate::spectrum::eigenpairs::Eigenpairs;
@@ -198,6 +198,10 @@ impl<'a> Pattern<'a> {
     /// Eq. 62's two families as printed, at the lambdas.
     pub fn eq62_families(&self) -> Result<Eq62Families> {
         eq62_families(&self.fw, &self.b, &self.lambda)
+    }
+    /// Eq. 62's first family alone (defined at every lambda >= 0).
+    pub fn eq62_family1(&self) -> Vec<f64> {
+        eq62_family1(&self.fw, &self.lambda)
     }
     /// Eq. 66, 69 and 70 as printed (from b0).
     pub fn paper_radius(&self) -> PaperRadius {

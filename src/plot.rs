@@ -394,12 +394,14 @@ pub fn draw_figure5<DB: DrawingBackend>(
             .map_err(err)?;
     }
     let (now, _) = &layout.current;
-    chart
-        .draw_series(LineSeries::new(
-            vec![(*now, y_lo), (*now, y_hi)],
-            ink.mix(0.4).stroke_width(px(1.0)),
-        ))
-        .map_err(err)?;
+    if *now > 0.0 {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(*now, y_lo), (*now, y_hi)],
+                ink.mix(0.4).stroke_width(px(1.0)),
+            ))
+            .map_err(err)?;
+    }
     chart
         .draw_series(
             layout

@@ -181,7 +181,8 @@ impl Session {
     /// The Sifrian lab for one pattern: Figure 5's curves, the exact spectrum, Eq. 62's counts and
     /// values, the radius formulas, a verdict and the directions table (see `lab::report::LabReport`),
     /// with `pattern: {source, index, label}`. `request`: `{layer, pattern: {source: "current"} |
-    /// {source: "train" | "test", index} | {source: "drawn", pixels, label}, lambda, mu, step_size}`.
+    /// {source: "train" | "test", index} | {source: "drawn", pixels, label}, lambda, plain_loss,
+    /// mu, step_size}`; `plain_loss: true` (without `lambda`) is the plain loss, lambda_k = 0.
     /// Costs one exact spectrum: run it in a worker for big nets.
     pub fn lab(&self, request: JsValue) -> Result<JsValue, JsError> {
         let r: LabRequest = from_js("lab request", &request)?;
@@ -191,8 +192,19 @@ impl Session {
         // (`at_layer` refuses a lambda that is not a finite number > 0, naming it).
         let plain = crate::pattern::Pattern::plain(t.network(), &x0, &d)?;
         let base = t.config().lambda.lambdas(plain.fw(), plain.b0())?;
-        let now = r.lambda.unwrap_or_else(|| base.get(r.layer.min(base.n())));
-        let p = crate::lab::figure5::at_layer(plain, r.layer, &base, now, &[])?;
+        let p = if r.plain_loss {
+            if let Some(l) = r.lambda {
+                return Err(Error::invalid(
+                    "lab request.lambda",
+                    format!("{l} was given with plain_loss: true, whose lambda_k is 0: give one of the two"),
+                )
+                .into());
+            }
+            crate::lab::figure5::plain_loss_at_layer(plain, r.layer)?
+        } else {
+            let now = r.lambda.unwrap_or_else(|| base.get(r.layer.min(base.n())));
+            crate::lab::figure5::at_layer(plain, r.layer, &base, now, &[])?
+        };
         let eq68 = matches!(t.config().lambda, LambdaPolicy::Eq65 { eq68: true, .. });
         let report = crate::lab::report::LabReport::of(
             &p,

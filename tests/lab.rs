@@ -3,9 +3,9 @@ mod common;
 use common::*;
 use sifrian::backprop::adjoint;
 use sifrian::cost::Lambdas;
-use sifrian::lab::figure5::{log_grid, pattern_at_layer, Figure5};
+use sifrian::lab::figure5::{log_grid, pattern_at_layer, plain_loss_at_layer, Figure5};
 use sifrian::lab::report::{
-    compare_directions, paper_radius_for, verdict, DirectionsReport, LabReport,
+    compare_directions, paper_radius_for, sig3, verdict, DirectionsReport, LabReport, RadiusClaim,
 };
 use sifrian::network::Network;
 use sifrian::pattern::Pattern;
@@ -127,23 +127,64 @@ fn verdict_says_counts_agree_values_differ_and_the_radius_fails() {
     let p = c.pattern();
     let sp = p.exact_spectrum().unwrap();
     let fam = p.eq62_families().unwrap();
-    let (r, name) = paper_radius_for(&p.paper_radius(), false);
-    let text = verdict(&sp, &fam, r, name);
+    let (value, formula) = paper_radius_for(&p.paper_radius(), false);
+    let claim = RadiusClaim { formula, value };
+    let text = verdict(&sp, &fam, &claim);
     assert!(
-        text.starts_with("Counts agree: 10 positive and 8 negative"),
+        text.starts_with("Counts agree: the Hessian has 10 positive and 8 negative"),
         "{text}"
     );
     assert!(text.contains("Values differ"), "{text}");
+    // The ratio and the values, each to three significant digits.
+    let (hi, fam_hi) = (
+        *sp.eigenvalues.last().unwrap(),
+        *fam.family1.last().unwrap(),
+    );
+    let ratio = format!(
+        "{} times family 1's largest ({})",
+        sig3(hi / fam_hi),
+        sig3(fam_hi)
+    );
+    assert!(text.contains(&ratio), "{text} lacks {ratio}");
     assert!(
-        text.contains("Eq. 66") && text.contains("underestimates"),
+        text.contains("Eq. 66 gives") && text.contains("Eq. 66 underestimates it."),
         "{text}"
     );
+    assert!(text.contains(&sig3(sp.radius)), "{text}");
     // A verdict that must report disagreement when the counts do not match.
     let mut wrong = fam.clone();
     wrong.family2.pop();
-    assert!(verdict(&sp, &wrong, r, name).starts_with("Counts differ"));
-    // And a radius that holds is said to hold.
-    assert!(verdict(&sp, &fam, sp.radius * 2.0, name).contains("here it holds"));
+    assert!(verdict(&sp, &wrong, &claim).starts_with("Counts differ"));
+    // A radius formula above the exact radius holds as a bound; an equal one agrees.
+    let above = RadiusClaim {
+        formula,
+        value: sp.radius * 2.0,
+    };
+    assert!(verdict(&sp, &fam, &above).contains("here it holds as an upper bound"));
+    let equal = RadiusClaim {
+        formula,
+        value: sp.radius,
+    };
+    assert!(verdict(&sp, &fam, &equal).ends_with("they agree."));
+}
+
+/// Three significant digits, hand-checked: what the verdict prints.
+#[test]
+fn sig3_keeps_three_significant_digits_and_drops_trailing_zeros() {
+    for (v, want) in [
+        (29.2334, "29.2"),
+        (1.0, "1"),
+        (0.421_49, "0.421"),
+        (-5.675, "-5.67"), // -5.675 is -5.67499.. in binary
+        (12_345.0, "12300"),
+        (999.6, "1000"),
+        (0.001_234_5, "0.00123"),
+        (4.554e27, "4.55e27"),
+        (1.2e-5, "1.2e-5"),
+        (0.0, "0"),
+    ] {
+        assert_eq!(sig3(v), want, "sig3({v})");
+    }
 }
 
 #[test]
@@ -243,9 +284,17 @@ fn the_lab_report_is_what_its_pattern_derives() {
     assert_eq!(report.paper_radius, p.paper_radius());
     assert_eq!(report.crossing, p.figure5_curves(2).unwrap().crossing());
     // lambda_2 = 0.8 and the case's lambdas are not Eq. 65's: the paper's prediction there is Eq. 63.
+    let claim = report
+        .radius_claim
+        .clone()
+        .expect("a radius claim at lambdas > 0");
     assert_eq!(
-        (report.radius_claim.formula, report.radius_claim.value),
+        (claim.formula, claim.value),
         ("Eq. 63", eq63(&p.eq62_families().unwrap()))
+    );
+    assert_eq!(
+        (report.family2_undefined.clone(), report.plain_loss),
+        (None, false)
     );
     assert_eq!(
         report.directions,
@@ -262,11 +311,11 @@ fn the_lab_report_is_what_its_pattern_derives() {
     let counted = report.families.family1.len() + report.families.family2.len();
     assert_eq!(
         report.inertia_paper,
-        [
+        Some([
             report.families.family1.len(),
             report.families.family2.len(),
             c.net.num_params() - counted
-        ]
+        ])
     );
 }
 
@@ -276,6 +325,11 @@ fn the_lab_refuses_a_non_positive_lambda_and_the_output_layer() {
     let lab = |layer, now| report(&c, layer, &c.lambda, now, false, 1.0, 0.1);
     let e = lab(1, Some(0.0)).unwrap_err().to_string();
     assert!(e.contains("finite number > 0, got 0"), "{e}");
+    let e = lab(1, Some(-2.5)).unwrap_err().to_string();
+    assert!(e.contains("lambda") && e.contains("got -2.5"), "{e}");
+    let plain = Pattern::plain(&c.net, &c.x0, &c.d).unwrap();
+    let e = plain_loss_at_layer(plain, 3).unwrap_err().to_string();
+    assert!(e.contains("hidden layer k in 1..=2, got 3"), "{e}");
     let e = lab(3, None).unwrap_err().to_string();
     assert!(e.contains("hidden layer k in 1..=2, got 3"), "{e}");
     let e = lab(7, None).unwrap_err().to_string();
@@ -293,15 +347,17 @@ fn the_radius_claim_is_eq66_or_eq69_at_the_crossing_and_eq63_elsewhere() {
         let crossing = base.get(2);
         let at = report(&c, 2, &base, None, eq68, 1.0, 0.01).unwrap();
         let (value, name) = paper_radius_for(&plain.paper_radius(), eq68);
+        let claim = at.radius_claim.clone().unwrap();
         assert_eq!(
-            (at.radius_claim.formula, at.radius_claim.value),
+            (claim.formula, claim.value),
             (name, value),
             "at Eq. 65's lambdas (eq68 {eq68})"
         );
         assert!(at.verdict.contains(name), "{}", at.verdict);
         let away = report(&c, 2, &base, Some(crossing * 3.0), eq68, 1.0, 0.01).unwrap();
+        let claim = away.radius_claim.clone().unwrap();
         assert_eq!(
-            (away.radius_claim.formula, away.radius_claim.value),
+            (claim.formula, claim.value),
             ("Eq. 63", eq63(&away.families)),
             "lambda_2 = 3 x the crossing {crossing}"
         );
@@ -469,4 +525,98 @@ fn the_lab_leaves_out_the_eigenvector_rows_above_the_eigenpair_cap_and_says_why(
     )
     .unwrap();
     assert_eq!(over.figure5.spectrum, p.exact_spectrum().unwrap());
+}
+
+/// The plain loss (lambda_k = 0 for k < n, lambda_n = 1): the lab's spectrum is the dense AD
+/// Hessian's of 1/2||d - x_n||^2 (hyper-dual AD, Jacobi; zero = below 1e-10 of the radius), Eq.
+/// 62's family 2 is undefined and named, and the paper makes no count or radius claim.
+#[test]
+fn the_plain_loss_spectrum_is_the_dense_plain_loss_hessians_and_family_2_is_undefined() {
+    for (sizes, seed) in [
+        (&[4, 5, 3, 2][..], 0),
+        (&[3, 4, 2][..], 5),
+        (&[5, 3, 4, 3, 2][..], 2),
+    ] {
+        let mut c = Case::random(sizes, 0.1, seed, 1.0, 1.0);
+        c.lambda = Lambdas::plain(c.net.n());
+        let all = jacobi_eigenvalues(&c.hessian_ad());
+        let radius = all.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let dense: Vec<f64> = all
+            .into_iter()
+            .filter(|v| v.abs() > 1e-10 * radius)
+            .collect();
+        for layer in 1..c.net.n() {
+            let p =
+                plain_loss_at_layer(Pattern::plain(&c.net, &c.x0, &c.d).unwrap(), layer).unwrap();
+            let r = LabReport::of(&p, layer, false, 1.0, 0.01).unwrap();
+            let ours = &r.figure5.spectrum.eigenvalues;
+            assert_eq!(
+                ours.len(),
+                dense.len(),
+                "nonzero count on {sizes:?}: ours {ours:?} dense {dense:?}"
+            );
+            let gap = ours
+                .iter()
+                .zip(&dense)
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            assert!(
+                gap <= 1e-9 * radius,
+                "plain-loss eigenvalues differ by {gap:e} on {sizes:?} (radius {radius}): ours {ours:?} dense {dense:?}"
+            );
+            assert_eq!(r.figure5.current, 0.0);
+            assert!(r.plain_loss);
+            assert!(r.families.family2.is_empty(), "{:?}", r.families.family2);
+            let why = r
+                .family2_undefined
+                .clone()
+                .expect("family 2 undefined at lambda = 0");
+            assert!(why.contains("lambda") && why.contains("undefined"), "{why}");
+            // Family 1 as printed: 0 for the hidden layers, F'(a_n)_i^2 at the output.
+            assert_eq!(r.families.family1, p.eq62_family1());
+            let zeros = r.families.family1.iter().filter(|v| **v == 0.0).count();
+            assert_eq!(zeros, sizes[1..sizes.len() - 1].iter().sum::<usize>());
+            assert_eq!((r.inertia_paper, r.radius_claim.clone()), (None, None));
+            assert!(
+                r.verdict.starts_with("λ = 0: this is the plain loss")
+                    && r.verdict.contains("The paper makes no claim here")
+                    && r.verdict.contains(&format!(
+                        "{} positive, {} negative",
+                        r.figure5.spectrum.positive, r.figure5.spectrum.negative
+                    ))
+                    && r.verdict.contains(&sig3(r.figure5.spectrum.radius)),
+                "{}",
+                r.verdict
+            );
+        }
+    }
+}
+
+/// The table's marks are the rows with the lowest and highest value of each measure.
+#[test]
+fn the_directions_marks_name_the_lowest_and_highest_row_of_each_measure() {
+    let c = Case::random(&[6, 7, 5, 4, 3], 0.1, 2, 1.0, 1.0);
+    let r = report(&c, 2, &c.lambda, None, false, 0.5, 0.01).unwrap();
+    let d = &r.directions;
+    type Measure = fn(&sifrian::lab::report::DirectionRow) -> Option<f64>;
+    let measures: [(Measure, _); 3] = [
+        (|r| Some(r.loss_after), d.marks.loss_after),
+        (|r| Some(r.jr_after), d.marks.jr_after),
+        (|r| r.along.actual_change, d.marks.actual_change),
+    ];
+    for (i, (value, marks)) in measures.into_iter().enumerate() {
+        let scored: Vec<(&str, f64)> = d
+            .rows
+            .iter()
+            .filter_map(|r| value(r).map(|v| (r.key, v)))
+            .collect();
+        let lo = scored.iter().fold(f64::INFINITY, |m, s| m.min(s.1));
+        let hi = scored.iter().fold(f64::NEG_INFINITY, |m, s| m.max(s.1));
+        let marks = marks.unwrap_or_else(|| panic!("measure {i}: no marks for {scored:?}"));
+        let of = |key: &str| scored.iter().find(|s| s.0 == key).unwrap().1;
+        assert_eq!(
+            (of(marks.best), of(marks.worst)),
+            (lo, hi),
+            "measure {i}: marks {marks:?} over {scored:?}"
+        );
+    }
 }

@@ -5,10 +5,11 @@
 // with canvas 2D) and keeps at most one request in flight. It computes no mathematics: the
 // Eq. 65 crossing and the radius formula that goes with the lambda policy come in the report.
 
-import { drawSpectrum, fmt } from './spectrum.js';
+import { drawSpectrum, fmt, fmt3 } from './spectrum.js';
 import { chartTheme, onThemeChange } from './theme.js';
 import { $, cell, option, probe, put } from './dom.js';
 import { fmtCount } from './format.js';
+import { className, itemWord } from './classes.js';
 const IDLE_MS = 300; // a slider drag recomputes after this much stillness
 const RELEASE_MS = 120; // ... or this long after a release (keys: every press is one; a run of them coalesces)
 const SLIDER_MIN = -4, SLIDER_MAX = 4; // log10 lambda
@@ -23,7 +24,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     section: $('lab'), run: $('figure5-run'), runRow: $('figure5-run-row'), layer: $('figure5-layer'),
     pattern: $('figure5-pattern'), index: $('figure5-index'), indexRow: $('figure5-index-row'), compute: $('lab-compute'),
     slider: $('lambda-slider'), lambdaValue: $('lambda-value'), lambdaName: $('lambda-name'), snap: $('lambda-snap'),
-    optimal: $('lambda-optimal'), busy: $('lab-busy'), busyText: $('lab-busy-text'), info: $('lab-info'), stale: $('lab-stale'),
+    optimal: $('lambda-optimal'), plain: $('plain-loss'), drawnOption: document.querySelector('#figure5-pattern option[value="drawn"]'), busy: $('lab-busy'), busyText: $('lab-busy-text'), info: $('lab-info'), stale: $('lab-stale'),
     figure: $('figure5'), spectrum: $('spectrum'), inertiaPaper: $('inertia-paper'), inertiaExact: $('inertia-exact'),
     radiusPaper: $('radius-paper'), radiusExact: $('radius-exact'), gaussNewton: $('gauss-newton'), radiusName: $('radius-paper-name'),
     verdict: $('verdict'), directions: $('directions'), directionsBody: $('directions-body'), directionsNote: $('directions-note'),
@@ -36,7 +37,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   let ready = false; // a run is configured and the main thread's wasm can draw
   let engine = false;
   let visible = false;
-  let lambda = null; // null: the run's lambda policy; else lambda_k chosen on the slider
+  let lambda = null; // null: the run's lambda policy; 0: the plain loss (every hidden lambda 0); else lambda_k chosen on the slider
   let shown = null; // {report, run, samples, gen, lambda}
   let inFlight = null; // {started, gen}: the request the worker is computing
   let pending = false;
@@ -56,11 +57,12 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     if (source === 'test') q.pattern.index = Math.max(0, Math.floor(Number(ui.index.value) || 0));
     if (source === 'drawn') {
       const drawn = getDrawn();
-      if (!drawn) return { error: 'Draw a digit in “Draw and teach” first (its teach label is the target).' };
+      if (!drawn) return { error: `Draw ${itemWord()} in “Draw and teach” first (its teach label is the target).` };
       q.pattern.pixels = Array.from(drawn.pixels);
       q.pattern.label = drawn.label;
     }
-    if (lambda !== null) q.lambda = lambda;
+    if (lambda === 0) q.plain_loss = true;
+    else if (lambda !== null) q.lambda = lambda;
     return q;
   }
 
@@ -133,11 +135,12 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   const toSlider = (l) => Math.max(SLIDER_MIN, Math.min(SLIDER_MAX, Math.log10(l)));
   const fromSlider = () => 10 ** Number(ui.slider.value);
 
-  /** The lambda_k readout (`policy`: it is the run's, not the slider's). */
+  /** The lambda_k readout (`policy`: it is the run's, not the slider's; 0: the plain loss). */
   function showLambda(l, policy) {
-    const text = fmt(l);
+    const text = l === 0 ? '0 (plain loss)' : fmt(l);
     ui.lambdaValue.textContent = policy ? `${text} (run's policy)` : text;
     ui.slider.setAttribute('aria-valuetext', `lambda ${text}`);
+    ui.plain.checked = lambda === 0; // the choice, not the value shown
   }
 
   /** Redraws Figure 5 with the shown report's curves at lambda `l` (its eigenvalues are for another lambda: left out). */
@@ -203,9 +206,11 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   function drawStrip() {
     const { report } = shown;
     const s = report.figure5.spectrum;
+    const claim = report.radius_claim;
     return drawSpectrum(ui.spectrum, {
       exact: s.eigenvalues, family1: report.families.family1, family2: report.families.family2,
-      radiusExact: s.radius, radiusPaper: report.radius_claim.value, radiusName: report.radius_claim.formula,
+      family2Undefined: Boolean(report.family2_undefined), // a missing Option comes as undefined
+      radiusExact: s.radius, radiusPaper: claim ? claim.value : null, radiusName: claim ? claim.formula : null,
     });
   }
 
@@ -215,7 +220,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     const { report, run, samples } = msg;
     const f = report.figure5;
     const k = f.layer;
-    const { formula, value: paperRadius } = report.radius_claim;
+    const claim = report.radius_claim;
     shown = { report, run, samples, gen: generation };
 
     for (const el of ui.layerNames) el.textContent = String(k);
@@ -228,12 +233,13 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
 
     const s = f.spectrum;
     put(ui.inertiaExact, `${s.positive}/${s.negative}/${s.zero}`);
-    put(ui.inertiaPaper, report.inertia_paper.join('/'));
-    put(ui.radiusExact, fmt(s.radius));
+    // Where family 2 is undefined (lambda = 0) the paper claims no counts and no radius.
+    put(ui.inertiaPaper, report.inertia_paper ? report.inertia_paper.join('/') : 'no claim (family 2 undefined)');
+    put(ui.radiusExact, fmt3(s.radius));
     const gn = report.gauss_newton;
-    put(ui.gaussNewton, `${gn.inertia.join('/')}, ${fmt(gn.largest)}`);
-    put(ui.radiusPaper, fmt(paperRadius));
-    put(ui.radiusName, formula);
+    put(ui.gaussNewton, `${gn.inertia.join('/')}, ${fmt3(gn.largest)}`);
+    put(ui.radiusPaper, claim ? fmt3(claim.value) : 'no claim at λ = 0');
+    put(ui.radiusName, claim ? claim.formula : 'the paper');
     put(ui.verdict, report.verdict);
     later(token, () => {
       const summary = drawStrip();
@@ -245,7 +251,19 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
 
   /** The directions table and the cosine matrix (built with text nodes only). */
   function renderDirections(d) {
-    put(ui.directionsNote, `One step of size ${d.step_size} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product; the last four columns are J_R along v: its curvature vᵀH_Rv/‖v‖², its slope ∇J_R·v, the step t* = ∇J_R·v / vᵀH_Rv that minimises the model when the curvature is positive, and the change of J_R at t*, predicted / actual.${d.without_eigenpairs ? ` Not in the table: ${d.without_eigenpairs} (its eigenvalues alone are computed, for the spectrum above).` : ''}`);
+    put(ui.directionsNote, `One step of size ${d.step_size} along each direction (w ← w − step·v) on this pattern: cost ½‖d − x_n‖² before ${fmt(d.loss_before)}, J_R before ${fmt(d.jr_before)}. “Model” is the quadratic prediction with the exact Hessian-vector product; the last four columns are J_R along v: its curvature vᵀH_Rv/‖v‖², its slope ∇J_R·v, the step t* = ∇J_R·v / vᵀH_Rv that minimises the model when the curvature is positive, and the change of J_R at t*, predicted / actual. Best and worst are marked in three columns, lower being better in each: the cost after the step, J_R after the step, and the actual change of J_R at t* (rows with a t* only).${d.without_eigenpairs ? ` Not in the table: ${d.without_eigenpairs} (its eigenvalues alone are computed, for the spectrum above).` : ''}`);
+    // The engine's best/worst per measure (src/lab/report.rs DirectionMarks), on that measure's cell.
+    const mark = (td, measure, key) => {
+      const m = d.marks[measure];
+      const which = m && (m.best === key ? 'best' : m.worst === key ? 'worst' : null);
+      if (!which) return td;
+      td.dataset.mark = which;
+      const tag = document.createElement('span');
+      tag.className = `mark ${which}`;
+      tag.textContent = which;
+      td.append(' ', tag);
+      return td;
+    };
     const rows = d.rows.map((r) => {
       const tr = document.createElement('tr');
       const a = r.along;
@@ -253,9 +271,10 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
       curvature.dataset.curvature = String(a.curvature);
       const maybe = (v) => (v === null ? 'none (curvature ≤ 0)' : fmt(v));
       tr.append(cell('th', r.name), cell('td', fmt(r.norm)), cell('td', fmt(r.cosine_with_gradient)), cell('td', fmt(r.newton_residual)),
-        cell('td', fmt(r.loss_after)), cell('td', fmt(r.loss_model)), cell('td', fmt(r.jr_after)), cell('td', fmt(r.jr_model)),
+        mark(cell('td', fmt(r.loss_after)), 'loss_after', r.key), cell('td', fmt(r.loss_model)),
+        mark(cell('td', fmt(r.jr_after)), 'jr_after', r.key), cell('td', fmt(r.jr_model)),
         curvature, cell('td', fmt(a.slope)), cell('td', maybe(a.model_step)),
-        cell('td', a.predicted_change === null ? '—' : `${fmt(a.predicted_change)} / ${fmt(a.actual_change)}`));
+        mark(cell('td', a.predicted_change === null ? '—' : `${fmt(a.predicted_change)} / ${fmt(a.actual_change)}`), 'actual_change', r.key));
       tr.firstChild.scope = 'row';
       tr.dataset.direction = r.key;
       return tr;
@@ -279,13 +298,15 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   }
 
   /** The info line (what was computed, how long it took) and the test probes of the report. */
-  function renderInfo({ report, samples, ms, cached }, wallMs) {
+  function renderInfo(msg, wallMs) {
+    const { report, samples, ms, cached } = msg;
     const f = report.figure5;
     const s = f.spectrum;
     const k = f.layer;
 
     const params = s.positive + s.negative + s.zero;
-    const what = ui.pattern.value === 'test' ? `test pattern ${ui.index.value}` : ui.pattern.value === 'drawn' ? 'your drawing' : 'the current training pattern';
+    const label = `class “${className(report.pattern.label)}”`;
+    const what = ui.pattern.value === 'test' ? `test pattern ${ui.index.value} (${label})` : ui.pattern.value === 'drawn' ? `your drawing (target ${label})` : `the current training pattern (${label})`;
     showInfo(`Exact spectrum of the ${fmtCount(params)}-parameter Hessian for ${what}, layer ${k}, at ${fmtCount(samples)} patterns seen: `
       + `${cached ? 'from the cache' : `computed in ${(ms / 1000).toFixed(2)} s`} (shown ${(wallMs / 1000).toFixed(2)} s after the request).`);
     probe('labMs', ms.toFixed(1), ui.section);
@@ -293,7 +314,9 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     probe('labCached', cached, ui.section);
     probe('report', JSON.stringify({
       layer: k, curves: f.curves, current: f.current, lambdas: report.lambdas, positive: s.positive, negative: s.negative,
-      zero: s.zero, radius: s.radius, inertia_paper: report.inertia_paper, paper_radius: report.paper_radius, sizes,
+      zero: s.zero, radius: s.radius, inertia_paper: report.inertia_paper ?? null, paper_radius: report.paper_radius, sizes,
+      plain_loss: report.plain_loss, family2: report.families.family2.length, family2_undefined: report.family2_undefined ?? null,
+      radius_claim: report.radius_claim ?? null, eigenvalues: s.eigenvalues.length <= 400 ? s.eigenvalues : null,
     }), ui.section);
     probe('reqs', reqId, ui.section);
     ui.stale.hidden = true;
@@ -326,6 +349,11 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   ui.slider.addEventListener('change', () => {
     lambda = fromSlider();
     computeSoon(RELEASE_MS);
+  });
+  ui.plain.addEventListener('change', () => {
+    lambda = ui.plain.checked ? 0 : null;
+    if (shown && lambda === 0) moveMarker(0);
+    compute();
   });
   ui.snap.addEventListener('click', () => {
     if (!shown) return;
@@ -371,6 +399,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     ui.compute.disabled = !ready;
     ui.slider.disabled = !ready;
     ui.snap.disabled = !ready || !shown;
+    ui.plain.disabled = !ready;
     ui.layer.disabled = !ready;
     ui.pattern.disabled = !ready;
     ui.index.disabled = !ready;
@@ -389,6 +418,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
       ui.layer.value = String(Math.min(prevLayer, sizes.length - 2));
       ui.run.replaceChildren(...specs.map((s) => option(s.id, s.label)));
       ui.runRow.hidden = specs.length < 2;
+      ui.drawnOption.textContent = `your drawing: ${itemWord()} (teach label = target)`;
       lambda = null;
       shown = null;
       ready = engine && sizes.length >= 3;

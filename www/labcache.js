@@ -1,5 +1,5 @@
 // The worker's cache of lab reports (one exact spectrum each): by run, its parameters' version,
-// the pattern, layer, lambda_k, mu and step size; the oldest is dropped first.
+// the pattern, layer, lambda_k (or the plain loss), mu and step size; the oldest is dropped first.
 
 const LAB_CACHE_SIZE = 32;
 
@@ -16,7 +16,9 @@ export function labKey(generation, r, q) {
   const p = q.pattern || {}; // a missing pattern: the engine's error names it
   const pattern = p.source === 'drawn' ? `drawn:${p.pixels ? pixelsHash(p.pixels) : '-'}:${p.label}`
     : p.source === 'current' ? 'current' : `${p.source}:${p.index ?? 0}`;
-  return [generation, r.id, r.version, pattern, q.layer, q.lambda ?? 'policy', q.mu ?? 'default', q.step_size ?? r.config.step_size].join('|');
+  // The plain loss (every hidden lambda 0) is its own entry; lambda beside it is the engine's error.
+  const lambda = q.plain_loss ? `plain:${q.lambda ?? ''}` : q.lambda ?? 'policy';
+  return [generation, r.id, r.version, pattern, q.layer, lambda, q.mu ?? 'default', q.step_size ?? r.config.step_size].join('|');
 }
 
 /** A bounded map: `get(key)`, `set(key, value)` (drops the oldest past the size), `clear()`. */

@@ -30,7 +30,7 @@
  *   predict: [{pixels: Float32Array}, {probs: Probs, readings: Object<string, Reading>}],
  *   teach: [{pixels: Float32Array, label: number}, {results: Object<string, {loss: number, diverged: boolean}>, probs: Probs, readings: Object<string, Reading>}],
  *   sample: [{index: number}, {label: number, pixels: number[]}],
- *   lab: [{run: string, request: Object}, LabReply],
+ *   lab: [{run: string, request: Object}, LabReply],  (request: src/wasm/request.rs LabRequest, {layer, pattern, lambda?, plain_loss?, mu?, step_size?}; plain_loss: true is every hidden λ 0, λ_n 1)
  *   export: [{id: string}, {id: string, samples: number, bytes: Uint8Array, hash: string}],
  *   import: [{id: string, bytes: Uint8Array, samples?: number}, Imported],
  *   restore: [{runs: {id: string, samples: number}[]}, {runs: Imported[]}],

@@ -29,8 +29,9 @@ function fmtTick(e) {
 
 /**
  * Draws on `canvas` (CSS width from its parent). `data`: {exact: number[], family1: number[],
- * family2: number[], radiusExact, radiusPaper, radiusName}. Returns a one-sentence summary (the
- * canvas's text alternative).
+ * family2: number[], family2Undefined: boolean (lambda = 0: labelled, nothing drawn for it),
+ * radiusExact, radiusPaper, radiusName (null: the paper claims no radius)}. Returns a
+ * one-sentence summary (the canvas's text alternative).
  */
 export function drawSpectrum(canvas, data) {
   const cssW = Math.max(280, Math.round(canvas.parentElement.clientWidth || 640));
@@ -145,6 +146,16 @@ export function drawSpectrum(canvas, data) {
   };
   marker(data.radiusExact, top1 - 4, base1, 'ρ exact', [], top1 - 2);
   marker(data.radiusPaper, base2, bottom2, `ρ ${data.radiusName}`, [4, 3], bottom2 - 14);
+  if (data.family2Undefined) {
+    // Eq. 62's family 2 divides by lambda: at lambda = 0 it has no value to draw.
+    ctx.save();
+    ctx.font = '600 12px system-ui, sans-serif';
+    ctx.fillStyle = NEG;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    ctx.fillText('family 2 undefined at λ = 0 (it divides by λ); no radius claim', left + 6, (base2 + bottom2) / 2 + 8);
+    ctx.restore();
+  }
 
   // Row labels.
   ctx.textAlign = 'left';
@@ -171,8 +182,20 @@ export function drawSpectrum(canvas, data) {
   const fp = fam.filter((v) => v > 0), fn = fam.filter((v) => v < 0);
   const r = (a) => (a ? `${fmt(a[0])} to ${fmt(a[1])}` : 'none');
   return `Exact: ${pos.length} positive eigenvalues (${r(ext(pos))}) and ${neg.length} negative (${r(ext(neg))}). `
-    + `Eq. 62 families: ${fp.length} positive (${r(ext(fp))}) and ${fn.length} negative (${r(ext(fn))}). `
-    + `Spectral radius: exact ${fmt(data.radiusExact)}, ${data.radiusName} ${fmt(data.radiusPaper)}.`;
+    + (data.family2Undefined
+      ? `Eq. 62 family 1: ${fp.length} positive (${r(ext(fp))}); family 2 is undefined at λ = 0. Spectral radius: exact ${fmt(data.radiusExact)}; the paper claims none here.`
+      : `Eq. 62 families: ${fp.length} positive (${r(ext(fp))}) and ${fn.length} negative (${r(ext(fn))}). `
+        + `Spectral radius: exact ${fmt(data.radiusExact)}, ${data.radiusName} ${fmt(data.radiusPaper)}.`);
+}
+
+/** Three significant digits (the lab's summary numbers, as the engine's verdict prints them), exponent form outside [1e-3, 1e6). */
+export function fmt3(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (v === 0) return '0';
+  const r = Number(v.toPrecision(3));
+  const a = Math.abs(r);
+  if (a >= 1e6 || a < 1e-3) return r.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  return String(r);
 }
 
 /** Four significant digits, exponent form outside [1e-3, 1e4). */

@@ -96,6 +96,20 @@ pub fn at_layer<'a>(
     Ok(p)
 }
 
+/// Pattern `p` at the plain loss's lambdas, `1/2||d - x_n||^2` that SGD minimises (lambda_k = 0
+/// for k < n, lambda_n = 1; docs/maths.md section 1), for hidden layer `layer`: the lab's "plain
+/// loss" choice, where lambda_k = 0. The exact spectrum is defined there (M is invertible for any
+/// Lambda >= 0, A being unit triangular); Eq. 62's family 2 is not (it divides by lambda_k).
+/// A pattern from [`Pattern::plain`] is there already and keeps its adjoint.
+pub fn plain_loss_at_layer(mut p: Pattern<'_>, layer: usize) -> Result<Pattern<'_>> {
+    check_hidden_layer(p.net().n(), layer)?;
+    let plain = Lambdas::plain(p.net().n());
+    if p.lambda() != &plain {
+        p.set_lambdas(plain)?;
+    }
+    Ok(p)
+}
+
 impl Figure5 {
     /// Figure 5 for hidden layer `layer` of pattern `p` at its lambdas (lambda_k there is the
     /// current value), with the exact spectrum also at every lambda_k of `sweep` (empty: none; each
@@ -112,8 +126,9 @@ impl Figure5 {
         spectrum: ExactSpectrum,
     ) -> Result<Figure5> {
         let curves = p.figure5_curves(layer)?;
+        // lambda_k itself may be 0 (the plain loss, [`plain_loss_at_layer`]); the sweep's are > 0.
         let current = p.lambda().get(layer);
-        check_positive(std::iter::once(&current).chain(sweep))?;
+        check_positive(sweep)?;
         let sweep = sweep
             .iter()
             .map(|&l| {

@@ -80,9 +80,60 @@ pub struct DirectionsReport {
     pub rows: Vec<DirectionRow>,
     /// `cosines[i][j]` between rows i and j.
     pub cosines: Vec<Vec<f64>>,
+    /// Which rows do best and worst by three measures ([`DirectionMarks`]).
+    pub marks: DirectionMarks,
     /// Why the minimum-norm and saddle-free Newton rows are missing (no eigenpairs were
     /// computed: the reduced order is over [`MAX_EIGENPAIR_ORDER`]); `None` when they are there.
     pub without_eigenpairs: Option<String>,
+}
+
+/// The rows (by key) with the lowest and the highest value of one measure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BestWorst {
+    pub best: &'static str,
+    pub worst: &'static str,
+}
+
+/// The best and worst direction by each measure the table can rank; `None` where fewer than two
+/// rows have a finite value or all values are equal. Lower is better for all three:
+/// - `loss_after`: the plain loss `1/2||d - x_n||^2` after `w - step v` (what training lowers);
+/// - `jr_after`: J_R after `w - step v` (what MK and Newton are derived for);
+/// - `actual_change`: the actual change of J_R after the model-minimising step `w - t* v`, over
+///   the rows whose curvature is positive (the others have no t*).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DirectionMarks {
+    pub loss_after: Option<BestWorst>,
+    pub jr_after: Option<BestWorst>,
+    pub actual_change: Option<BestWorst>,
+}
+
+impl DirectionMarks {
+    /// The marks of `rows` (first row wins a tie).
+    pub fn of(rows: &[DirectionRow]) -> DirectionMarks {
+        let rank = |value: fn(&DirectionRow) -> Option<f64>| {
+            let scored: Vec<(&'static str, f64)> = rows
+                .iter()
+                .filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| (r.key, v)))
+                .collect();
+            let best = scored
+                .iter()
+                .copied()
+                .reduce(|a, b| if b.1 < a.1 { b } else { a })?;
+            let worst = scored
+                .iter()
+                .copied()
+                .reduce(|a, b| if b.1 > a.1 { b } else { a })?;
+            (best.1 < worst.1).then_some(BestWorst {
+                best: best.0,
+                worst: worst.0,
+            })
+        };
+        DirectionMarks {
+            loss_after: rank(|r| Some(r.loss_after)),
+            jr_after: rank(|r| Some(r.jr_after)),
+            actual_change: rank(|r| r.along.actual_change),
+        }
+    }
 }
 
 /// The quadratic model of a cost `j` after `w <- w - t v`: `j - t g.v + t^2/2 v.Hv` (module doc).
@@ -155,7 +206,7 @@ impl DirectionsReport {
             )),
         };
         let (loss_before, jr_before) = (p.loss(), p.cost());
-        let rows = dirs
+        let rows: Vec<DirectionRow> = dirs
             .iter()
             .map(|(key, name, v)| {
                 let hv = p.hvp(v);
@@ -182,6 +233,7 @@ impl DirectionsReport {
             step_size,
             loss_before,
             jr_before,
+            marks: DirectionMarks::of(&rows),
             rows,
             cosines,
             without_eigenpairs,
@@ -202,33 +254,53 @@ pub fn compare_directions(
     DirectionsReport::of(&p, Some(&p.eigenpairs()?), mu, step_size)
 }
 
-fn fmt(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
-        format!("{v:.3e}")
+/// `v` to about three significant digits (the verdict's numbers): "29.2", "0.421", "1", "12300",
+/// exponent form from 1e6 and below 1e-3 ("4.55e7", "1.2e-5"); trailing zeros dropped.
+pub fn sig3(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if !(1e-3..1e6).contains(&a) {
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').expect("exponent form");
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
+        return format!("{m}e{e}");
+    }
+    let e = a.log10().floor() as i32;
+    let decimals = (2 - e).max(0) as usize;
+    let r = if e > 2 {
+        let q = 10f64.powi(e - 2);
+        (v / q).round() * q
     } else {
-        format!("{v:.4}")
+        v
+    };
+    let s = format!("{r:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 
-/// A paragraph in plain words comparing the paper's claims (Eq. 62 counts and values, the radius
-/// formula `paper_radius` named `radius_eq`) with the exact spectrum.
-pub fn verdict(
-    exact: &ExactSpectrum,
-    families: &Eq62Families,
-    paper_radius: f64,
-    radius_eq: &str,
-) -> String {
+/// The verdict's sentences, in plain words, comparing the paper's claims with the exact spectrum:
+/// the counts (Eq. 62's family sizes against H's inertia), the values (the extreme eigenvalues
+/// against the families' extremes) and the radius (`claim`: Eq. 66/69 at Eq. 65's lambdas, Eq. 63
+/// elsewhere, [`RadiusClaim::at`]). Numbers to about three significant digits ([`sig3`]).
+pub fn verdict(exact: &ExactSpectrum, families: &Eq62Families, claim: &RadiusClaim) -> String {
     let (p, n) = (families.family1.len(), families.family2.len());
     let mut out = if (exact.positive, exact.negative) == (p, n) {
         format!(
-            "Counts agree: {} positive and {} negative eigenvalues, as the two families of Eq. 62 predict (Sylvester's law of inertia keeps the signs).",
+            "Counts agree: the Hessian has {} positive and {} negative eigenvalues, as many as Eq. 62's two families have values. That much a congruence keeps: the inertia (how many eigenvalues are positive, negative and zero; Sylvester's law).",
             exact.positive, exact.negative
         )
     } else {
         format!(
-            "Counts differ: the Hessian has {} positive and {} negative eigenvalues, the families predict {p} and {n} (the inertia claim needs every lambda_k > 0 and F'(a_k) .* b_k != 0).",
+            "Counts differ: the Hessian has {} positive and {} negative eigenvalues, while Eq. 62's families have {p} and {n} values (the count claim needs every λₖ > 0 and F′(aₖ) ⊙ bₖ ≠ 0).",
             exact.positive, exact.negative
         )
     };
@@ -236,46 +308,96 @@ pub fn verdict(
     let min_exact = exact.eigenvalues.first().copied().unwrap_or(0.0);
     let max_fam = families.family1.last().copied().unwrap_or(0.0);
     let min_fam = families.family2.first().copied().unwrap_or(0.0);
-    let times = |a: f64, b: f64| {
-        if b != 0.0 {
-            format!(" ({}x)", fmt(a / b))
-        } else {
-            String::new()
-        }
-    };
     let values_match = norm_inf(&[max_exact - max_fam, min_exact - min_fam])
         <= 1e-9 * exact.radius.max(f64::MIN_POSITIVE);
     if values_match {
         out.push_str(&format!(
-            " Values agree here: largest exact {}, family maximum {}.",
-            fmt(max_exact),
-            fmt(max_fam)
+            " Values agree here: the largest eigenvalue is {} and the most negative {}, the families' extremes.",
+            sig3(max_exact),
+            sig3(min_exact)
         ));
     } else {
+        let times = if max_fam > 0.0 {
+            format!(
+                ", {} times family 1's largest ({})",
+                sig3(max_exact / max_fam),
+                sig3(max_fam)
+            )
+        } else {
+            format!(" against family 1's largest, {}", sig3(max_fam))
+        };
         out.push_str(&format!(
-            " Values differ: the largest exact eigenvalue is {} against the family maximum {}{}; the most negative is {} against {} (a congruence keeps signs, not values).",
-            fmt(max_exact),
-            fmt(max_fam),
-            times(max_exact, max_fam),
-            fmt(min_exact),
-            fmt(min_fam),
+            " Values differ: the largest eigenvalue is {}{times}; the most negative is {} against family 2's {}. A congruence keeps signs, not values.",
+            sig3(max_exact),
+            sig3(min_exact),
+            sig3(min_fam),
         ));
     }
-    if exact.radius > paper_radius * (1.0 + 1e-9) {
-        out.push_str(&format!(
-            " The paper's radius ({radius_eq}) is {}, the exact spectral radius is {}: the formula underestimates it{}.",
-            fmt(paper_radius),
-            fmt(exact.radius),
-            times(exact.radius, paper_radius)
-        ));
+    let (name, paper, rho) = (claim.formula, claim.value, exact.radius);
+    let said = if name == "Eq. 63" {
+        format!(
+            " Radius: away from Eq. 65's λ the paper's prediction is {name}, the largest family value in magnitude, {};",
+            sig3(paper)
+        )
+    } else {
+        format!(
+            " Radius: at Eq. 65's λ the paper's {name} gives {};",
+            sig3(paper)
+        )
+    };
+    out.push_str(&said);
+    out.push_str(&format!(
+        " the exact spectral radius (the largest |eigenvalue|) is {}",
+        sig3(rho)
+    ));
+    if rho > paper * (1.0 + 1e-9) {
+        out.push_str(&if paper > 0.0 {
+            format!(
+                ", {} times as large: {name} underestimates it.",
+                sig3(rho / paper)
+            )
+        } else {
+            format!(": {name} underestimates it.")
+        });
+    } else if rho >= paper * (1.0 - 1e-9) {
+        out.push_str(": they agree.");
     } else {
         out.push_str(&format!(
-            " The paper's radius ({radius_eq}) is {}, the exact spectral radius is {}: here it holds.",
-            fmt(paper_radius),
-            fmt(exact.radius)
+            ": {name} is larger, so here it holds as an upper bound."
         ));
     }
     out
+}
+
+/// The verdict where Eq. 62's family 2 is undefined (a hidden lambda_k = 0; `plain`: every hidden
+/// lambda is 0 and lambda_n = 1, the plain loss): the paper's factorisation (Eq. 59-61, with
+/// Lambda^-1), family 2 and Eq. 63 divide by lambda_k, so the paper claims nothing; the sentences
+/// give the exact spectrum alone.
+pub fn verdict_without_family2(exact: &ExactSpectrum, plain: bool) -> String {
+    let lead = if plain {
+        "λ = 0: this is the plain loss ½‖d − xₙ‖² that SGD minimises (λₖ = 0 for every hidden layer, λₙ = 1)."
+    } else {
+        "A hidden λₖ is 0 here."
+    };
+    let max_exact = exact.eigenvalues.last().copied().filter(|v| *v > 0.0);
+    let min_exact = exact.eigenvalues.first().copied().filter(|v| *v < 0.0);
+    let extremes = match (max_exact, min_exact) {
+        (Some(hi), Some(lo)) => format!(
+            "the largest is {} and the most negative {}",
+            sig3(hi),
+            sig3(lo)
+        ),
+        (Some(hi), None) => format!("the largest is {} and none is negative", sig3(hi)),
+        (None, Some(lo)) => format!("none is positive and the most negative is {}", sig3(lo)),
+        (None, None) => "all are zero".to_string(),
+    };
+    format!(
+        "{lead} The paper makes no claim here: its factorisation of H (Eq. 59-61) divides by λ, so Eq. 62's family 2 is undefined, its counts need every λₖ > 0, and Eq. 63 divides by λₖ too. The exact Hessian has {} positive, {} negative and {} zero eigenvalues; {extremes}; its spectral radius (the largest |eigenvalue|) is {}.",
+        exact.positive,
+        exact.negative,
+        exact.zero,
+        sig3(exact.radius)
+    )
 }
 
 /// The radius formula that goes with a lambda_n choice: Eq. 69 with Eq. 68, else Eq. 66.
@@ -338,14 +460,22 @@ pub struct LabReport {
     pub figure5: Figure5,
     /// lambda_0..lambda_n used (the base with lambda_k replaced by the current value).
     pub lambdas: Vec<f64>,
+    /// Eq. 62's families; family 2 is empty when it is undefined (`family2_undefined`).
     pub families: Eq62Families,
-    /// `[positive, negative, zero]` as Eq. 62 counts them (zero = P - the two families).
-    pub inertia_paper: [usize; 3],
+    /// Why Eq. 62's family 2 is undefined (a hidden lambda is 0, as for the plain loss); `None`
+    /// when it is defined.
+    pub family2_undefined: Option<String>,
+    /// Whether the lambdas are the plain loss's (lambda_k = 0 for k < n, lambda_n = 1).
+    pub plain_loss: bool,
+    /// `[positive, negative, zero]` as Eq. 62 counts them (zero = P - the two families); `None`
+    /// where family 2 is undefined (the count claim needs every lambda_k > 0).
+    pub inertia_paper: Option<[usize; 3]>,
     pub paper_radius: PaperRadius,
     /// The lambda_k where Figure 5's two curves cross: Eq. 65's choice for this layer.
     pub crossing: f64,
-    /// The paper's radius claim at these lambdas ([`RadiusClaim::at`]) and its value.
-    pub radius_claim: RadiusClaim,
+    /// The paper's radius claim at these lambdas ([`RadiusClaim::at`]) and its value; `None` where
+    /// family 2 is undefined (Eq. 63 divides by lambda_k: the paper claims nothing there).
+    pub radius_claim: Option<RadiusClaim>,
     pub verdict: String,
     pub directions: DirectionsReport,
     /// The Gauss-Newton part of H ([`GaussNewton::of`]).
@@ -390,23 +520,36 @@ impl LabReport {
             None => p.exact_spectrum()?,
         };
         let figure5 = Figure5::with_spectrum(p, layer, &[], spectrum)?;
-        let families = p.eq62_families()?;
         let paper_radius = p.paper_radius();
-        let radius_claim = RadiusClaim::at(p, &paper_radius, &families, eq68)?;
+        let plain_loss = p.lambda() == &crate::cost::Lambdas::plain(p.net().n());
+        let (families, family2_undefined, radius_claim, verdict) = match p.eq62_families() {
+            Ok(families) => {
+                let claim = RadiusClaim::at(p, &paper_radius, &families, eq68)?;
+                let text = verdict(&figure5.spectrum, &families, &claim);
+                (families, None, Some(claim), text)
+            }
+            Err(why) => {
+                let families = Eq62Families {
+                    family1: p.eq62_family1(),
+                    family2: Vec::new(),
+                };
+                let text = verdict_without_family2(&figure5.spectrum, plain_loss);
+                (families, Some(why.to_string()), None, text)
+            }
+        };
         Ok(LabReport {
             lambdas: p.lambda().as_slice().to_vec(),
-            inertia_paper: families.inertia(p.net().num_params()),
+            inertia_paper: family2_undefined
+                .is_none()
+                .then(|| families.inertia(p.net().num_params())),
             crossing: figure5.curves.crossing(),
-            verdict: verdict(
-                &figure5.spectrum,
-                &families,
-                radius_claim.value,
-                radius_claim.formula,
-            ),
+            verdict,
             directions: DirectionsReport::of(p, eig.as_ref(), mu, step_size)?,
             gauss_newton: GaussNewton::of(p)?,
             figure5,
             families,
+            family2_undefined,
+            plain_loss,
             paper_radius,
             radius_claim,
         })

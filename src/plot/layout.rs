@@ -295,7 +295,7 @@ pub struct Figure5Layout {
     pub exact: Vec<Curve>,
     /// Eq. 65's crossing on family 1 and its legend, when it is finite and > 0.
     pub crossing: Option<((f64, f64), String)>,
-    /// The current lambda_k (a vertical line across `y_range`) and its legend.
+    /// The current lambda_k (a vertical line across `y_range`, none at 0) and its legend.
     pub current: (f64, String),
     /// Every nonzero eigenvalue at the current lambda_k as `(lambda_k, |mu|)`, coloured by sign.
     pub eigenvalues: Vec<((f64, f64), RGBColor)>,
@@ -410,15 +410,24 @@ pub fn figure5_layout(fig: &Figure5, palette: &Palette) -> Figure5Layout {
                 ),
             )
         }),
+        // lambda_k = 0 (the plain loss) is off the log axis, and family 2 is undefined there: no
+        // line, no dots, the legend says so.
         current: (
             now,
-            format!("current λ{} = {}", subscript(k), compact_sig(now, 4)),
+            if now > 0.0 {
+                format!("current λ{} = {}", subscript(k), compact_sig(now, 4))
+            } else {
+                format!(
+                    "λ{} = 0 (plain loss): off this axis; family 2 undefined",
+                    subscript(k)
+                )
+            },
         ),
         eigenvalues: fig
             .spectrum
             .eigenvalues
             .iter()
-            .filter(|v| v.abs() > 0.0)
+            .filter(|v| now > 0.0 && v.abs() > 0.0)
             .map(|&v| ((now, v.abs()), if v > 0.0 { color(0) } else { color(1) }))
             .collect(),
     }
@@ -517,6 +526,26 @@ pub(super) mod tests {
             ((0.7, 2.0), color(0)),
         ];
         assert_eq!(l.eigenvalues, dots);
+    }
+
+    #[test]
+    fn figure5_layout_at_lambda_zero_draws_no_current_line_or_dots_and_says_family_2_is_undefined()
+    {
+        let mut f = figure(9.0, Vec::new());
+        f.current = 0.0;
+        let l = figure5_layout(&f);
+        assert!(
+            l.eigenvalues.is_empty(),
+            "dots at lambda = 0: {:?}",
+            l.eigenvalues
+        );
+        assert_eq!(
+            l.current,
+            (
+                0.0,
+                "λ₂ = 0 (plain loss): off this axis; family 2 undefined".to_string()
+            )
+        );
     }
 
     #[test]

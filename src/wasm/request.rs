@@ -81,8 +81,9 @@ impl JsConfig {
     }
 }
 
-/// What the lab is asked for: a hidden layer, a pattern, lambda_k (default: the policy's), and mu
-/// and the step size of the directions table (defaults: 1 and the run's).
+/// What the lab is asked for: a hidden layer, a pattern, lambda_k (default: the policy's; > 0) or
+/// `plain_loss` (every hidden lambda 0 and lambda_n = 1: the plain loss, lambda_k = 0), and mu and
+/// the step size of the directions table (defaults: 1 and the run's).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabRequest {
@@ -90,6 +91,8 @@ pub struct LabRequest {
     pub pattern: PatternSource,
     #[serde(default)]
     pub lambda: Option<f64>,
+    #[serde(default)]
+    pub plain_loss: bool,
     #[serde(default)]
     pub mu: Option<f64>,
     #[serde(default)]

@@ -97,10 +97,10 @@ test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directio
   assert.equal(await text(page, 'inertia-exact'), expectedInertia([784, 64, 10]));
   assert.equal(await text(page, 'inertia-exact'), '74/64/50752');
   assert.equal(await text(page, 'inertia-paper'), '74/64/50752');
-  assert.equal(await text(page, 'radius-exact'), String(Number(r.radius.toPrecision(4))));
-  assert.equal(Number(await text(page, 'radius-paper')), Number(r.paper_radius.eq66.toPrecision(4)));
+  assert.equal(await text(page, 'radius-exact'), String(Number(r.radius.toPrecision(3))));
+  assert.equal(Number(await text(page, 'radius-paper')), Number(r.paper_radius.eq66.toPrecision(3)));
   assert.ok(Number(await text(page, 'radius-exact')) > 10 * Number(await text(page, 'radius-paper')), 'Eq. 66 underestimates');
-  assert.match(await text(page, 'verdict'), /^Counts agree: 74 positive and 64 negative eigenvalues.*Values differ.*Eq\. 66.*underestimates/);
+  assert.match(await text(page, 'verdict'), /^Counts agree: the Hessian has 74 positive and 64 negative eigenvalues.*Values differ.*Eq\. 66 underestimates it\.$/);
   const rows = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
   // The Gauss-Newton part: S positive, none negative, P - S zero (784-64-10: S = 74, P = 50890), and its largest eigenvalue.
   assert.match(await text(page, 'gauss-newton'), /^74\/0\/50816, [0-9.e+-]+$/);
@@ -224,7 +224,7 @@ test("the paper's net 784-512-256-32-10: 810/800/540192, computed off the main t
   assert.equal(await text(page, 'inertia-paper'), '810/800/540192');
   assert.equal(expectedInertia([784, 512, 256, 32, 10]), '810/800/540192');
   await checkOptimal(page);
-  assert.match(await text(page, 'verdict'), /^Counts agree: 810 positive and 800 negative/);
+  assert.match(await text(page, 'verdict'), /^Counts agree: the Hessian has 810 positive and 800 negative/);
   // Over the eigenpair cap (order 1,610 > 512): eigenvalues only, the two eigenvector rows left out, and said.
   const paperKeys = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => tr.dataset.direction));
   assert.deepEqual(paperKeys, ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'newton_printed', 'gradient']);
@@ -304,3 +304,90 @@ for (const [name, device] of [
     }
   }));
 }
+
+/** The directions table's marked cells: [{direction, column, mark, text}]. */
+const marked = (page) => page.$$eval('[data-testid="directions"] tbody td[data-mark]', (tds) => tds.map((td) => ({
+  direction: td.parentElement.dataset.direction, column: td.cellIndex, mark: td.dataset.mark, text: td.textContent,
+})));
+
+/** The number a directions cell starts with ("0.4521 best" -> 0.4521; "a / b" -> b, the actual change). */
+const cellValue = (t) => Number((t.includes('/') ? t.split('/')[1] : t).trim().split(' ')[0]);
+
+test('plain loss (λ = 0): the exact spectrum of ½‖d − x_n‖², family 2 undefined and no claim; the table marks best and worst', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  await page.locator('#lab').scrollIntoViewIfNeeded();
+  await computeAndWait(page);
+  // Best and worst: one of each per ranked column (cost after = 4, J_R after = 6, ΔJ_R at t* = 11), and
+  // the best cell's value is the column's lowest, the worst's the highest (as printed, 4 digits).
+  const marks = await marked(page);
+  const rows = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
+  for (const column of [4, 6, 11]) {
+    const here = marks.filter((m) => m.column === column);
+    assert.deepEqual(here.map((m) => m.mark).sort(), ['best', 'worst'], `column ${column}: ${JSON.stringify(here)}`);
+    const values = rows.map((r) => r[column]).filter((t) => t !== '—').map(cellValue);
+    const best = cellValue(here.find((m) => m.mark === 'best').text), worst = cellValue(here.find((m) => m.mark === 'worst').text);
+    assert.equal(best, Math.min(...values), `column ${column}: best ${best} of ${values}`);
+    assert.equal(worst, Math.max(...values), `column ${column}: worst ${worst} of ${values}`);
+    assert.ok(here.every((m) => / (best|worst)$/.test(m.text)), `the mark is written in the cell: ${JSON.stringify(here)}`);
+  }
+  // The plain loss.
+  await computeAndWait(page, () => page.check('[data-testid="plain-loss"]'));
+  const r = await report(page);
+  assert.equal(r.plain_loss, true);
+  assert.deepEqual(r.lambdas, [0, 0, 1], 'every hidden λ 0, λ_n = 1');
+  assert.equal(r.current, 0);
+  assert.equal(r.family2, 0, 'no family 2 values');
+  assert.match(r.family2_undefined, /lambda\[1\].*undefined for lambda = 0/);
+  assert.equal(r.radius_claim, null);
+  assert.equal(r.inertia_paper, null);
+  assert.equal(await text(page, 'lambda-value'), '0 (plain loss)');
+  assert.equal(await text(page, 'inertia-paper'), 'no claim (family 2 undefined)');
+  assert.equal(await text(page, 'radius-paper'), 'no claim at λ = 0');
+  // The exact spectrum shown is the report's: its counts, its radius (the largest |eigenvalue|).
+  const ev = r.eigenvalues;
+  assert.ok(Array.isArray(ev) && ev.length > 0, `eigenvalues ${JSON.stringify(ev)}`);
+  assert.equal(await text(page, 'inertia-exact'), `${ev.filter((v) => v > 0).length}/${ev.filter((v) => v < 0).length}/${r.zero}`);
+  assert.equal(r.positive + r.negative + r.zero, 50890);
+  const rho = Math.max(...ev.map(Math.abs));
+  assert.equal(r.radius, rho);
+  assert.equal(await text(page, 'radius-exact'), String(Number(rho.toPrecision(3))));
+  // At the plain loss the Gauss-Newton part is J_nᵀJ_n: rank s_n = 10 (one per output), none negative.
+  assert.match(await text(page, 'gauss-newton'), /^10\/0\/50880, /);
+  const verdict = await text(page, 'verdict');
+  assert.match(verdict, /^λ = 0: this is the plain loss ½‖d − xₙ‖² that SGD minimises .*The paper makes no claim here/);
+  assert.ok(verdict.includes(`${r.positive} positive, ${r.negative} negative and ${r.zero} zero eigenvalues`), verdict);
+  assert.ok(verdict.includes(`spectral radius (the largest |eigenvalue|) is ${Number(rho.toPrecision(3))}.`), verdict);
+  // The strip labels family 2 undefined and draws no family 2 (red) bars; Figure 5 still draws.
+  await page.waitForFunction(() => /family 2 is undefined at λ = 0/.test(document.getElementById('spectrum').getAttribute('aria-label')));
+  const fig = await inked(page, 'figure5');
+  assert.ok(fig.ink > 2000, `figure 5 pixels ${JSON.stringify(fig)}`);
+  await page.locator('#lab').screenshot({ path: path.join(OUT, 'lab-plain.png') });
+  await page.locator('.lab-lambda').screenshot({ path: path.join(OUT, 'lab-plain-lambda.png') });
+  await page.locator('#verdict').screenshot({ path: path.join(OUT, 'lab-plain-verdict.png') });
+  // Unchecking goes back to the run's policy, and the paper's claims with it.
+  await computeAndWait(page, () => page.uncheck('[data-testid="plain-loss"]'));
+  assert.match(await text(page, 'verdict'), /^Counts agree: the Hessian has 74 positive/);
+  assert.match(await text(page, 'lambda-value'), /\(run's policy\)$/);
+  // A slider move leaves the plain loss too.
+  await computeAndWait(page, () => page.check('[data-testid="plain-loss"]'));
+  await page.focus('[data-testid="lambda-slider"]');
+  await computeAndWait(page, () => page.keyboard.press('End'));
+  assert.equal(await page.isChecked('[data-testid="plain-loss"]'), false);
+  assert.equal((await report(page)).current, 1e4);
+}));
+
+test("the paper's net on a 390 px phone (touch, 2x): the lab fits the width, screenshot", () => withDevice(
+  { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+  async (page) => {
+    await openReady(page, base, '#arch=paper');
+    await computeAndWait(page, () => page.locator('#lab').scrollIntoViewIfNeeded(), 180000);
+    assert.equal(await text(page, 'inertia-exact'), '810/800/540192');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page wider than the 390 px viewport by ${overflow}px`);
+    await page.waitForFunction(() => /^The exact eigenvalues/.test(document.getElementById('spectrum').getAttribute('aria-label')));
+    await page.locator('#lab').screenshot({ path: path.join(OUT, 'lab-paper-390.png') });
+    // The parts one at a time (the whole lab is ~7000 px tall on a phone).
+    const parts = [['words', '.lab-words'], ['controls', '.lab-lambda'], ['figure5', '.lab-figure >> nth=0'], ['numbers', '.lab-figure >> nth=1'], ['table', '.lab-table']];
+    for (const [name, sel] of parts) await page.locator(sel).screenshot({ path: path.join(OUT, `lab-paper-390-${name}.png`) });
+  },
+));

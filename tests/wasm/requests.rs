@@ -57,7 +57,40 @@ fn the_lab_reports_the_exact_inertia_and_the_eq65_lambda_and_draws_figure5() {
     assert!(get(&r, &["verdict"])
         .as_string()
         .unwrap()
-        .starts_with("Counts agree: 28 positive and 18 negative"));
+        .starts_with("Counts agree: the Hessian has 28 positive and 18 negative"));
+    // The plain loss: every hidden lambda 0 and lambda_n = 1, family 2 undefined, no claim.
+    let plain = s
+        .lab(config(
+            r#"{"layer": 2, "pattern": {"source": "test", "index": 4}, "plain_loss": true}"#,
+        ))
+        .unwrap();
+    let lambdas: Vec<f64> = js_sys::Array::from(&get(&plain, &["lambdas"]))
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(lambdas, [0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(get(&plain, &["figure5", "current"]).as_f64(), Some(0.0));
+    assert_eq!(get(&plain, &["plain_loss"]).as_bool(), Some(true));
+    // A None is undefined in JS (serde_wasm_bindgen's default).
+    assert!(get(&plain, &["radius_claim"]).is_undefined());
+    assert!(get(&plain, &["inertia_paper"]).is_undefined());
+    assert_eq!(
+        js_sys::Array::from(&get(&plain, &["families", "family2"])).length(),
+        0
+    );
+    assert!(get(&plain, &["family2_undefined"])
+        .as_string()
+        .unwrap()
+        .contains("undefined"));
+    // A negative lambda and a lambda beside plain_loss are errors naming the value.
+    let m = message(s.lab(config(
+        r#"{"layer": 1, "pattern": {"source": "test"}, "lambda": -0.5}"#,
+    )));
+    assert!(m.contains("lambda") && m.contains("-0.5"), "{m}");
+    let m = message(s.lab(config(
+        r#"{"layer": 1, "pattern": {"source": "test"}, "lambda": 2, "plain_loss": true}"#,
+    )));
+    assert!(m.contains("lambda") && m.contains("plain_loss"), "{m}");
     // Moving lambda_1 changes the exact radius.
     let r2 = s
         .lab(config(
