@@ -531,9 +531,9 @@ pub(super) mod tests {
     #[test]
     fn figure5_layout_at_lambda_zero_draws_no_current_line_or_dots_and_says_family_2_is_undefined()
     {
-        let mut f = figure(9.0, Vec::new());
+        let mut f = figure(2, 9.0, Vec::new());
         f.current = 0.0;
-        let l = figure5_layout(&f);
+        let l = figure5_layout(&f, light());
         assert!(
             l.eigenvalues.is_empty(),
             "dots at lambda = 0: {:?}",
