@@ -57,7 +57,7 @@ pub struct OptimizerInfo {
 }
 
 /// Every optimizer, in the order the page lists them.
-pub const OPTIMIZERS: [OptimizerInfo; 5] = [
+pub const OPTIMIZERS: [OptimizerInfo; 7] = [
     OptimizerInfo {
         name: "sgd",
         label: "SGD",
@@ -106,6 +106,22 @@ pub const OPTIMIZERS: [OptimizerInfo; 5] = [
         about: "The closed-form Newton step (Eq. 35, sign corrected), for teaching: it diverged at every \
                 scanned step, at 0.0001 after 8,922-14,423 patterns (it overshoots, docs/maths.md \
                 section 3)",
+    },
+    OptimizerInfo {
+        name: "newton-pinv",
+        label: "minimum-norm Newton H⁺∇J_R (small nets)",
+        short: "Newton H⁺",
+        default_step_size: 0.01,
+        uses_mu: false,
+        about: "SCAN",
+    },
+    OptimizerInfo {
+        name: "saddle-free",
+        label: "saddle-free Newton |H|⁺∇J_R (small nets)",
+        short: "saddle-free",
+        default_step_size: 0.01,
+        uses_mu: false,
+        about: "SCAN",
     },
 ];
 
