@@ -128,17 +128,32 @@ impl Method {
 
     /// The engine this method trains on when the run asks for the f32 kernel (`fast`) or not.
     pub(super) fn route(&self, fast: bool) -> Route {
-        let f32_method = match self {
-            Method::Spectral(kind) => return Route::Eigenpairs(*kind),
-            _ if !fast => return Route::Reference,
+        match (self, FastMethod::try_from(self)) {
+            (Method::Spectral(kind), _) => Route::Eigenpairs(*kind),
+            (_, Ok(f32_method)) if fast => Route::F32(f32_method),
+            _ => Route::Reference,
+        }
+    }
+}
+
+/// The f32 kernel's form of a rank-one method; the spectral ones have none (an error naming them).
+impl TryFrom<&Method> for FastMethod {
+    type Error = Error;
+    fn try_from(m: &Method) -> Result<Self> {
+        Ok(match m {
             Method::Sgd => FastMethod::Sgd,
             Method::Mk { mu, source } => FastMethod::Mk {
                 mu: *mu as f32,
                 unregularised: *source == GradientSource::Unregularised,
             },
             Method::Newton => FastMethod::Newton,
-        };
-        Route::F32(f32_method)
+            Method::Spectral(kind) => {
+                return Err(Error::invalid(
+                    "optimizer",
+                    format!("{} has no f32 path (it trains in f64)", kind.name()),
+                ))
+            }
+        })
     }
 }
 
