@@ -239,3 +239,41 @@ fn holdout_validates_on_the_last_training_patterns() {
         "{stderr}"
     );
 }
+
+#[test]
+fn train_runs_the_spectral_methods_and_refuses_them_above_the_eigenpair_cap() {
+    let root = data_dir("spectral");
+    let (dir, out) = (root.to_str().unwrap(), root.join("out"));
+    let out = out.to_str().unwrap();
+    for name in ["newton-pinv", "saddle-free"] {
+        let common = [
+            "train",
+            "--data-dir",
+            dir,
+            "--optimizer",
+            name,
+            "--step",
+            "0.001",
+            "--epochs",
+            "0.1",
+            "--out",
+            out,
+        ];
+        let mut args = common.to_vec();
+        args.extend(["--sizes", "784,16,10", "--name", name]);
+        let (code, stdout, stderr) = sifrian(&args);
+        assert_eq!(code, 0, "{name}: stdout {stdout}\nstderr {stderr}");
+        let csv = std::fs::read_to_string(root.join("out").join(format!("{name}.csv"))).unwrap();
+        assert!(csv.lines().count() >= 2, "{name}: {csv}");
+        let mut args = common.to_vec();
+        args.extend(["--sizes", "784,512,256,32,10"]);
+        let (code, _, stderr) = sifrian(&args);
+        assert_ne!(code, 0, "{name} on the paper's net must be refused");
+        assert!(
+            stderr.contains(&format!("optimizer: {name} solves for the eigenpairs"))
+                && stderr.contains("2S - s_n = 1610")
+                && stderr.contains("at most 512"),
+            "{name}: {stderr}"
+        );
+    }
+}

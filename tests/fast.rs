@@ -65,7 +65,10 @@ fn against_reference(
     };
     let mut t = Trainer::new(config, Rc::clone(&train), test).unwrap();
     let mut fast = FastNet::from_network(t.network()).unwrap();
-    let (fm, fl) = (FastMethod::from(&method), FastLambdas::from(&lambda));
+    let (fm, fl) = (
+        FastMethod::try_from(&method).unwrap(),
+        FastLambdas::from(&lambda),
+    );
     let mut x0 = vec![0f32; 784];
     for s in 0..steps {
         let stats = t.step(1).unwrap();

@@ -41,7 +41,10 @@ fn f32_rate(
     step: f32,
     steps: usize,
 ) -> f64 {
-    let (fm, fl) = (FastMethod::from(method), FastLambdas::from(&EQ65));
+    let (fm, fl) = (
+        FastMethod::try_from(method).unwrap(),
+        FastLambdas::from(&EQ65),
+    );
     let start = Instant::now();
     let mut rejected = 0;
     for s in 0..steps {

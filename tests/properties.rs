@@ -875,6 +875,8 @@ fn train_case() -> impl Strategy<Value = TrainCase> {
         Just("mk-damped".to_string()),
         Just("mk-unreg".to_string()),
         Just("newton".to_string()),
+        Just("newton-pinv".to_string()),
+        Just("saddle-free".to_string()),
         "[a-z-]{0,10}",
         ".{0,6}",
     ];

@@ -289,3 +289,34 @@ fn profile_of_the_fused_schedules() {
         }
     }
 }
+
+/// The saddle-free run of tests/spectral.rs `the_same_seed_gives_the_same_spectral_run_and_the_golden_hash`
+/// (784-16-10, seed 3, step 0.001, Eq. 65 with the white layer, 30 steps on the fixture training
+/// patterns). Same seed, same run in the browser too; but NOT the native bits: natively this run
+/// hashes to ffa0199e6ceaf23e, here to 29c6be72bbece48b (2026-12-02). The likely cause, not yet
+/// checked by an experiment: the f64 eigenpair engine goes through nalgebra's matrix products
+/// (matrixmultiply) and faer's eigensolver (pulp), both of which pick FMA/AVX2 kernels at run time
+/// on x86-64 and have only simd128 (no fused multiply-add) in wasm, so their roundings differ (the
+/// f32 kernel, with a fixed order and no FMA, does not).
+#[wasm_bindgen_test]
+fn the_saddle_free_run_is_the_same_for_the_same_seed_and_refused_on_the_paper_net() {
+    let d = data();
+    let run =
+        r#"{"sizes": [784, 16, 10], "seed": 3, "optimizer": "saddle-free", "step_size": 0.001}"#;
+    let mut a = Session::new(config(run), &d).unwrap();
+    let mut b = Session::new(config(run), &d).unwrap();
+    a.step(30).unwrap();
+    b.step(30).unwrap();
+    assert_eq!(
+        a.params_hash(),
+        b.params_hash(),
+        "two runs with the same seed"
+    );
+    let paper =
+        r#"{"sizes": [784, 512, 256, 32, 10], "optimizer": "saddle-free", "step_size": 0.001}"#;
+    let e = message(Session::new(config(paper), &d));
+    assert!(
+        e.contains("optimizer: saddle-free") && e.contains("1610") && e.contains("at most 512"),
+        "{e}"
+    );
+}

@@ -15,7 +15,7 @@ import { pad, relabelBars } from './predict.js';
 import { DATASET_INFO, OPTIMIZERS, PRESETS, hintOf, lambdaOf, parseField, parseSizes, presetOf, sizesOf } from './settings.js';
 import { app, applyHash, isOwnHash, labelFor, persist } from './state.js';
 import { sentence, setNotice, setStatus } from './status.js';
-import { importModel, loadData, reconfigure, showRunners } from './training.js';
+import { importModel, loadData, onRefused, reconfigure, showRunners } from './training.js';
 
 const ui = {
   dataset: $('dataset'), arch: $('architecture'), sizes: $('sizes'), customRow: $('custom-row'),
@@ -41,6 +41,8 @@ const OPTIMIZER_NOTES = {
   'mk-damped': 'Eq. 42 with damping μ > 0: accepts larger step sizes than MK as printed, but in the README\'s runs it stays far behind SGD and can fall back after the first epoch.',
   'mk-unreg': 'Not the paper\'s formula: rescales the plain cost\'s gradient (this project\'s variant).',
   newton: 'For teaching: a closed-form solution of the per-image Newton system (Eq. 35, sign corrected); a descent direction on its image, but constant step sizes overshoot.',
+  'newton-pinv': 'The minimum-norm Newton step H⁺∇J_R over the nonzero spectrum of each image\'s exact Hessian (from its eigenpairs, in f64): only for networks whose reduced order 2S − s_n is at most the engine\'s cap.',
+  'saddle-free': 'Saddle-free Newton |H|⁺∇J_R: every curvature of each image\'s exact Hessian counted positive (from its eigenpairs, in f64): only for networks whose reduced order 2S − s_n is at most the engine\'s cap.',
 };
 /** Whether a lambda setting is a fixed list (not a policy). */
 const isFixed = (lambda) => lambda !== 'eq65' && lambda !== 'eq65+eq68';
@@ -106,7 +108,7 @@ export function formFromSettings() {
   ui.white.checked = settings.white;
   ui.xAxis.value = settings.xAxis;
   ui.valEvery.value = String(settings.valEvery);
-  for (const el of [ui.sizes, ui.lambdaList, ...NUMBER_FIELDS.keys()]) {
+  for (const el of [ui.sizes, ui.lambdaList, ui.optimizer, ...NUMBER_FIELDS.keys()]) {
     el.removeAttribute('aria-invalid');
     errorOf(el).textContent = '';
   }
@@ -147,8 +149,21 @@ function changed(structural) {
   app.view.exp = null;
   showStory(null);
   showOptimizerFields();
-  if (structural) reconfigure();
-  else persist();
+  if (structural) {
+    // The engine checks the method against the network again for the new run.
+    if (app.invalid.has(ui.optimizer)) markField(ui.optimizer, 'optimizer', '');
+    reconfigure();
+  } else persist();
+}
+
+/**
+ * The engine refused the run for its method on this network (newton-pinv, saddle-free above the
+ * eigenpair cap, the error naming the order and the cap): the message beside the method.
+ */
+function refusedMethod(e) {
+  const m = /^optimizer: (.*)$/s.exec(e.message || '');
+  if (m) reject(ui.optimizer, 'optimizer', 'Method', `${sentence(m[1])} Choose a smaller network or another method.`);
+  return !!m;
 }
 
 /** Number field `el` sets its setting and starts a new run when its value is valid. */
@@ -325,6 +340,7 @@ function wireModelFile() {
 
 /** Every control of the form, and the reader editing the address. */
 export function wireForm() {
+  onRefused(refusedMethod);
   wireNetwork();
   wireOptimizer();
   wireStepSizes();

@@ -23,6 +23,9 @@
  *                                                       chart-drawing code compiled first (www/worker.js warmDrawingCode)
  *   load: [{dataset: 'mnist' | 'fashion'}, Loaded | null],  null: a later load superseded it
  *   configure: [{runners: {id: string, config: RunConfig}[], valEvery: number}, {runners: RunState[]}],
+ *                                                       rejects with the engine's Error, e.g. "optimizer: saddle-free
+ *                                                       solves for the eigenpairs of ... order 2S - s_n = 1610 ...;
+ *                                                       at most 512 ..." (newton-pinv, saddle-free above the cap)
  *   setValEvery: [{every: number}, null],
  *   play: [{}, null], pause: [{}, null], step: [{n: number}, null], validateFull: [{}, null],
  *   setStepSize: [{id: string, stepSize: number}, null],

@@ -53,8 +53,15 @@ export function reconfigure() {
   setButtons();
   const runners = next.map(({ id, config }) => ({ id, config }));
   request('configure', { runners, valEvery: app.settings.valEvery })
-    .then(configured, (e) => setStatus(`Could not start this run: ${e.message}`, 'error'));
+    .then(configured, (e) => {
+      // A refusal the form names beside its field is not repeated in the status line.
+      setStatus(refused(e) ? 'Not started: see the method.' : `Could not start this run: ${e.message}`, 'error');
+    });
 }
+
+/** Told the engine's error when it refuses a configuration; true when the form named it beside its field. */
+let refused = () => false;
+export function onRefused(fn) { refused = fn; }
 
 /** Downloads data set `name` in the worker (with progress), then configures a run on it. */
 export function loadData(name) {

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::io::data::Dataset;
 use crate::network::validate_architecture;
 use crate::regularisation::LambdaPolicy;
+use crate::spectrum::MAX_EIGENPAIR_ORDER;
 
 /// Everything that defines a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +21,8 @@ pub struct TrainConfig {
     pub step_size: f64,
     /// Where MK's and Newton's lambdas come from (SGD ignores it).
     pub lambda: LambdaPolicy,
-    /// Train with the fused f32 kernel ([`crate::fast`]) instead of the f64 reference engine.
+    /// Train with the fused f32 kernel ([`crate::fast`]) instead of the f64 reference engine (the
+    /// spectral methods, [`Method::Spectral`], have no f32 path: they train in f64 either way).
     pub fast: bool,
 }
 
@@ -56,6 +58,9 @@ impl TrainConfig {
         if let Method::Mk { mu, .. } = self.method {
             check_damping(mu)?;
         }
+        if let Method::Spectral(kind) = self.method {
+            check_eigenpair_order(&self.sizes, kind.name())?;
+        }
         if self.fast {
             self.validate_f32()?;
         }
@@ -89,4 +94,25 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// The spectral methods solve for the eigenpairs of the dense reduced matrix T of order
+/// `2S - s_n` at every step (src/spectrum.rs): refused, naming the order and the cap, above
+/// [`MAX_EIGENPAIR_ORDER`] (784-64-10: 138, 784-128-64-10: 394, the paper's net: 1,610).
+fn check_eigenpair_order(sizes: &[usize], name: &str) -> Result<()> {
+    let s: usize = sizes[1..].iter().sum();
+    let order = 2 * s - sizes[sizes.len() - 1];
+    if order <= MAX_EIGENPAIR_ORDER {
+        return Ok(());
+    }
+    let net: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    Err(Error::invalid(
+        "optimizer",
+        format!(
+            "{name} solves for the eigenpairs of a dense matrix of order 2S - s_n = {order} on {} \
+             (S = {s} neurons) at every step; at most {MAX_EIGENPAIR_ORDER} is supported \
+             (784-64-10: 138, 784-128-64-10: 394)",
+            net.join("-")
+        ),
+    ))
 }

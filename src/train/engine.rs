@@ -1,13 +1,16 @@
-//! The two engines a run can train with, as one value: the f64 reference (the paper's formulas
-//! step by step, [`crate::directions`]) and the fused f32 kernel ([`crate::fast`]). Both take one
-//! pattern per step and give the same [`Outcome`]; both refuse a step that would make a parameter
-//! NaN/Inf and then leave every parameter as it was.
+//! The engines a run can train with, as one value: the f64 reference (the paper's formulas
+//! step by step, [`crate::directions`]), the fused f32 kernel ([`crate::fast`]) and, for the true
+//! second-order steps, the f64 eigenpair engine (`spectral.rs`); [`Method::route`] picks one.
+//! All take one pattern per step and give the same [`Outcome`]; all refuse a step that would
+//! make a parameter NaN/Inf and then leave every parameter as it was.
 //!
 //! A reference step: forward pass (Eq. 1), the plain adjoint b0 (Eq. 19 with lambda = 0), the
 //! lambdas of the run's policy (Eq. 65 / 68 or fixed), the regularised adjoint b (Eq. 19
 //! corrected) when the method needs it, the method's rank-one factors per layer ([`RankOne`]),
 //! then `W_k -= step u_k x_{k-1}^T`, `beta_k -= step eta_k` in place.
 
+use super::method::Route;
+use super::spectral::SpectralEngine;
 use super::{Method, TrainConfig};
 use crate::backprop::adjoint;
 use crate::cost::loss;
@@ -31,11 +34,13 @@ pub(super) struct Outcome<'a> {
     pub lambda: &'a [f64],
 }
 
-/// The engine of a run: `TrainConfig::fast` picks it.
+/// The engine of a run: the method's [`Route`] (with `TrainConfig::fast`) picks it.
 pub(super) enum Engine {
     Reference(Reference),
     /// Boxed: its workspaces make it the larger variant by far.
     F32(Box<Kernel>),
+    /// The minimum-norm and saddle-free Newton steps (f64, from the eigenpairs).
+    Spectral(Box<SpectralEngine>),
 }
 
 /// The f64 reference engine.
@@ -63,33 +68,39 @@ pub(super) struct Kernel {
 }
 
 /// Largest parameter magnitude a reference step may produce; beyond it a later step could overflow.
-const LIMIT: f64 = 1e300;
+pub(super) const LIMIT: f64 = 1e300;
 
 impl Engine {
-    /// The engine `config.fast` asks for, starting from `net` (the f32 kernel rounds it to f32).
+    /// The engine of `config.method`'s route, starting from `net` (the f32 kernel rounds it to f32).
     pub(super) fn new(net: Network, config: &TrainConfig) -> Result<Engine> {
-        Ok(if config.fast {
-            let fast = FastNet::from_network(&net)?;
-            let mut view = net;
-            fast.params_into(&mut view.params); // view holds exactly the f32 model
-            Engine::F32(Box::new(Kernel {
-                x0: vec![0.0; view.sizes()[0]],
-                method: FastMethod::from(&config.method),
-                lambdas: FastLambdas::from(&config.lambda),
-                fast,
-                view,
-            }))
-        } else {
-            let mut r = Reference {
-                bounds: vec![(0.0, 0.0); net.n() + 1],
-                x0: vec![0.0; net.sizes()[0]],
-                last_lambda: Vec::new(),
-                method: config.method.clone(),
-                lambda: config.lambda.clone(),
-                net,
-            };
-            r.refresh_bounds();
-            Engine::Reference(r)
+        Ok(match config.method.route(config.fast) {
+            Route::Eigenpairs(kind) => {
+                Engine::Spectral(Box::new(SpectralEngine::new(net, kind, &config.lambda)))
+            }
+            Route::F32(method) => {
+                let fast = FastNet::from_network(&net)?;
+                let mut view = net;
+                fast.params_into(&mut view.params); // view holds exactly the f32 model
+                Engine::F32(Box::new(Kernel {
+                    x0: vec![0.0; view.sizes()[0]],
+                    method,
+                    lambdas: FastLambdas::from(&config.lambda),
+                    fast,
+                    view,
+                }))
+            }
+            Route::Reference => {
+                let mut r = Reference {
+                    bounds: vec![(0.0, 0.0); net.n() + 1],
+                    x0: vec![0.0; net.sizes()[0]],
+                    last_lambda: Vec::new(),
+                    method: config.method.clone(),
+                    lambda: config.lambda.clone(),
+                    net,
+                };
+                r.refresh_bounds();
+                Engine::Reference(r)
+            }
         })
     }
 
@@ -98,6 +109,7 @@ impl Engine {
         match self {
             Engine::Reference(r) => &r.net,
             Engine::F32(k) => &k.view,
+            Engine::Spectral(e) => e.network(),
         }
     }
 
@@ -121,6 +133,7 @@ impl Engine {
         match self {
             Engine::Reference(r) => r.train(x0, d, label, step_size),
             Engine::F32(k) => k.train(x0, label, step_size),
+            Engine::Spectral(e) => e.train(x0, d, label, step_size),
         }
     }
 
@@ -128,11 +141,8 @@ impl Engine {
     /// The f32 kernel evaluates with its own forward pass (about as fast as its steps).
     pub(super) fn test_pattern(&mut self, set: &Dataset, i: usize, d: &[f64]) -> (usize, f64) {
         match self {
-            Engine::Reference(r) => {
-                set.input_into(i, &mut r.x0);
-                let fw = r.net.forward(&r.x0);
-                (argmax(fw.output()), loss(&fw, d))
-            }
+            Engine::Reference(r) => evaluate_f64(&r.net, &mut r.x0, set, i, d),
+            Engine::Spectral(e) => e.test_pattern(set, i, d),
             Engine::F32(k) => {
                 pixels_to_input(set.pixels(i), &mut k.x0);
                 let out = k.fast.outputs(&k.x0);
@@ -145,6 +155,19 @@ impl Engine {
             }
         }
     }
+}
+
+/// Arg-max output and loss of pattern i of `set` on an f64 network (`x0`: (s_0,) scratch).
+pub(super) fn evaluate_f64(
+    net: &Network,
+    x0: &mut [f64],
+    set: &Dataset,
+    i: usize,
+    d: &[f64],
+) -> (usize, f64) {
+    set.input_into(i, x0);
+    let fw = net.forward(x0);
+    (argmax(fw.output()), loss(&fw, d))
 }
 
 impl Kernel {
@@ -204,6 +227,7 @@ impl Reference {
         let lambda = self.lambda.lambdas(fw, &b0)?;
         let layers = match &self.method {
             Method::Sgd => unreachable!("handled above"),
+            Method::Spectral(_) => unreachable!("Method::route gives it the eigenpair engine"),
             Method::Mk {
                 mu,
                 source: GradientSource::Unregularised,

@@ -17,6 +17,40 @@ pub enum Method {
     /// lambda_n ||d - x_n||^2 > 0), but with a constant step size it overshoots (docs/maths.md
     /// section 3).
     Newton,
+    /// A true second-order step over the nonzero spectrum of the pattern's Hessian H of J_R, from
+    /// its eigenpairs (docs/maths.md section 5.5): minimum-norm Newton `H^+ grad J_R` or
+    /// saddle-free Newton `|H|^+ grad J_R`. f64 only (the eigensolver), and only for networks
+    /// whose reduced order `2S - s_n` is at most [`crate::spectrum::MAX_EIGENPAIR_ORDER`].
+    Spectral(Spectral),
+}
+
+/// The two steps of [`Method::Spectral`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spectral {
+    /// `H^+ grad J_R = sum_i u_i (u_i . grad) / mu_i`: the minimum-norm solution of H v = grad.
+    PinvNewton,
+    /// `|H|^+ grad J_R = sum_i u_i (u_i . grad) / |mu_i|`: every curvature counted positive, so a
+    /// descent direction of J_R on its pattern.
+    SaddleFree,
+}
+
+impl Spectral {
+    /// The catalog name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Spectral::PinvNewton => "newton-pinv",
+            Spectral::SaddleFree => "saddle-free",
+        }
+    }
+}
+
+/// Which engine a method trains on (`engine.rs`): every rank-one method on the f32 kernel or the
+/// f64 reference as the run asks, the spectral ones on the f64 eigenpair engine whatever it asks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Route {
+    F32(FastMethod),
+    Reference,
+    Eigenpairs(Spectral),
 }
 
 /// "sgd, mk, mk-damped, mk-unreg or newton": the catalog's names, for error messages.
@@ -32,8 +66,8 @@ fn known_names() -> String {
 impl Method {
     /// The names of [`crate::catalog::OPTIMIZERS`] (the command line and the page use them):
     /// `sgd`, `mk` (Eq. 40, mu = 0), `mk-damped` (Eq. 42), `mk-unreg` (the unregularised-gradient
-    /// variant), `newton`. `mu` (default [`DEFAULT_MU`]) is only for `mk-damped` and `mk-unreg`
-    /// (validated but ignored by `sgd` and `newton`).
+    /// variant), `newton`, `newton-pinv`, `saddle-free`. `mu` (default [`DEFAULT_MU`]) is only for `mk-damped` and `mk-unreg`
+    /// (validated but ignored by the others).
     pub fn from_name(name: &str, mu: Option<f64>) -> Result<Method> {
         if let Some(m) = mu {
             check_damping(m)?;
@@ -57,6 +91,8 @@ impl Method {
             "mk-damped" => damped(GradientSource::Regularised),
             "mk-unreg" => damped(GradientSource::Unregularised),
             "newton" => Method::Newton,
+            "newton-pinv" => Method::Spectral(Spectral::PinvNewton),
+            "saddle-free" => Method::Spectral(Spectral::SaddleFree),
             other => {
                 return Err(Error::invalid(
                     "optimizer",
@@ -85,20 +121,39 @@ impl Method {
                 format!("MK unregularised-gradient variant mu={mu}")
             }
             Method::Newton => "Newton (Eq. 35 corrected)".into(),
+            Method::Spectral(Spectral::PinvNewton) => "minimum-norm Newton H⁺∇J_R".into(),
+            Method::Spectral(Spectral::SaddleFree) => "saddle-free Newton |H|⁺∇J_R".into(),
+        }
+    }
+
+    /// The engine this method trains on when the run asks for the f32 kernel (`fast`) or not.
+    pub(super) fn route(&self, fast: bool) -> Route {
+        match (self, FastMethod::try_from(self)) {
+            (Method::Spectral(kind), _) => Route::Eigenpairs(*kind),
+            (_, Ok(f32_method)) if fast => Route::F32(f32_method),
+            _ => Route::Reference,
         }
     }
 }
 
-impl From<&Method> for FastMethod {
-    fn from(m: &Method) -> Self {
-        match m {
+/// The f32 kernel's form of a rank-one method; the spectral ones have none (an error naming them).
+impl TryFrom<&Method> for FastMethod {
+    type Error = Error;
+    fn try_from(m: &Method) -> Result<Self> {
+        Ok(match m {
             Method::Sgd => FastMethod::Sgd,
             Method::Mk { mu, source } => FastMethod::Mk {
                 mu: *mu as f32,
                 unregularised: *source == GradientSource::Unregularised,
             },
             Method::Newton => FastMethod::Newton,
-        }
+            Method::Spectral(kind) => {
+                return Err(Error::invalid(
+                    "optimizer",
+                    format!("{} has no f32 path (it trains in f64)", kind.name()),
+                ))
+            }
+        })
     }
 }
 
@@ -110,7 +165,7 @@ mod tests {
     fn an_unknown_name_lists_the_catalog_names() {
         let e = Method::from_name("adam", None).unwrap_err().to_string();
         assert_eq!(
-            e, "optimizer: unknown \"adam\" (expected sgd, mk, mk-damped, mk-unreg or newton)",
+            e, "optimizer: unknown \"adam\" (expected sgd, mk, mk-damped, mk-unreg, newton, newton-pinv or saddle-free)",
             "{e}"
         );
     }

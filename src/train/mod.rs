@@ -5,7 +5,8 @@
 //! same seed, so two trainers with the same seed and different methods start from identical
 //! parameters and see the same patterns in the same order (a fair race).
 //!
-//! Every method's direction is rank one per layer ([`crate::directions::RankOne`]), so a step is:
+//! Every method's direction but the spectral ones' is rank one per layer
+//! ([`crate::directions::RankOne`]), so a step is:
 //! forward pass, one or two backward sweeps, then `W_k -= step * u_k x_{k-1}^T`,
 //! `beta_k -= step * eta_k` in place. A step that would make any parameter NaN/Inf is rejected
 //! before anything is written: the parameters stay as they were and the caller is told
@@ -14,8 +15,9 @@
 //! undone in the same way, and explained ([`Divergence`]).
 //!
 //! The files: `method.rs` the optimizers ([`Method`]), `config.rs` what defines a run
-//! ([`TrainConfig`]), `engine.rs` the two engines a step can run on (the f64 reference and the
-//! fused f32 kernel of [`crate::fast`], one value chosen by [`TrainConfig::fast`]), `stats.rs`
+//! ([`TrainConfig`]), `engine.rs` the engines a step can run on (the f64 reference and the
+//! fused f32 kernel of [`crate::fast`], chosen by [`TrainConfig::fast`], and `spectral.rs` the f64
+//! eigenpair engine of the minimum-norm and saddle-free Newton steps), `stats.rs`
 //! what a run reports, and here the [`Trainer`]: the order of the patterns, epochs, counters.
 
 mod config;
@@ -23,12 +25,13 @@ mod confusion;
 mod divergence;
 mod engine;
 mod method;
+mod spectral;
 mod stats;
 
 pub use config::TrainConfig;
 pub use confusion::Confusion;
 pub use divergence::{cost_bound, Cause, Divergence, BOUND_FACTOR, CHECKPOINT_EVERY, MAX_HALVINGS};
-pub use method::Method;
+pub use method::{Method, Spectral};
 pub use stats::{
     first_layer, probabilities, softmax, Evaluation, FirstLayer, OneStep, Reading, StepStats,
     MAX_FIRST_LAYER_UNITS,
