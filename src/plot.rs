@@ -4,6 +4,7 @@
 
 pub mod layout;
 mod marks;
+pub mod multiples;
 pub mod ticks;
 
 pub use layout::{
