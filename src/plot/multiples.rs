@@ -13,7 +13,7 @@ use plotters::prelude::*;
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Line {
-    /// Its legend label (lines of equal labels share one key).
+    /// Its legend label (lines of equal labels share one key; empty: not in the legend).
     pub label: String,
     /// The colour index ([`color`]).
     pub color: usize,
@@ -81,7 +81,7 @@ pub fn draw_multiples<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(err)?;
     let mut keys: Vec<Key> = Vec::new();
     for line in panels.iter().flat_map(|p| &p.lines) {
-        if !keys.iter().any(|key| key.label == line.label) {
+        if !line.label.is_empty() && !keys.iter().any(|key| key.label == line.label) {
             keys.push(Key {
                 label: line.label.clone(),
                 color: color(line.color).mix(1.0),

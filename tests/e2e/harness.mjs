@@ -83,11 +83,12 @@ export function serve({ fail, root = ROOT, prefix = '', probe = false, override,
   }));
 }
 
-/** Chromium as toolchain.md 2.8; returns {ctx, page, profile, problems, requests}. */
-export async function launch({ viewport = { width: 1280, height: 900 } } = {}) {
+/** Chromium as toolchain.md 2.8 (`device`: more context options, e.g. deviceScaleFactor, hasTouch);
+ * returns {ctx, page, profile, problems, requests}. */
+export async function launch({ viewport = { width: 1280, height: 900 }, ...device } = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, viewport, acceptDownloads: true,
+    executablePath: '/usr/bin/chromium', headless: true, viewport, acceptDownloads: true, ...device,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
