@@ -163,6 +163,20 @@ fn the_sampled_lambdas_and_leaky_shares_equal_the_divergence_reports() {
     );
     assert_eq!(s.penalty.len(), 1, "one hidden layer: {s:?}");
     assert!(s.penalty[0] > 0.0 && s.error[0].is_finite(), "{s:?}");
+    // Asked again, the flagged step is flagged again from the same state: no second sample of it.
+    let again = t.step(1).unwrap();
+    assert!(again.diverged, "{again:?}");
+    let repeated = t.take_samples();
+    assert!(
+        repeated.is_empty(),
+        "sampled again at {:?}",
+        repeated.iter().map(|s| s.samples).collect::<Vec<_>>()
+    );
+    let counts: Vec<u64> = samples.iter().map(|s| s.samples).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] < w[1]),
+        "sample counts not increasing: {counts:?}"
+    );
 }
 
 #[test]

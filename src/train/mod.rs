@@ -72,6 +72,9 @@ pub struct Trainer {
     /// When the instruments sample (None: never), and the samples not yet taken by the caller.
     instruments: Option<Schedule>,
     samples: Vec<Sample>,
+    /// The pattern count of the last sample (a step that diverged is asked for again at the same
+    /// count and state: it is not sampled twice).
+    sampled_at: Option<u64>,
 }
 
 impl Trainer {
@@ -109,6 +112,7 @@ impl Trainer {
             test,
             instruments: None,
             samples: Vec::new(),
+            sampled_at: None,
         };
         t.rng.shuffle(&mut t.order);
         Ok(t)
@@ -245,6 +249,10 @@ impl Trainer {
         let Some(spectrum) = self.instruments.and_then(|s| s.due(self.samples_seen)) else {
             return;
         };
+        if self.sampled_at == Some(self.samples_seen) {
+            return;
+        }
+        self.sampled_at = Some(self.samples_seen);
         self.engine.sync();
         let net = self.engine.network();
         let m = instruments::measure(
