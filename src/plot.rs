@@ -4,6 +4,7 @@
 
 pub mod layout;
 mod marks;
+pub mod multiples;
 pub mod theme;
 pub mod ticks;
 

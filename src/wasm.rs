@@ -124,6 +124,21 @@ impl Session {
         to_js(&self.trainer.step(n as usize)?)
     }
 
+    /// Samples the instruments (src/train/instruments.rs) from the next step on, on the engine's
+    /// default schedule for the net: `{every, spectrum_every}` in patterns, returned.
+    pub fn start_instruments(&mut self) -> Result<JsValue, JsError> {
+        let s = crate::train::Schedule::for_sizes(&self.trainer.config().sizes);
+        self.trainer.set_instruments(Some(s));
+        to_js(&s)
+    }
+
+    /// The instruments' samples since the last call, oldest first: `[{samples, pattern, loss,
+    /// curvature, edge, lambda, leaky_share, penalty, error, spectrum}]` (`train::Sample`;
+    /// `spectrum`: null or `{radius, positive, negative, zero}`).
+    pub fn take_instruments(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.trainer.take_samples())
+    }
+
     /// Accuracy on test patterns `start..start + count`: `{count, correct, loss_sum}`.
     pub fn validate(&mut self, start: u32, count: u32) -> Result<JsValue, JsError> {
         let start = self
@@ -431,6 +446,31 @@ pub fn draw_curves(
     let maps =
         draw(&backend.into_drawing_area(), "", &views, style).map_err(|e| JsError::new(&e))?;
     to_js(&maps)
+}
+
+/// Draws small multiples (`crate::plot::multiples`) on `canvas`: `panels` is `[{caption, log_y?,
+/// lines: [{label, color, dashed?, points: [[x, y]...]}]}]`, x described as `x_desc`, in a grid of
+/// `columns` (1..=12), `scale` the canvas's device pixels per CSS pixel (> 0, at most 8). Main
+/// thread only.
+#[wasm_bindgen]
+pub fn draw_multiples(
+    canvas: web_sys::HtmlCanvasElement,
+    panels: JsValue,
+    x_desc: &str,
+    columns: u32,
+    scale: f64,
+) -> Result<(), JsError> {
+    let panels: Vec<crate::plot::multiples::Panel> = from_js("panels", &panels)?;
+    if !(1..=12).contains(&columns) {
+        let why = format!("must be 1..=12, got {columns}");
+        return Err(Error::invalid("columns", why).into());
+    }
+    check_scale(scale)?;
+    let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
+    use plotters::prelude::IntoDrawingArea;
+    let area = backend.into_drawing_area();
+    crate::plot::multiples::draw_multiples(&area, &panels, x_desc, columns as usize, scale)
+        .map_err(|e| JsError::new(&e))
 }
 
 /// Computes one exact spectrum of a small fixed network (order 458) and returns its number of

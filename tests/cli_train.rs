@@ -277,3 +277,81 @@ fn train_runs_the_spectral_methods_and_refuses_them_above_the_eigenpair_cap() {
         );
     }
 }
+
+/// `curvature` of SGD and MK on 784-16-10 over the fixtures: one CSV, a header naming every column
+/// (lambda_0..2, leaky_1..2, penalty_1, error_1 for two layers), one row per sample of each run,
+/// the spectrum on every other sample; a bad interval is an error naming the flag.
+#[test]
+fn curvature_writes_one_csv_row_per_sample_of_each_run() {
+    let root = data_dir("curvature");
+    let csv = root.join("out/curvature.csv");
+    let (dir, path) = (root.to_str().unwrap(), csv.to_str().unwrap());
+    let (code, stdout, stderr) = sifrian(&[
+        "curvature",
+        "--data-dir",
+        dir,
+        "--sizes",
+        "784,16,10",
+        "--optimizer",
+        "sgd,mk",
+        "--step",
+        "0.01,0.0003",
+        "--patterns",
+        "300",
+        "--every",
+        "50",
+        "--spectrum-every",
+        "100",
+        "--csv",
+        path,
+    ]);
+    assert_eq!(code, 0, "stdout {stdout}\nstderr {stderr}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let expected = "run,samples,pattern,loss,curvature,edge,radius,positive,negative,lambda_0,\
+                    lambda_1,lambda_2,leaky_1,leaky_2,penalty_1,error_1";
+    assert_eq!(header.join(","), expected, "header");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows.len(),
+        12,
+        "6 samples per run over 300 patterns: {text}"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.len(), header.len(), "row {i}: {r:?}");
+        assert_eq!(r[0], if i < 6 { "sgd" } else { "mk" }, "row {i}");
+        assert_eq!(r[1], ((i % 6) * 50).to_string(), "row {i}: samples");
+        let has_spectrum = (i % 6) % 2 == 0;
+        assert_eq!(!r[6].is_empty(), has_spectrum, "row {i}: radius {:?}", r[6]);
+        let edge: f64 = r[5].parse().unwrap();
+        let step = if i < 6 { 0.01 } else { 0.0003 };
+        assert!(
+            (edge - 2.0 / step).abs() < 1e-9 * edge,
+            "row {i}: edge {edge}"
+        );
+        for (c, v) in r.iter().enumerate().skip(3).filter(|(_, v)| !v.is_empty()) {
+            let x: f64 = v.parse().unwrap_or(f64::NAN);
+            assert!(x.is_finite(), "row {i} column {}: {v:?}", header[c]);
+        }
+    }
+    assert!(stdout.contains("wrote"), "{stdout}");
+    let (code, _, stderr) = sifrian(&[
+        "curvature",
+        "--data-dir",
+        dir,
+        "--sizes",
+        "784,16,10",
+        "--every",
+        "50",
+        "--spectrum-every",
+        "75",
+        "--csv",
+        path,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("spectrum_every") && stderr.contains("75"),
+        "{stderr}"
+    );
+}

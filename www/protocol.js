@@ -71,7 +71,14 @@
  *   trainingFailed: {message: string},
  *   confusion: {id: string, samples: number, counts: number[], count: number, correct: number},
  *   firstLayer: {id: string, samples: number, units: number, inputs: number, weights: number[], max_abs: number[]},
+ *   instruments: {id: string, samples: InstrumentSample[]},  run id's samples since its last event, oldest first
  * }} Events
+ * @typedef {{samples: number, pattern: number, loss: number, curvature: number, edge: number,
+ *   lambda: number[], leaky_share: number[], penalty: number[], error: number[],
+ *   spectrum: {radius: number, positive: number, negative: number, zero: number} | null}} InstrumentSample
+ *   curvature over training, sampled before the step on pattern `pattern` (src/train/instruments.rs):
+ *   g'H0g/|g|^2, 2/step, the policy's lambda_0..n, the leaky share per layer 1..n, |lambda_k x_k| and
+ *   the back-propagated error per hidden layer, the exact spectrum's radius and inertia (on its schedule)
  * @typedef {{id: string, samples: number, epoch: number, cost: number | null, accuracy: number | null,
  *   throughput: number | null, lambda: number[] | null}} RunStats  cost and accuracy over about the last 1,000 patterns
  * @typedef {{cause: 'cost' | 'non_finite', samples: number, cost: number, bound: number, pattern: number,
@@ -88,7 +95,7 @@ export const REQUESTS = ['start', 'load', 'configure', 'setValEvery', 'play', 'p
   'setStepSize', 'setSpeed', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave',
   'stepOne', 'gallery', 'resources'];
 export const EVENTS = ['progress', 'stats', 'point', 'validation', 'state', 'diverged', 'autosaved',
-  'autosaveFailed', 'trainingFailed', 'confusion', 'firstLayer'];
+  'autosaveFailed', 'trainingFailed', 'confusion', 'firstLayer', 'instruments'];
 
 /** The message of anything thrown. */
 export const messageOf = (e) => (e && e.message) || String(e);

@@ -9,6 +9,7 @@ import { $, put, probe } from './dom.js';
 import { downloadCurves, downloadModel } from './downloads.js';
 import { fmtCount, fmtInt, fmtCost, fmtPct } from './format.js';
 import { clearInside, showOneStep } from './inside.js';
+import { addInstruments, resetInstruments } from './instruments.js';
 import { createLab } from './lab.js';
 import { draw_figure5 } from './pkg/sifrian.js';
 import { drawn, followTraining, onDrawnChange, repredict, showRace } from './predict.js';
@@ -104,6 +105,7 @@ function configured({ runners }) {
   ui.speed.value = String(app.settings.speed ?? 0);
   request('setSpeed', { speed: app.settings.speed ?? 0 }).catch(failed('setSpeed'));
   resetCurves();
+  resetInstruments();
   app.latest = {};
   app.validation = {};
   for (const r of runners) app.latest[r.id] = { samples: r.samples };
@@ -208,6 +210,7 @@ on('stats', ({ runners, running, memory }) => {
 });
 
 on('point', ({ id, point }) => addPoint(id, point));
+on('instruments', ({ id, samples }) => addInstruments(id, samples));
 
 on('validation', ({ id, samples, accuracy, count, kind }) => {
   const { specs, validation } = app;

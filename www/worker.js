@@ -94,6 +94,12 @@ function emitStats() {
   emitFirstLayer();
 }
 
+/** The `instruments` event: runner r's samples since the last (src/train/instruments.rs). */
+function emitInstruments(r) {
+  const samples = r.session.take_instruments();
+  if (samples.length > 0) emit('instruments', { id: r.id, samples });
+}
+
 /** Closes the current curve window of a runner into a point; queues validation when due. */
 function emitPoint(r, { validate = false, full = false } = {}) {
   if (r.agg.n > 0) {
@@ -167,6 +173,7 @@ function trainChunk(n, take = (r, k) => r.session.step(k)) {
     const ms = performance.now() - t0;
     r.version++;
     record(r, st, k, ms);
+    emitInstruments(r);
     if (st.diverged) {
       r.diverged = true;
       if (runners.every((x) => x.diverged)) running = false;
@@ -332,6 +339,7 @@ const handlers = {
     if (!data) throw new Error('no data set is loaded yet');
     try {
       runners = specs.map((spec) => makeRunner(spec, new Session(spec.config, data), nextValAt));
+      for (const r of runners) r.session.start_instruments();
     } catch (e) {
       freeRunners();
       throw e;

@@ -37,6 +37,52 @@ pub enum Command {
     Plot(PlotArgs),
     /// Figure 5 for one hidden layer and pattern, with the exact Hessian spectrum beside it (SVG + JSON).
     Figure5(Figure5Args),
+    /// Curvature over training: per-pattern spectral radius and inertia, g'Hg/|g|^2 against
+    /// 2/step, Eq. 65's lambdas, leaky shares and |lambda_k x_k| against the back-propagated
+    /// error, sampled while each optimizer trains (CSV).
+    Curvature(CurvatureArgs),
+}
+
+#[derive(Args)]
+pub struct CurvatureArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// A preset of the page (small, medium, paper) instead of --sizes.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// The optimizers, comma-separated: one run each, same seed (same weights and order).
+    #[arg(long, value_parser = optimizer_parser(), value_delimiter = ',', default_value = "sgd,mk")]
+    pub optimizer: Vec<&'static OptimizerInfo>,
+    /// Their step sizes, comma-separated (default: each optimizer's default step size).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub step: Vec<f64>,
+    /// Damping mu of Eq. 42 (mk-damped and mk-unreg; default 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub mu: Option<f64>,
+    /// lambda policy: `eq65`, `eq65+eq68`, or lambda_0..lambda_n comma-separated.
+    #[arg(long, default_value = "eq65")]
+    pub lambda: String,
+    /// No white input layer.
+    #[arg(long)]
+    pub no_white: bool,
+    /// Patterns each run trains on.
+    #[arg(long, default_value_t = 60_000)]
+    pub patterns: u64,
+    /// A sample every N patterns (default: the engine's, 2,048).
+    #[arg(long)]
+    pub every: Option<u64>,
+    /// The exact spectrum every N patterns, a multiple of --every; 0: never (default: the
+    /// engine's for the net, growing with the cube of its order 2S - s_n).
+    #[arg(long)]
+    pub spectrum_every: Option<u64>,
+    /// Train with the f64 reference engine instead of the f32 kernel.
+    #[arg(long)]
+    pub f64: bool,
+    /// The CSV to write.
+    #[arg(long, default_value = "target/runs/curvature.csv")]
+    pub csv: PathBuf,
 }
 
 #[derive(Args)]

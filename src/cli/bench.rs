@@ -11,7 +11,10 @@
 //! the weights' f32 size. The `*_dense` rows train on a copy of MNIST without zero pixels, so
 //! that layer 1 streams all of its weights (the roofline's assumption; the kernel skips zero
 //! pixels on real digits). Repetitions are outermost and every row is visited once per
-//! repetition (so drift hits all rows alike); medians are reported.
+//! repetition (so drift hits all rows alike); medians are reported. `instruments_overhead`
+//! (`_mk`): `1 - (patterns/s with the instruments) / (without)` for SGD (MK) on the default
+//! schedule ([`Schedule::for_sizes`]): the `*_sampled` rows' time per pattern plus one
+//! `spectrum_ms` per `spectrum_every` patterns.
 
 use crate::error::{fs, CliError, Result};
 use clap::Args;
@@ -22,7 +25,7 @@ use sifrian::catalog::{self, OptimizerInfo, DEFAULT_MU, OPTIMIZERS, PRESETS};
 use sifrian::io::data::Dataset;
 use sifrian::network::{param_count, Network};
 use sifrian::regularisation::LambdaPolicy;
-use sifrian::train::{Method, TrainConfig, Trainer};
+use sifrian::train::{Method, Schedule, TrainConfig, Trainer};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -175,7 +178,13 @@ fn preset(
         .filter(|o| matches!(o.name, "sgd" | "mk"))
         .map(|o| (format!("{}_dense", row_key(o)), o, dense));
     let real_rows = OPTIMIZERS.iter().map(|o| (row_key(o), o, train));
-    for (key, o, set) in real_rows.chain(dense_rows) {
+    // SGD and MK with the instruments sampling on the default schedule, spectrum apart (below).
+    let schedule = Schedule::for_sizes(sizes);
+    let sampled_rows = OPTIMIZERS
+        .iter()
+        .filter(|o| matches!(o.name, "sgd" | "mk"))
+        .map(|o| (format!("{}_sampled", row_key(o)), o, train));
+    for (key, o, set) in real_rows.chain(dense_rows).chain(sampled_rows) {
         let config = TrainConfig {
             sizes: sizes.to_vec(),
             alpha: 0.01,
@@ -189,7 +198,10 @@ fn preset(
         if matches!(config.method, Method::Spectral(_)) && config.validate(sizes[0]).is_err() {
             continue;
         }
-        let t = Trainer::new(config, Rc::clone(set), Rc::clone(test))?;
+        let mut t = Trainer::new(config, Rc::clone(set), Rc::clone(test))?;
+        if key.ends_with("_sampled") {
+            t.set_instruments(Some(Schedule::new(schedule.every, 0)?));
+        }
         rows.push((key, Row::Train(Box::new(t))));
     }
     let net = Network::new(sizes, 0.01, 0)?;
@@ -245,6 +257,23 @@ fn preset(
         roofline_patterns_per_s(weight_bytes as f64, r, rw).into(),
     );
     out.insert("weight_bytes".into(), weight_bytes.into());
+    // The instruments' cost: the sampled rows' time per pattern, plus one spectrum per
+    // `spectrum_every` patterns (its median time, amortised: a window of seconds may hold none).
+    let spectrum_s = out["spectrum_ms"].as_f64().unwrap_or(f64::NAN) / 1e3;
+    for (key, plain) in [
+        ("instruments_overhead", "sgd"),
+        ("instruments_overhead_mk", "mk"),
+    ] {
+        let rate = |k: &str| out[k].as_f64().unwrap_or(f64::NAN);
+        let per =
+            1.0 / rate(&format!("{plain}_sampled")) + spectrum_s / schedule.spectrum_every as f64;
+        out.insert(key.into(), (1.0 - 1.0 / per / rate(plain)).into());
+    }
+    out.insert("instruments_every".into(), schedule.every.into());
+    out.insert(
+        "instruments_spectrum_every".into(),
+        schedule.spectrum_every.into(),
+    );
     out.insert("min_max".into(), spread.into());
     Ok(serde_json::Value::Object(out))
 }

@@ -4,6 +4,7 @@
 //! - [`args`]: the flags, as clap reads them (the optimizers and data sets from the catalog);
 //! - [`commands`]: `inspect`, `make-case`, `plot`, `figure5`;
 //! - [`run`]: `train` and `compare`, the training runs;
+//! - [`curvature`]: `curvature`, the instruments sampled over training (CSV);
 //! - [`curves`]: the curve CSV they write and `plot` reads, and the chart;
 //! - [`bench`]: `bench`, the native half of `make bench`;
 //! - [`error`]: the one error type; every failure is one line on standard error and status 2.
@@ -14,6 +15,8 @@ mod args;
 mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 mod commands;
+#[cfg(not(target_arch = "wasm32"))]
+mod curvature;
 #[cfg(not(target_arch = "wasm32"))]
 mod curves;
 #[cfg(not(target_arch = "wasm32"))]
@@ -54,5 +57,6 @@ fn dispatch(command: args::Command) -> error::Result<String> {
         Command::Compare(args) => run::compare(&args),
         Command::Plot(args) => commands::plot(&args),
         Command::Figure5(args) => commands::figure5(&args),
+        Command::Curvature(args) => curvature::run(&args),
     }
 }

@@ -38,7 +38,7 @@ use super::engine::Engine;
 use super::TrainConfig;
 use crate::cost::loss;
 use crate::io::data::Dataset;
-use crate::network::Network;
+use crate::network::{Forward, Network};
 
 /// The watch's bound is this many times the largest cost of outputs in `[0, 1]^{s_n}`.
 pub const BOUND_FACTOR: f64 = 10.0;
@@ -262,9 +262,7 @@ pub(super) fn explain(
     let (xq, dq) = input(q);
     let (xf, df) = input(flagged);
     let fw = kept.forward(&xq);
-    let leaky_share = (1..=kept.n())
-        .map(|k| fw.a[k].iter().filter(|&&a| a < 0.0).count() as f64 / fw.a[k].len() as f64)
-        .collect();
+    let leaky_share = leaky_share(&fw);
     let param_norm = l2(&kept.params);
     // The update at step size `eta` from `kept`: its lambdas and the resulting parameters.
     let update = |eta: f64| {
@@ -311,6 +309,13 @@ pub(super) fn explain(
         safe_cost,
         retried,
     }
+}
+
+/// Per layer 1..n, the share of units on the leaky branch (pre-activation `a_k < 0`, slope alpha).
+pub(super) fn leaky_share(fw: &Forward) -> Vec<f64> {
+    (1..=fw.n())
+        .map(|k| fw.a[k].iter().filter(|&&a| a < 0.0).count() as f64 / fw.a[k].len() as f64)
+        .collect()
 }
 
 fn l2(v: &[f64]) -> f64 {

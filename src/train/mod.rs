@@ -24,6 +24,7 @@ mod config;
 mod confusion;
 mod divergence;
 mod engine;
+mod instruments;
 mod method;
 mod spectral;
 mod stats;
@@ -31,6 +32,7 @@ mod stats;
 pub use config::TrainConfig;
 pub use confusion::Confusion;
 pub use divergence::{cost_bound, Cause, Divergence, BOUND_FACTOR, CHECKPOINT_EVERY, MAX_HALVINGS};
+pub use instruments::{measure, Sample, Schedule, SpectrumSample};
 pub use method::{Method, Spectral};
 pub use stats::{
     first_layer, probabilities, softmax, Evaluation, FirstLayer, OneStep, Reading, StepStats,
@@ -70,6 +72,12 @@ pub struct Trainer {
     predictions: Predictions,
     /// Checkpoints and the patterns applied since: the divergence watch's way back.
     history: History,
+    /// When the instruments sample (None: never), and the samples not yet taken by the caller.
+    instruments: Option<Schedule>,
+    samples: Vec<Sample>,
+    /// The pattern count of the last sample (a step that diverged is asked for again at the same
+    /// count and state: it is not sampled twice).
+    sampled_at: Option<u64>,
 }
 
 impl Trainer {
@@ -105,6 +113,9 @@ impl Trainer {
             config,
             train,
             test,
+            instruments: None,
+            samples: Vec::new(),
+            sampled_at: None,
         };
         t.rng.shuffle(&mut t.order);
         Ok(t)
@@ -212,6 +223,7 @@ impl Trainer {
             self.last_pattern = Some(i);
             train.input_into(i, &mut self.x0);
             train.target_into(i, &mut self.d);
+            self.sample(i);
             let flagged =
                 match self
                     .engine
@@ -232,6 +244,43 @@ impl Trainer {
         }
         self.engine.sync();
         Ok(acc.stats(self.samples_seen, self.epoch(), divergence))
+    }
+
+    /// Samples the instruments on training pattern `i` (in `self.x0`, `self.d`) before its step,
+    /// when the schedule says so. Reads the synced parameters only: the step is unchanged.
+    fn sample(&mut self, i: usize) {
+        let Some(spectrum) = self.instruments.and_then(|s| s.due(self.samples_seen)) else {
+            return;
+        };
+        if self.sampled_at == Some(self.samples_seen) {
+            return;
+        }
+        self.sampled_at = Some(self.samples_seen);
+        self.engine.sync();
+        let net = self.engine.network();
+        let m = instruments::measure(
+            net,
+            &self.config,
+            self.samples_seen,
+            i,
+            &self.x0,
+            &self.d,
+            spectrum,
+        );
+        // Only non-finite states fail; a run that got there is about to be flagged anyway.
+        if let Ok(s) = m {
+            self.samples.push(s);
+        }
+    }
+
+    /// Samples the instruments on `schedule` from the next step on (None: stops sampling).
+    pub fn set_instruments(&mut self, schedule: Option<Schedule>) {
+        self.instruments = schedule;
+    }
+
+    /// The instruments' samples since the last call (oldest first).
+    pub fn take_samples(&mut self) -> Vec<Sample> {
+        std::mem::take(&mut self.samples)
     }
 
     /// The cost of training pattern `i` at the current parameters (synced), f64 forward pass.

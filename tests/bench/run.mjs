@@ -217,6 +217,8 @@ for (const p of result.settings.presets) {
     spectrum_ms: c.spectrum_ms,
     wasm_vs_native_sgd: c.sgd / n.sgd,
     wasm_vs_native_mk: c.mk / n.mk,
+    // 1 - patterns/s with the instruments / without (native, SGD; src/cli/bench.rs).
+    instruments_overhead: n.instruments_overhead,
   };
 }
 result.ratios = t;
@@ -261,6 +263,9 @@ for (const p of result.settings.presets) {
       .concat(p === 'paper' ? [] : ['newton_pinv', 'saddle_free']);
     for (const k of keys) if (!(Number.isFinite(r[k]) && r[k] > 0)) bad.push(`${p}.${target}.${k} = ${r[k]}`);
   }
+  // A difference of two noisy rates: finite and below 1, not necessarily positive.
+  const o = get(`${p}.native`).instruments_overhead;
+  if (!(Number.isFinite(o) && o < 1)) bad.push(`${p}.native.instruments_overhead = ${o}`);
   const agree = get(`${p}.chromium`).peers_max_rel_loss_diff;
   if (!(agree < 1e-4)) bad.push(`${p}: TF.js and plain-JS loss traces differ by ${agree}`);
 }
