@@ -168,9 +168,10 @@ fn lanczos_matches_the_dense_mean_hessian_eigenvalues() {
                 r.top_bounds[i]
             );
         }
+        // The smallest Ritz value is not waited for; it lies within the spectrum.
         let lowest = *ev.last().unwrap();
         assert!(
-            (r.lowest - lowest).abs() <= r.lowest_bound + 1e-6 * radius,
+            r.lowest >= lowest - 1e-6 * radius,
             "{shape:?} lowest: Lanczos {} vs dense {lowest}",
             r.lowest
         );

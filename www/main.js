@@ -16,6 +16,7 @@ import { useCatalog } from './settings.js';
 import { app, applyHash, persist } from './state.js';
 import { setStatus } from './status.js';
 import { lab, loadData } from './training.js';
+import './batchcurvature.js';
 
 /** Starts the page: the engine's catalog, the form from the address, then the data set. */
 async function boot() {

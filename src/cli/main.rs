@@ -54,5 +54,6 @@ fn dispatch(command: args::Command) -> error::Result<String> {
         Command::Compare(args) => run::compare(&args),
         Command::Plot(args) => commands::plot(&args),
         Command::Figure5(args) => commands::figure5(&args),
+        Command::BatchCurvature(args) => commands::batch_curvature(&args),
     }
 }

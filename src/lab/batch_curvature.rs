@@ -100,6 +100,18 @@ pub enum Phase {
     Done,
 }
 
+impl Phase {
+    /// `"prepare"`, `"lanczos"`, `"exact"` or `"done"` (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Prepare => "prepare",
+            Phase::Lanczos => "lanczos",
+            Phase::Exact => "exact",
+            Phase::Done => "done",
+        }
+    }
+}
+
 /// Everything known so far (the page's readout, the CLI's JSON).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BatchCurvatureReport {
@@ -116,7 +128,8 @@ pub struct BatchCurvatureReport {
     pub max_steps: usize,
     /// The Ritz values (top k descending, their bounds, the lowest, steps, converged).
     pub ritz: Ritz,
-    /// `max(|top_1|, |lowest|)` once Lanczos is done: the spectral radius of H̄.
+    /// `max(|top_1|, |lowest|)` once Lanczos is done: at most the spectral radius of H̄ (Ritz
+    /// values lie within H̄'s spectrum), equal to it when top_1 is H̄'s largest-magnitude eigenvalue.
     pub radius_of_mean: Option<f64>,
     /// M, and the exact per-pattern radii (same Hessian as H̄) computed so far.
     pub subset: usize,
@@ -206,7 +219,7 @@ impl BatchCurvature {
         rng.shuffle(&mut indices);
         indices.truncate(req.patterns);
         let top = req.top.min(p);
-        let lanczos = Lanczos::new(p, top, req.max_steps, req.tol, req.seed ^ 0x1A2C_05)?;
+        let lanczos = Lanczos::new(p, top, req.max_steps, req.tol, req.seed ^ 0x001A_2C05)?;
         Ok(BatchCurvature {
             req,
             train,
