@@ -37,6 +37,14 @@ fn reference_sum(
     sum
 }
 
+fn f32s(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
+fn label(d: &[f64]) -> usize {
+    d.iter().position(|&v| v == 1.0).unwrap()
+}
+
 fn digits(n: usize) -> Vec<(Vec<f64>, Vec<f64>)> {
     let (train, _) = mnist_fixtures();
     (0..n)
@@ -44,7 +52,7 @@ fn digits(n: usize) -> Vec<(Vec<f64>, Vec<f64>)> {
             let (mut x0, mut d) = (vec![0.0; 784], vec![0.0; 10]);
             train.input_into(i, &mut x0);
             train.target_into(i, &mut d);
-            (x0, d)
+            (x0.iter().map(|&v| f64::from(v as f32)).collect(), d)
         })
         .collect()
 }
@@ -72,7 +80,7 @@ fn batched_f32_hvp_matches_the_sum_of_f64_single_pattern_products() {
         let expect = reference_sum(&net, &pats, &policy, &v);
         let mut b = BatchHvp::new(&net, policy.clone()).unwrap();
         for (x0, d) in &pats {
-            b.push(x0, d).unwrap();
+            b.push(&f32s(x0), label(d)).unwrap();
         }
         b.set_direction(&v).unwrap();
         // Two uneven calls: the sum does not depend on how the range is split.
@@ -94,7 +102,14 @@ fn batched_f32_hvp_matches_the_sum_of_f64_single_pattern_products() {
 fn batched_hvp_rejects_a_range_past_the_patterns_and_a_wrong_direction() {
     let net = Network::new(&[4, 3, 2], 0.1, 1).unwrap();
     let mut b = BatchHvp::new(&net, LambdaPolicy::Fixed(Lambdas::plain(2))).unwrap();
-    b.push(&[0.5, 0.0, 1.0, 0.2], &[1.0, 0.0]).unwrap();
+    b.push(&[0.5, 0.0, 1.0, 0.2], 0).unwrap();
+    let e = b.push(&[0.5, 0.0, 1.0], 0).unwrap_err().to_string();
+    assert!(
+        e.contains("has 3 values"),
+        "error names the input length: {e}"
+    );
+    let e = b.push(&[0.5, 0.0, 1.0, 0.2], 2).unwrap_err().to_string();
+    assert!(e.contains("label"), "error names the label: {e}");
     let e = b.add(0..2).unwrap_err().to_string();
     assert!(e.contains("0..2"), "error names the range: {e}");
     let e = b.set_direction(&[1.0; 3]).unwrap_err().to_string();
@@ -178,7 +193,7 @@ fn lanczos_matches_the_dense_mean_hessian_eigenvalues() {
         // The batched f32 product as the operator (what the page runs).
         let mut b = BatchHvp::new(&net, LambdaPolicy::Fixed(Lambdas::plain(net.n()))).unwrap();
         for c in &cases {
-            b.push(&c.x0, &c.d).unwrap();
+            b.push(&f32s(&c.x0), label(&c.d)).unwrap();
         }
         let mut lz = Lanczos::new(p, k, p, 1e-4, seed).unwrap();
         let mut out = vec![0.0; p];

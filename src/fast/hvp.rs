@@ -129,6 +129,13 @@ impl FastHvp {
         &self.lambda
     }
 
+    /// The direction-independent states of the last product, each per k = 0..n: `x_k`, `d_k`,
+    /// `d_k .* b_k` (the adjoint of J_R scaled by F'; meaningful for k >= 1) and lambda_0..lambda_n
+    /// (the batched product, [`super::hvp_batch`], stores them once per pattern).
+    pub(crate) fn states(&self) -> (&[Vec<f32>], &[Vec<f32>], &[Vec<f32>], &[f32]) {
+        (&self.acts.x, &self.acts.dv, &self.b, &self.lambda)
+    }
+
     /// Sets the direction v (the network's flat layout) of the next products. Panics on a wrong length.
     pub fn set_direction(&mut self, v: &[f32]) {
         assert_eq!(v.len(), self.v.len(), "direction length");

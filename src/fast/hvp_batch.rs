@@ -7,9 +7,9 @@
 //! what does not depend on the direction `v` — the forward pass x_k, d_k = F'(a_k), the lambdas of
 //! the pattern's policy (Eq. 65 / Eq. 68 / fixed) and the adjoint b_k of J_R (Eq. 19 corrected) —
 //! and what does: `zeta_k` (4th tetrad equation) and `gamma_k` (3rd). The first part is computed
-//! once per pattern ([`BatchHvp::push`], by the f64 reference [`crate::pattern::Pattern`] at the
-//! f32-rounded parameters, stored in f32: `x_k`, `d_k`, `e_k = d_k .* b_k`, the lambdas, the
-//! nonzero pixels of `x_0`); a product then runs, for a block of B patterns held as B columns,
+//! once per pattern ([`BatchHvp::push`]: one fused single-pattern product [`super::hvp::FastHvp`]
+//! at v = 0, whose states are kept: `x_k`, `d_k`, `e_k = d_k .* b_k`, the lambdas, the nonzero
+//! pixels of `x_0`); a product then runs, for a block of B patterns held as B columns,
 //! ```text
 //! forward,  row i of W_k (k >= 2), one read of W_k[i,:], N_k[i,:] for all B columns:
 //!     zeta_k[i] = d_k[i] (W_k[i,:] zeta_{k-1} - N_k[i,:] x_{k-1} - eta_k[i])        zeta_0 = 0
@@ -25,11 +25,11 @@
 //! wasm) and added to an f64 accumulator. Checked against the sum of the f64 tetrad's
 //! single-pattern products (tests/batch_curvature.rs).
 
+use super::hvp::FastHvp;
 use super::kernels::{transpose_map, F4};
 use super::net::Net32;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::pattern::Pattern;
 use crate::regularisation::LambdaPolicy;
 use std::ops::Range;
 
@@ -41,9 +41,11 @@ pub const BLOCK: usize = 16;
 #[derive(Debug, Clone)]
 pub struct BatchHvp {
     net: Net32,
-    /// The f64 network with exactly `net`'s parameters (for [`BatchHvp::push`]).
+    /// The f64 network with exactly `net`'s parameters.
     net64: Network,
-    policy: LambdaPolicy,
+    /// The single-pattern product at v = 0 whose states [`BatchHvp::push`] keeps, and its output.
+    single: FastHvp,
+    scratch: Vec<f32>,
     /// Patterns pushed.
     count: usize,
     /// Pattern p's nonzero pixels are `nz_idx[nz_at[p]..nz_at[p + 1]]`, values in `nz_val`.
@@ -94,13 +96,13 @@ impl BatchHvp {
     /// parameter does not fit in f32 or the policy does not fit the network.
     pub fn new(net: &Network, policy: LambdaPolicy) -> Result<BatchHvp> {
         let net32 = Net32::from_network(net)?;
-        policy.validate(net32.n())?;
         let sizes = net32.sizes().to_vec();
         let per_layer = |m: usize| sizes.iter().map(|&s| vec![0f32; m * s]).collect::<Vec<_>>();
         let p = net32.num_params();
         Ok(BatchHvp {
             net64: net32.to_network(),
-            policy,
+            single: FastHvp::new(net32.clone(), policy)?,
+            scratch: vec![0.0; p],
             count: 0,
             nz_at: vec![0],
             nz_idx: Vec::new(),
@@ -146,37 +148,45 @@ impl BatchHvp {
         &self.net64
     }
 
-    /// Adds pattern `(x0, d)`: its forward pass, lambdas by the policy and adjoint of J_R (the f64
-    /// reference), stored in f32. Fails on wrong lengths or non-finite states, naming them.
-    pub fn push(&mut self, x0: &[f64], d: &[f64]) -> Result<()> {
-        let mut p = Pattern::plain(&self.net64, x0, d)?;
-        let lambda = self.policy.lambdas(p.fw(), p.b0())?;
-        p.set_lambdas(lambda)?;
-        let (fw, b) = (p.fw(), p.b());
-        if let Some(k) = (1..fw.x.len()).find(|&k| fw.x[k].iter().any(|v| !v.is_finite())) {
+    /// Adds pattern `(x0, label)`: its forward pass, lambdas by the policy and adjoint of J_R (one
+    /// fused f32 product at v = 0). Fails on a wrong input length, a label that is not a class or
+    /// non-finite states, naming them.
+    pub fn push(&mut self, x0: &[f32], label: usize) -> Result<()> {
+        let (s0, sn) = (self.net.sizes()[0], self.net.sizes()[self.net.n()]);
+        if x0.len() != s0 {
             return Err(Error::invalid(
-                format!("x_{k} of pattern {}", self.count),
-                "is not finite",
+                "input",
+                format!("has {} values, the network takes {s0}", x0.len()),
+            ));
+        }
+        if label >= sn {
+            return Err(Error::invalid(
+                "label",
+                format!("{label}: must be 0..{}", sn - 1),
+            ));
+        }
+        self.single.hvp(x0, label, &mut self.scratch);
+        let (x, d, e, lambda) = self.single.states();
+        let n = self.net.n();
+        if x[n].iter().chain(&e[1]).any(|v| !v.is_finite()) {
+            return Err(Error::invalid(
+                format!("pattern {}", self.count),
+                "its states are not finite",
             ));
         }
         for (j, &v) in x0.iter().enumerate() {
             if v != 0.0 {
                 self.nz_idx.push(j as u32);
-                self.nz_val.push(v as f32);
+                self.nz_val.push(v);
             }
         }
         self.nz_at.push(self.nz_idx.len());
-        for k in 1..=self.net.n() {
-            self.x[k].extend(fw.x[k].iter().map(|&v| v as f32));
-            self.d[k].extend(fw.fprime[k].iter().map(|&v| v as f32));
-            let e = fw.fprime[k]
-                .iter()
-                .zip(&b[k])
-                .map(|(&f, &bk)| (f * bk) as f32);
-            self.e[k].extend(e);
+        for k in 1..=n {
+            self.x[k].extend_from_slice(&x[k]);
+            self.d[k].extend_from_slice(&d[k]);
+            self.e[k].extend_from_slice(&e[k]);
         }
-        self.lambda
-            .extend(p.lambda().as_slice().iter().map(|&l| l as f32));
+        self.lambda.extend_from_slice(lambda);
         self.count += 1;
         Ok(())
     }

@@ -247,15 +247,12 @@ impl BatchCurvature {
         let n = self.req.patterns;
         match self.phase {
             Phase::Prepare => {
-                let (x0, d) = (
-                    &mut vec![0.0; self.train.input_size()],
-                    &mut vec![0.0; Dataset::CLASSES],
-                );
+                let mut x0 = vec![0f32; self.train.input_size()];
                 let end = (self.hvp.len() + budget).min(n);
                 for i in self.hvp.len()..end {
-                    self.train.input_into(self.indices[i], x0);
-                    self.train.target_into(self.indices[i], d);
-                    self.hvp.push(x0, d)?;
+                    let index = self.indices[i];
+                    crate::fast::pixels_to_input(self.train.pixels(index), &mut x0);
+                    self.hvp.push(&x0, self.train.label(index))?;
                 }
                 if self.hvp.len() == n {
                     self.phase = Phase::Lanczos;
