@@ -3,7 +3,8 @@
 // sample seed 0, the readout shows 5 descending eigenvalues of the mean Hessian and the same
 // numbers as `sifrian batch-curvature` natively for that seed and model; screenshots at 1280x900
 // and 390x844 (touch, 2x) go to test-output/. The time to the eigenvalues goes to
-// test-output/e2e-metrics-batchcurvature.json (not asserted: the machine may be busy).
+// test-output/e2e-metrics-batchcurvature.json (not asserted: the machine may be busy), also on the
+// paper's net (784-512-256-32-10, N = 1,000, M = 1).
 // Run: node --test tests/e2e/batchcurvature.test.mjs   (needs `make build`, `bash data/fetch.sh`
 // and `cargo build --release` for the CLI)
 import { test } from 'node:test';
@@ -109,4 +110,15 @@ test('a bad N is named by the engine; cancel stops a run', () => withDevice(
     await page.click('[data-testid="batch-curvature-cancel"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="batch-curvature-status"]').textContent === 'Cancelled.', null, { timeout: 60000 });
     assert.equal(await page.isDisabled('[data-testid="batch-curvature-run"]'), false, 'the button is back');
+  }));
+
+test("the paper's net: the top 5 of the mean Hessian over 1,000 images in the page (time recorded, not asserted)", () => withDevice(
+  { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 }, async (page) => {
+    await openReady(page, base, '#arch=paper');
+    await page.fill('[data-testid="batch-curvature-m"]', '1');
+    const shown = await runCurvature(page);
+    assert.equal(shown.values.length, 5, `5 eigenvalues shown: ${shown.values}`);
+    for (let i = 1; i < 5; i++) assert.ok(shown.values[i - 1] >= shown.values[i], `descending: ${shown.values}`);
+    metrics.paper_lanczos_ms_page = shown.lanczosMs;
+    metrics.paper_top5 = shown.values;
   }));
