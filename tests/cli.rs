@@ -283,7 +283,10 @@ fn batch_curvature_names_a_bad_hessian_and_a_missing_data_set() {
     let (code, _, err) = run(&["batch-curvature", "--hessian", "gauss"], None);
     assert_eq!(code, 2, "stderr: {err}");
     assert!(err.contains("gauss") && err.contains("plain"), "{err}");
-    let (code, _, err) = run(&["batch-curvature", "--data-dir", "/nonexistent-sifrian"], None);
+    let (code, _, err) = run(
+        &["batch-curvature", "--data-dir", "/nonexistent-sifrian"],
+        None,
+    );
     assert_ne!(code, 0, "stderr: {err}");
     assert!(err.contains("/nonexistent-sifrian"), "{err}");
 }
