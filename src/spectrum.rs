@@ -35,6 +35,7 @@ use crate::network::{Forward, Network};
 use nalgebra::DMatrix;
 
 pub mod eigenpairs;
+pub mod lanczos;
 
 /// Largest order `2S - s_n` of the dense matrix T the exact spectrum accepts: T then takes
 /// 134 MB (f64) and its eigensolve tens of seconds in the page. The paper's net has 1,610.

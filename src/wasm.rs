@@ -239,6 +239,43 @@ impl Session {
     }
 }
 
+#[wasm_bindgen]
+impl Session {
+    /// The curvature of the data on a snapshot of this run's network and `data`'s training set: a
+    /// [`BatchCurvatureRun`] to advance in bounded calls. `request`: the fields of
+    /// `request::BatchCurvatureJs` (all optional; an unknown key or a value out of range is an
+    /// error naming it).
+    pub fn batch_curvature(
+        &self,
+        request: JsValue,
+        data: &Data,
+    ) -> Result<BatchCurvatureRun, JsError> {
+        let t = &self.trainer;
+        let req = from_js::<request::BatchCurvatureJs>("batch curvature request", &request)?
+            .into_request(&t.config().lambda)?;
+        let train = Rc::clone(&data.train);
+        let run = crate::lab::batch_curvature::BatchCurvature::new(t.network(), train, req)?;
+        Ok(BatchCurvatureRun(run))
+    }
+}
+
+/// A run of `lab::batch_curvature` (the page's "Curvature of the data").
+#[wasm_bindgen]
+pub struct BatchCurvatureRun(crate::lab::batch_curvature::BatchCurvature);
+
+#[wasm_bindgen]
+impl BatchCurvatureRun {
+    /// About `budget` patterns' work (one exact spectrum in the last phase); returns the phase
+    /// reached: "prepare", "lanczos", "exact" or "done".
+    pub fn advance(&mut self, budget: u32) -> Result<String, JsError> {
+        Ok(self.0.advance(budget as usize)?.name().to_string())
+    }
+    /// The report so far (`lab::batch_curvature::BatchCurvatureReport`).
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        to_js(&self.0.report())
+    }
+}
+
 /// The look inside the network (the page's "inside" panel).
 #[wasm_bindgen]
 impl Session {

@@ -249,6 +249,7 @@ fn each_subcommand_is_described_by_its_own_help() {
         ("compare", "SGD against an MK variant"),
         ("plot", "Draw curves from CSV files"),
         ("figure5", "Figure 5 for one hidden layer and pattern"),
+        ("batch-curvature", "The curvature of the data"),
     ] {
         let summary = summary_of(&help, command);
         assert!(
@@ -275,4 +276,17 @@ fn the_optimizer_and_data_set_flags_take_the_catalogs_names() {
     let (code, _, err) = run(&["figure5", "--dataset", "cifar"], None);
     assert_eq!(code, 2, "stderr: {err}");
     assert!(err.contains("[possible values: mnist, fashion]"), "{err}");
+}
+
+#[test]
+fn batch_curvature_names_a_bad_hessian_and_a_missing_data_set() {
+    let (code, _, err) = run(&["batch-curvature", "--hessian", "gauss"], None);
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(err.contains("gauss") && err.contains("plain"), "{err}");
+    let (code, _, err) = run(
+        &["batch-curvature", "--data-dir", "/nonexistent-sifrian"],
+        None,
+    );
+    assert_ne!(code, 0, "stderr: {err}");
+    assert!(err.contains("/nonexistent-sifrian"), "{err}");
 }

@@ -320,6 +320,19 @@ async function main() {
       minMax[key] = [Math.min(...v), Math.max(...v)];
     }
     out.spectrum_ms = median(spectrumMs);
+    // The curvature of the data, once: 1,000 training patterns, top 5 of the plain loss's mean
+    // Hessian, no exact spectra (Session.batch_curvature; the page's worker adds yields).
+    status(`${preset}: the curvature of the data…`);
+    {
+      const s = new Session({ sizes, optimizer: 'sgd', step_size: 0.01, seed: 0 }, data);
+      const t0 = performance.now();
+      const job = s.batch_curvature({ patterns: 1000, subset: 0, top: 5 }, data);
+      while (job.advance(1 << 20) !== 'done');
+      out.batch_lanczos_ms = performance.now() - t0;
+      out.batch_lanczos_hvps_per_s = job.report().hvps / (out.batch_lanczos_ms / 1e3);
+      job.free();
+      s.free();
+    }
     out.spectrum_vectors_ms = median(spectrumVectorsMs);
     const bytes = 4 * paramCount(sizes);
     out.roofline_sgd = 1 / (bytes / out.read_bps + (2 * bytes) / out.read_write_bps);

@@ -17,6 +17,7 @@ import { useCatalog } from './settings.js';
 import { app, applyHash, persist } from './state.js';
 import { setStatus } from './status.js';
 import { lab, loadData } from './training.js';
+import './batchcurvature.js';
 
 /**
  * Starts the page: the engine's catalog, the form from the address, then the data set. Each stage

@@ -34,6 +34,8 @@
  *   teach: [{pixels: Float32Array, label: number}, {results: Object<string, {loss: number, diverged: boolean}>, probs: Probs, readings: Object<string, Reading>}],
  *   sample: [{index: number}, {label: number, pixels: number[]}],
  *   lab: [{run: string, request: Object}, LabReply],  (request: src/wasm/request.rs LabRequest, {layer, pattern, lambda?, plain_loss?, mu?, step_size?}; plain_loss: true is every hidden λ 0, λ_n 1)
+ *   batchCurvature: [{run: string, request: CurvatureRequest}, CurvatureReply],  the curvature of the data (www/batchcurvature.js)
+ *   batchCurvatureCancel: [{}, null],                   the running batchCurvature replies {cancelled: true} at its next yield
  *   export: [{id: string}, {id: string, samples: number, bytes: Uint8Array, hash: string}],
  *   import: [{id: string, bytes: Uint8Array, samples?: number}, Imported],
  *   restore: [{runs: {id: string, samples: number}[]}, {runs: Imported[]}],
@@ -45,6 +47,10 @@
  * @typedef {{dataset: string, trainLen: number, testLen: number, downloaded: number, ms: number}} Loaded
  * @typedef {Object<string, number[]>} Probs  class probabilities by run id
  * @typedef {{run: string, cached: boolean, ms: number, samples: number, report: Object}} LabReply  `Session.lab`'s report, from the cache or not
+ * @typedef {{patterns?: number, subset?: number, top?: number, seed?: number, max_steps?: number, tol?: number,
+ *   hessian?: 'plain' | 'j_r'}} CurvatureRequest  `Session.batch_curvature` (src/wasm/request.rs `BatchCurvatureJs`)
+ * @typedef {{cancelled: boolean, run: string, samples?: number, report?: Object, ms?: number, lanczosMs?: number}} CurvatureReply
+ *   the report (src/lab/batch_curvature.rs `BatchCurvatureReport`), the worker's wall time to the end and to the eigenvalues
  * @typedef {{id: string, samples: number, hash: string}} Imported  the run's pattern count and hash after the import
  * @typedef {{outputs: number[], probabilities: number[], softmax: number[], hidden: number[][], hidden_max: number[]}} Reading
  *   `Session.read` (src/train/stats.rs): the outputs, both probability readings and the hidden states
@@ -72,6 +78,7 @@
  *   confusion: {id: string, samples: number, counts: number[], count: number, correct: number},
  *   firstLayer: {id: string, samples: number, units: number, inputs: number, weights: number[], max_abs: number[]},
  *   instruments: {id: string, samples: InstrumentSample[]},  run id's samples since its last event, oldest first
+ *   batchCurvature: {run: string, report: Object, ms: number},  a running batchCurvature's report so far
  * }} Events
  * @typedef {{samples: number, pattern: number, loss: number, curvature: number, edge: number,
  *   lambda: number[], leaky_share: number[], penalty: number[], error: number[],
@@ -93,9 +100,9 @@
 /** The request types and event names (a message of another type is an error on arrival). */
 export const REQUESTS = ['start', 'load', 'configure', 'setValEvery', 'play', 'pause', 'step', 'validateFull',
   'setStepSize', 'setSpeed', 'predict', 'teach', 'sample', 'lab', 'export', 'import', 'restore', 'autosave',
-  'stepOne', 'gallery', 'resources'];
+  'stepOne', 'gallery', 'resources', 'batchCurvature', 'batchCurvatureCancel'];
 export const EVENTS = ['progress', 'stats', 'point', 'validation', 'state', 'diverged', 'autosaved',
-  'autosaveFailed', 'trainingFailed', 'confusion', 'firstLayer', 'instruments'];
+  'autosaveFailed', 'trainingFailed', 'confusion', 'firstLayer', 'instruments', 'batchCurvature'];
 
 /** The message of anything thrown. */
 export const messageOf = (e) => (e && e.message) || String(e);

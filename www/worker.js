@@ -5,6 +5,8 @@
 // page's speed (patterns per second per run, 0: full speed), which spaces the bounded step calls.
 // The Sifrian lab (one exact spectrum per request) also runs here, between training chunks: while
 // it computes, training waits (one thread), then continues by itself.
+// The curvature of the data (www/batchcurvature.js: Lanczos on the mean Hessian of many patterns)
+// runs here too, as bounded `advance` calls of about CURVATURE_SLICE_MS with a yield between them.
 // Autosave: www/autosave.js; the lab's cache: www/labcache.js; a run's bookkeeping: www/runner.js.
 // Every message is one of www/protocol.js: a request answered by its reply, or an event.
 
@@ -37,6 +39,13 @@ let generation = 0; // bumped by every configure (a new run)
 let wasm = null; // the wasm exports (its memory's size goes into the stats)
 const labCache = createLabCache();
 let emit = null; // emit(event, data): set by serve() below
+const CURVATURE_SLICE_MS = 30; // one `advance` call of the curvature of the data, about
+let curvatureToken = 0; // bumped by batchCurvatureCancel: the running one stops at its next yield
+const curvatureChannel = new MessageChannel();
+let resumeCurvature = null;
+curvatureChannel.port1.onmessage = () => { const f = resumeCurvature; resumeCurvature = null; if (f) f(); };
+/** Lets the other messages (requests, training ticks) run, then resolves. */
+const yieldToMessages = () => new Promise((resolve) => { resumeCurvature = resolve; curvatureChannel.port2.postMessage(0); });
 const autosave = createAutosave((event, data) => emit(event, data));
 /** Saves the run now (www/autosave.js decides whether anything changed). */
 const saveModels = (reason) => autosave.save(reason, { runners, generation, dataset });
@@ -453,6 +462,44 @@ const handlers = {
     }
     return { run: r.id, cached, ms: hit.ms, samples: hit.samples, report: hit.report };
   },
+  /**
+   * The curvature of the data on run `run`'s network now (`Session.batch_curvature`, src/wasm.rs):
+   * bounded `advance` calls, the time per call steered to about CURVATURE_SLICE_MS, a
+   * `batchCurvature` event with the report so far at most every 200 ms. Stops (cancelled: true)
+   * after batchCurvatureCancel, a new request or a reset.
+   */
+  async batchCurvature({ run, request: q }) {
+    const r = runners.find((x) => x.id === run) || runners[0];
+    if (!r) throw new Error('no network yet: wait for the data set');
+    const token = ++curvatureToken;
+    const gen = generation;
+    const job = r.session.batch_curvature(q || {}, data);
+    const t0 = performance.now();
+    let budget = 16;
+    let phase = 'prepare';
+    let lanczosMs = null;
+    let lastEmit = t0;
+    try {
+      while (phase !== 'done') {
+        if (token !== curvatureToken || gen !== generation) return { cancelled: true, run: r.id };
+        const s = performance.now();
+        phase = job.advance(budget);
+        const now = performance.now();
+        if (lanczosMs === null && (phase === 'exact' || phase === 'done')) lanczosMs = now - t0;
+        if (now - s < CURVATURE_SLICE_MS / 2) budget = Math.min(2 * budget, 1 << 16);
+        else if (now - s > 2 * CURVATURE_SLICE_MS) budget = Math.max(16, budget >> 1);
+        if (now - lastEmit > 200) {
+          lastEmit = now;
+          emit('batchCurvature', { run: r.id, report: job.report(), ms: now - t0 });
+        }
+        await yieldToMessages();
+      }
+      return { cancelled: false, run: r.id, samples: r.samples, report: job.report(), ms: performance.now() - t0, lanczosMs };
+    } finally {
+      job.free();
+    }
+  },
+  batchCurvatureCancel() { curvatureToken++; return null; },
   export({ id }) {
     const r = runners.find((x) => x.id === id);
     if (!r) throw new Error(`no runner ${id}`);

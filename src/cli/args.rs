@@ -41,6 +41,10 @@ pub enum Command {
     /// 2/step, Eq. 65's lambdas, leaky shares and |lambda_k x_k| against the back-propagated
     /// error, sampled while each optimizer trains (CSV).
     Curvature(CurvatureArgs),
+    /// The curvature of the data: the top eigenvalues of the Hessian averaged over N training
+    /// patterns (Lanczos on the batched f32 HVP), the mean exact per-pattern radius over a subset
+    /// and the paper's Eq. 66/69 on it (JSON).
+    BatchCurvature(BatchCurvatureArgs),
 }
 
 #[derive(Args)]
@@ -83,6 +87,42 @@ pub struct CurvatureArgs {
     /// The CSV to write.
     #[arg(long, default_value = "target/runs/curvature.csv")]
     pub csv: PathBuf,
+}
+
+#[derive(Args)]
+pub struct BatchCurvatureArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// A model file (the page's "save"; replaces --sizes, --alpha and --seed's weights).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Training patterns averaged (chosen by a shuffle seeded by --sample-seed).
+    #[arg(long, default_value_t = 1000)]
+    pub patterns: usize,
+    /// Patterns (the first of the N) whose exact spectrum gives the mean per-pattern radius.
+    #[arg(long, default_value_t = 5)]
+    pub subset: usize,
+    /// Eigenvalues wanted.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Seed of the choice of patterns and of Lanczos's start vector.
+    #[arg(long, default_value_t = 0)]
+    pub sample_seed: u64,
+    /// Lanczos steps at most.
+    #[arg(long, default_value_t = 40)]
+    pub max_steps: usize,
+    /// Relative tolerance of the convergence criterion (residual bound / largest |Ritz value|).
+    #[arg(long, default_value_t = 1e-3)]
+    pub tol: f64,
+    /// `plain`: the Hessian of ½‖d − x_n‖² (what PyHessian measures); `j-r`: of J_R at each
+    /// pattern's lambdas by --lambda.
+    #[arg(long, default_value = "plain", value_parser = ["plain", "j-r"])]
+    pub hessian: String,
+    /// lambda policy of `--hessian j-r` and of the paper's radius (`eq65+eq68`: Eq. 69).
+    #[arg(long, default_value = "eq65")]
+    pub lambda: String,
 }
 
 #[derive(Args)]

@@ -6,7 +6,8 @@
 //! `newton_pinv` and `saddle_free` on their f64 eigenpair engine, only on presets under the
 //! eigenpair cap),
 //! exact Hessian-vector products/s (fused f32 as `hvp`, the f64 reference as `hvp_f64`), the time
-//! to the exact nonzero spectrum of one pattern (`spectrum_ms`) and to its eigenpairs with the
+//! to the exact nonzero spectrum of one pattern (`spectrum_ms`), the curvature of the data
+//! (`batch_lanczos_ms`: 1,000 patterns, top 5, once per preset) and to its eigenpairs with the
 //! minimum-norm and saddle-free Newton steps (`spectrum_vectors_ms`), and the memory-streaming limit over a buffer of
 //! the weights' f32 size. The `*_dense` rows train on a copy of MNIST without zero pixels, so
 //! that layer 1 streams all of its weights (the roofline's assumption; the kernel skips zero
@@ -233,7 +234,15 @@ fn preset(
         spectrum_vectors_ms.push(t0.elapsed().as_secs_f64() * 1e3);
         std::hint::black_box(s);
     }
+    // The curvature of the data, once (seconds on the paper's net): 1,000 training patterns
+    // prepared and Lanczos to the top 5 of the plain loss's mean Hessian (no exact spectra).
+    let (batch_ms, batch_hvps) = batch_lanczos(sizes, train)?;
     let mut out = serde_json::Map::new();
+    out.insert("batch_lanczos_ms".into(), batch_ms.into());
+    out.insert(
+        "batch_lanczos_hvps_per_s".into(),
+        (batch_hvps as f64 / (batch_ms / 1e3)).into(),
+    );
     let mut spread = serde_json::Map::new();
     for (key, mut v) in samples {
         let (lo, hi) = (
@@ -332,4 +341,16 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     let text = serde_json::to_string_pretty(&serde_json::Value::Object(all))?;
     fs::write(&args.out, text)?;
     Ok(summary + &format!("written: {}", args.out.display()))
+}
+
+/// `batch_lanczos_ms`: wall time of [`BatchCurvature`] on `sizes` (seed 0) over 1,000 training
+/// patterns, top 5, no exact spectra; and the single-pattern products it made.
+fn batch_lanczos(sizes: &[usize], train: &Rc<Dataset>) -> Result<(f64, usize)> {
+    use sifrian::lab::batch_curvature::{BatchCurvature, BatchCurvatureRequest, BatchHessian};
+    let mut req = BatchCurvatureRequest::new(BatchHessian::Plain, false);
+    req.subset = 0;
+    let net = Network::new(sizes, 0.01, 0)?;
+    let t0 = Instant::now();
+    let report = BatchCurvature::new(&net, Rc::clone(train), req)?.run()?;
+    Ok((t0.elapsed().as_secs_f64() * 1e3, report.hvps))
 }

@@ -1,7 +1,7 @@
-//! `inspect`, `make-case`, `plot` and `figure5`: each reads its flags, asks the library, and
+//! `inspect`, `make-case`, `plot`, `figure5` and `batch-curvature`: each reads its flags, asks the library, and
 //! returns what `main` prints (JSON for `inspect`, `make-case` and `figure5`).
 
-use crate::args::{Figure5Args, InspectArgs, MakeCaseArgs, NetArgs, PlotArgs};
+use crate::args::{BatchCurvatureArgs, Figure5Args, InspectArgs, MakeCaseArgs, NetArgs, PlotArgs};
 use crate::curves::{read_csv, runs_svg, Run};
 use crate::error::{fs, CliError, Result};
 use crate::run::load;
@@ -149,4 +149,43 @@ fn figure5_summary(svg: &Path, layer: usize, now: f64, fig: &Figure5) -> serde_j
         "exact_radius": s.radius,
         "sweep": sweep,
     })
+}
+
+/// `sifrian batch-curvature`: the report of [`sifrian::lab::batch_curvature`] as JSON, with the
+/// wall times measured here (the engine has no clock): `lanczos_ms` to the top eigenvalues
+/// (patterns prepared and Lanczos done), `ms` with the subset's exact spectra.
+pub fn batch_curvature(args: &BatchCurvatureArgs) -> Result<String> {
+    use sifrian::lab::batch_curvature::{BatchCurvature, BatchCurvatureRequest, BatchHessian};
+    let (train, _, _) = load(&args.data)?;
+    let NetArgs { sizes, alpha, seed } = &args.net;
+    let net = match &args.model {
+        Some(path) => sifrian::io::model_file::import(&fs::read(path)?)?,
+        None => sifrian::network::Network::new(sizes, *alpha, *seed)?,
+    };
+    let policy = LambdaPolicy::parse(&args.lambda, true, net.n()).map_err(CliError::Flag)?;
+    let eq68 = matches!(policy, LambdaPolicy::Eq65 { eq68: true, .. });
+    let hessian = if args.hessian == "plain" {
+        BatchHessian::Plain
+    } else {
+        BatchHessian::JR(policy)
+    };
+    let mut req = BatchCurvatureRequest::new(hessian, eq68);
+    req.patterns = args.patterns;
+    req.subset = args.subset;
+    req.top = args.top;
+    req.seed = args.sample_seed;
+    req.max_steps = args.max_steps;
+    req.tol = args.tol;
+    use sifrian::lab::batch_curvature::Phase;
+    let started = std::time::Instant::now();
+    let mut run = BatchCurvature::new(&net, train, req)?;
+    while matches!(run.phase(), Phase::Prepare | Phase::Lanczos) {
+        run.advance(1 << 20)?;
+    }
+    let lanczos_ms = started.elapsed().as_secs_f64() * 1e3;
+    let report = run.run()?;
+    let mut out = serde_json::to_value(&report)?;
+    out["lanczos_ms"] = json!(lanczos_ms);
+    out["ms"] = json!(started.elapsed().as_secs_f64() * 1e3);
+    Ok(out.to_string())
 }

@@ -58,5 +58,6 @@ fn dispatch(command: args::Command) -> error::Result<String> {
         Command::Plot(args) => commands::plot(&args),
         Command::Figure5(args) => commands::figure5(&args),
         Command::Curvature(args) => curvature::run(&args),
+        Command::BatchCurvature(args) => commands::batch_curvature(&args),
     }
 }

@@ -28,6 +28,9 @@ use crate::error::Result;
 use crate::network::Network;
 use crate::regularisation::LambdaPolicy;
 
+/// `(x, d, d .* b, lambda)` of [`FastHvp::states`].
+pub(crate) type States<'a> = (&'a [Vec<f32>], &'a [Vec<f32>], &'a [Vec<f32>], &'a [f32]);
+
 /// A [`Net32`] with the workspaces of one fused Hessian-vector product: a product allocates nothing.
 #[derive(Debug, Clone)]
 pub struct FastHvp {
@@ -127,6 +130,13 @@ impl FastHvp {
     /// The lambdas of the last product (lambda_0 left at 0).
     pub fn last_lambdas(&self) -> &[f32] {
         &self.lambda
+    }
+
+    /// The direction-independent states of the last product, each per k = 0..n: `x_k`, `d_k`,
+    /// `d_k .* b_k` (the adjoint of J_R scaled by F'; meaningful for k >= 1) and lambda_0..lambda_n
+    /// (the batched product, [`super::hvp_batch`], stores them once per pattern).
+    pub(crate) fn states(&self) -> States<'_> {
+        (&self.acts.x, &self.acts.dv, &self.b, &self.lambda)
     }
 
     /// Sets the direction v (the network's flat layout) of the next products. Panics on a wrong length.

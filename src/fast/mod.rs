@@ -69,6 +69,7 @@
 //! Measured throughput: `make bench` (README, "Performance").
 
 pub mod hvp;
+pub mod hvp_batch;
 mod kernels;
 mod net;
 mod step;

@@ -3,6 +3,7 @@
 //! the exact spectrum ([`figure5`]), the directions compared and the verdict ([`report`]), and the
 //! JSON case of the command line ([`inspect`]).
 
+pub mod batch_curvature;
 pub mod figure5;
 pub mod inspect;
 pub mod report;

@@ -224,3 +224,47 @@ pub fn pixels_f64(pixels: &[f32], expected: usize) -> Result<Vec<f64>, Error> {
     }
     Ok(pixels.iter().map(|&p| f64::from(p)).collect())
 }
+
+/// The page's "Curvature of the data" request (`lab::batch_curvature`); every field optional:
+/// `{patterns: 1000, subset: 5, top: 5, seed: 0, max_steps: 40, tol: 1e-3, hessian: "plain" | "j_r"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCurvatureJs {
+    patterns: Option<usize>,
+    subset: Option<usize>,
+    top: Option<usize>,
+    seed: Option<u32>,
+    max_steps: Option<usize>,
+    tol: Option<f64>,
+    hessian: Option<String>,
+}
+
+impl BatchCurvatureJs {
+    /// The request for a run whose lambdas are by `policy` ("j_r" averages J_R at them; Eq. 69
+    /// instead of Eq. 66 under Eq. 68).
+    pub fn into_request(
+        self,
+        policy: &LambdaPolicy,
+    ) -> Result<crate::lab::batch_curvature::BatchCurvatureRequest, Error> {
+        use crate::lab::batch_curvature::{BatchCurvatureRequest, BatchHessian};
+        let hessian = match self.hessian.as_deref().unwrap_or("plain") {
+            "plain" => BatchHessian::Plain,
+            "j_r" => BatchHessian::JR(policy.clone()),
+            other => {
+                return Err(Error::invalid(
+                    "hessian",
+                    format!("{other:?}: must be \"plain\" or \"j_r\""),
+                ))
+            }
+        };
+        let eq68 = matches!(policy, LambdaPolicy::Eq65 { eq68: true, .. });
+        let mut r = BatchCurvatureRequest::new(hessian, eq68);
+        r.patterns = self.patterns.unwrap_or(r.patterns);
+        r.subset = self.subset.unwrap_or(r.subset);
+        r.top = self.top.unwrap_or(r.top);
+        r.seed = self.seed.map_or(r.seed, u64::from);
+        r.max_steps = self.max_steps.unwrap_or(r.max_steps);
+        r.tol = self.tol.unwrap_or(r.tol);
+        Ok(r)
+    }
+}

@@ -215,6 +215,7 @@ for (const p of result.settings.presets) {
     mk_vs_sgd: c.mk / c.sgd,
     hvp_vs_sgd: c.hvp / c.sgd,
     spectrum_ms: c.spectrum_ms,
+    batch_lanczos_ms: c.batch_lanczos_ms,
     wasm_vs_native_sgd: c.sgd / n.sgd,
     wasm_vs_native_mk: c.mk / n.mk,
     // 1 - patterns/s with the instruments / without (native, SGD; src/cli/bench.rs).
@@ -257,7 +258,7 @@ const bad = [];
 for (const p of result.settings.presets) {
   for (const target of ['native', 'chromium']) {
     const r = get(`${p}.${target}`);
-    const keys = ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'hvp', 'spectrum_ms']
+    const keys = ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'hvp', 'spectrum_ms', 'batch_lanczos_ms']
       .concat(target === 'chromium' ? ['tfjs_wasm_sgd', 'plain_js_sgd', 'roofline_sgd'] : [])
       // The spectral methods are measured where the engine allows them (not on the paper's net).
       .concat(p === 'paper' ? [] : ['newton_pinv', 'saddle_free']);
