@@ -487,8 +487,8 @@ pub fn draw_curves(
 
 /// Draws small multiples (`crate::plot::multiples`) on `canvas`: `panels` is `[{caption, log_y?,
 /// lines: [{label, color, dashed?, points: [[x, y]...]}]}]`, x described as `x_desc`, in a grid of
-/// `columns` (1..=12), `scale` the canvas's device pixels per CSS pixel (> 0, at most 8). Main
-/// thread only.
+/// `columns` (1..=12), `scale` the canvas's device pixels per CSS pixel (> 0, at most 8), in the
+/// colours of `theme` (`"light"` or `"dark"`). Main thread only.
 #[wasm_bindgen]
 pub fn draw_multiples(
     canvas: web_sys::HtmlCanvasElement,
@@ -496,7 +496,9 @@ pub fn draw_multiples(
     x_desc: &str,
     columns: u32,
     scale: f64,
+    theme: &str,
 ) -> Result<(), JsError> {
+    let theme = crate::plot::theme::Theme::parse("theme", theme)?;
     let panels: Vec<crate::plot::multiples::Panel> = from_js("panels", &panels)?;
     if !(1..=12).contains(&columns) {
         let why = format!("must be 1..=12, got {columns}");
@@ -506,7 +508,7 @@ pub fn draw_multiples(
     let backend = canvas::Canvas::new(canvas).map_err(|e| JsError::new(&e))?;
     use plotters::prelude::IntoDrawingArea;
     let area = backend.into_drawing_area();
-    crate::plot::multiples::draw_multiples(&area, &panels, x_desc, columns as usize, scale)
+    crate::plot::multiples::draw_multiples(&area, &panels, x_desc, columns as usize, scale, theme)
         .map_err(|e| JsError::new(&e))
 }
 

@@ -4,7 +4,9 @@
 // computes: the panels are the samples' fields arranged as lines. At most 2 draws a second.
 
 import { draw_multiples } from './pkg/sifrian.js';
+import { chartTheme, onThemeChange } from './theme.js';
 import { $, probe } from './dom.js';
+import { fmtCount } from './format.js';
 import { app } from './state.js';
 
 const DRAW_INTERVAL_MS = 500;
@@ -97,7 +99,7 @@ function drawAll() {
     const fig = canvasOf(id);
     const spec = app.specs.find((s) => s.id === id);
     const last = list[list.length - 1];
-    fig.firstChild.textContent = `${spec ? spec.label : id}: ${list.length} samples, the last at ${last.samples.toLocaleString('en-US')} patterns` +
+    fig.firstChild.textContent = `${spec ? spec.label : id}: ${list.length} samples, the last at ${fmtCount(last.samples)} patterns` +
       (list.some((s) => s.spectrum) ? '' : ' (the exact spectrum comes less often on this net)');
     const canvas = fig.lastChild;
     canvas.setAttribute('aria-label', `Curvature over training of ${spec ? spec.label : id}: spectral radius and inertia, curvature along the gradient against 2/step, lambda per layer, leaky share per layer, state penalty against back-propagated error.`);
@@ -108,7 +110,7 @@ function drawAll() {
     const [bw, bh] = [Math.round(width * dpr), Math.round(height * dpr)];
     if (canvas.width !== bw) canvas.width = bw;
     if (canvas.height !== bh) canvas.height = bh;
-    draw_multiples(canvas, panels(list, spec?.config?.optimizer === 'sgd'), 'patterns seen', columns, dpr);
+    draw_multiples(canvas, panels(list, spec?.config?.optimizer === 'sgd'), 'patterns seen', columns, dpr, chartTheme());
     probe('samples', list.length, fig);
     drawnRuns++;
   }
@@ -116,3 +118,4 @@ function drawAll() {
 }
 
 new ResizeObserver(() => { if (Object.keys(samples).length) schedule(); }).observe(box);
+onThemeChange(() => { if (Object.keys(samples).length) schedule(); }); // redrawn in the new colours

@@ -5,7 +5,8 @@
 //! what the caller gives, points whose y is not finite (or not > 0 on a log axis) are skipped.
 
 use super::marks::{draw_legend, Key, Mark, Ticked};
-use super::{color, err, ticks, Draw, FONT_PX};
+use super::theme::Theme;
+use super::{err, ticks, Draw, FONT_PX};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -15,7 +16,7 @@ use plotters::prelude::*;
 pub struct Line {
     /// Its legend label (lines of equal labels share one key; empty: not in the legend).
     pub label: String,
-    /// The colour index ([`color`]).
+    /// The colour index (the theme's series colours, repeating).
     pub color: usize,
     /// Dashed: a reference line (the edge of stability, 2 / step).
     #[serde(default)]
@@ -63,14 +64,17 @@ fn range(v: impl Iterator<Item = f64>, pad_log: bool) -> (f64, f64) {
 }
 
 /// Draws `panels` in a grid of `columns` (at least 1) filled row by row, x described as `x_desc`,
-/// at `scale` device pixels per CSS pixel (not finite or not > 0 draws at 1).
+/// at `scale` device pixels per CSS pixel (not finite or not > 0 draws at 1), in `theme`'s colours.
 pub fn draw_multiples<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     panels: &[Panel],
     x_desc: &str,
     columns: usize,
     scale: f64,
+    theme: Theme,
 ) -> Draw<()> {
+    let palette = theme.palette();
+    let ink = palette.ink;
     let k = if scale.is_finite() && scale > 0.0 {
         scale
     } else {
@@ -78,18 +82,18 @@ pub fn draw_multiples<DB: DrawingBackend>(
     };
     let px = |v: f64| (v * k).round().max(1.0) as u32;
     let font = FONT_PX * k;
-    root.fill(&WHITE).map_err(err)?;
+    root.fill(&palette.background).map_err(err)?;
     let mut keys: Vec<Key> = Vec::new();
     for line in panels.iter().flat_map(|p| &p.lines) {
         if !line.label.is_empty() && !keys.iter().any(|key| key.label == line.label) {
             keys.push(Key {
                 label: line.label.clone(),
-                color: color(line.color).mix(1.0),
+                color: palette.color(line.color).mix(1.0),
                 mark: Mark::Line,
             });
         }
     }
-    let root = draw_legend(root, &keys, k)?;
+    let root = draw_legend(root, &keys, k, ink)?;
     if panels.is_empty() {
         return root.present().map_err(err);
     }
@@ -119,7 +123,10 @@ pub fn draw_multiples<DB: DrawingBackend>(
             .margin_right(right)
             .x_label_area_size(x_area)
             .y_label_area_size(y_area)
-            .caption(&panel.caption, ("sans-serif", 12.0 * k))
+            .caption(
+                &panel.caption,
+                ("sans-serif", 12.0 * k).into_font().color(&ink),
+            )
             .build_cartesian_2d(
                 Ticked::new(x_lo..x_hi, &x_ticks),
                 Ticked::new(y_lo..y_hi, &y_ticks),
@@ -130,15 +137,15 @@ pub fn draw_multiples<DB: DrawingBackend>(
             .x_desc(x_desc)
             .x_label_formatter(&|v| x_ticks.label_of(*v))
             .y_label_formatter(&|v| y_ticks.label_of(*v))
-            .label_style(("sans-serif", font))
-            .axis_desc_style(("sans-serif", font))
-            .bold_line_style(BLACK.mix(0.08).stroke_width(px(1.0)))
-            .axis_style(BLACK.mix(0.5).stroke_width(px(1.0)))
+            .label_style(("sans-serif", font).into_font().color(&ink))
+            .axis_desc_style(("sans-serif", font).into_font().color(&ink))
+            .bold_line_style(ink.mix(0.08).stroke_width(px(1.0)))
+            .axis_style(ink.mix(0.5).stroke_width(px(1.0)))
             .set_all_tick_mark_size(px(4.0))
             .draw()
             .map_err(err)?;
         for (line, points) in panel.lines.iter().zip(lines) {
-            let c = color(line.color);
+            let c = palette.color(line.color);
             if line.dashed {
                 chart
                     .draw_series(DashedLineSeries::new(
@@ -171,6 +178,7 @@ pub fn multiples_svg(size: (u32, u32), panels: &[Panel], x_desc: &str) -> Draw<S
         x_desc,
         panels.len(),
         1.0,
+        Theme::Light,
     )?;
     Ok(s)
 }
