@@ -270,7 +270,9 @@ fn the_optimizer_and_data_set_flags_take_the_catalogs_names() {
     let (code, _, err) = run(&["train", "--optimizer", "adam"], None);
     assert_eq!(code, 2, "stderr: {err}");
     assert!(
-        err.contains("[possible values: sgd, mk, mk-damped, mk-unreg, newton, newton-pinv, saddle-free]"),
+        err.contains(
+            "[possible values: sgd, mk, mk-damped, mk-unreg, newton, newton-pinv, saddle-free]"
+        ),
         "{err}"
     );
     let (code, _, err) = run(&["figure5", "--dataset", "cifar"], None);

@@ -345,7 +345,15 @@ mod tests {
     fn the_flag_values_are_the_catalogs_names() {
         assert_eq!(
             values("train", "optimizer"),
-            ["sgd", "mk", "mk-damped", "mk-unreg", "newton", "newton-pinv", "saddle-free"],
+            [
+                "sgd",
+                "mk",
+                "mk-damped",
+                "mk-unreg",
+                "newton",
+                "newton-pinv",
+                "saddle-free"
+            ],
             "--optimizer of train"
         );
         assert_eq!(

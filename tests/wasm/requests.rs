@@ -237,7 +237,15 @@ fn the_catalog_lists_the_presets_optimizers_and_limits() {
     assert_eq!(names("presets"), ["small", "medium", "paper"]);
     assert_eq!(
         names("optimizers"),
-        ["sgd", "mk", "mk-damped", "mk-unreg", "newton"]
+        [
+            "sgd",
+            "mk",
+            "mk-damped",
+            "mk-unreg",
+            "newton",
+            "newton-pinv",
+            "saddle-free"
+        ]
     );
     let sgd = js_sys::Array::from(&get(&c, &["optimizers"])).get(0);
     assert_eq!(
