@@ -23,8 +23,10 @@ wasm-test: tools
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm
 
 # The page end to end on the real data: the full suite in headless Chromium, the smoke in
-# Firefox ESR (tests/e2e/firefox.test.mjs) and WebKitGTK (tests/e2e/webkit.test.mjs).
+# Firefox ESR (tests/e2e/firefox.test.mjs) and WebKitGTK (tests/e2e/webkit.test.mjs); the release
+# CLI too (tests/e2e/batchcurvature.test.mjs compares the page's numbers with `sifrian batch-curvature`).
 e2e: build data dist
+	cargo build --release
 	npm run test:e2e
 
 # The property tests with SEEDS (default 100) seeds besides CI's fixed one (minutes; not in `test`).

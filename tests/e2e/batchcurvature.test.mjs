@@ -10,37 +10,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { openReady, OUT, ROOT, outsideRequests, e2eSuite } from './harness.mjs';
+import { openReady, OUT, ROOT, e2eSuite, withPage } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-metrics-batchcurvature.json', (b) => { base = b; });
 
-async function withDevice(device, fn) {
-  const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, ...device,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
-  const problems = [];
-  const requests = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  ctx.on('request', (r) => requests.push(r.url()));
-  try {
-    await fn(page);
-    assert.deepEqual(problems, [], 'page errors or console errors');
-    assert.deepEqual(outsideRequests({ requests }, base), [], 'requests left 127.0.0.1');
-  } finally {
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
+/** `fn(page)` on a fresh Chromium emulating `device`, through the harness's `withPage` (no page error, no outside request). */
+const withDevice = (device, fn) => withPage(base, (b) => fn(b.page), device);
 
 /** Clicks "Curvature of the data" and waits for the final readout; returns the eigenvalues shown. */
 async function runCurvature(page) {

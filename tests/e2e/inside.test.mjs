@@ -151,7 +151,7 @@ test('Fashion-MNIST uses its class names: prediction, pad wording, test image, m
   assert.equal(await page.inputValue('[data-testid="teach-label"]'), String(FASHION.indexOf(m[1])), 'the teach label is the true label');
 }));
 
-test('a race: the learner picks whose confusion matrix and gallery are shown; each sums to the images validated', () => withPage(async ({ page }) => {
+test('a race: the learner picks whose confusion matrix and gallery are shown; each sums to the images validated', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '#race=1&opt=mk-damped');
   assert.ok(await page.isVisible('[data-testid="confusion-run"]'), 'a run selector in a race');
   const options = await page.$$eval('[data-testid="confusion-run"] option', (os) => os.map((o) => [o.value, o.textContent]));
@@ -191,7 +191,7 @@ test('a race: the learner picks whose confusion matrix and gallery are shown; ea
   assert.ok(await page.isHidden('[data-testid="confusion-run"]'), 'no run selector for one run');
 }));
 
-test('390x844 touch, DPR 2: the race\'s run selector and its matrix fit (no horizontal overflow of the page)', () => withPage(async ({ page }) => {
+test('390x844 touch, DPR 2: the race\'s run selector and its matrix fit (no horizontal overflow of the page)', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '#race=1&opt=mk-damped');
   await trainAndPause(page, 5000);
   await page.selectOption('[data-testid="confusion-run"]', 'r1');

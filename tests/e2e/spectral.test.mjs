@@ -6,22 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, close, openReady, number, text, waitFor, e2eSuite, OUT } from './harness.mjs';
+import { withPage, openReady, number, text, waitFor, e2eSuite, OUT } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-spectral.json', (b) => { base = b; });
 
-async function withPage(fn, opts = {}) {
-  const b = await launch(opts);
-  try {
-    await fn(b);
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
-  } finally {
-    await close(b);
-  }
-}
-
-test('saddle-free Newton races SGD on 784-64-10: both readouts advance', () => withPage(async ({ page }) => {
+test('saddle-free Newton races SGD on 784-64-10: both readouts advance', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '#race=1&arch=small&opt=saddle-free&seed=0');
   assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'saddle-free');
   assert.equal(await text(page, 'optimizer-error'), '', 'no error on the small net');
@@ -38,7 +28,7 @@ test('saddle-free Newton races SGD on 784-64-10: both readouts advance', () => w
   await page.click('[data-testid="play"]'); // pause
 }));
 
-test('saddle-free on the paper net is refused with the order and the cap beside the method', () => withPage(async ({ page }) => {
+test('saddle-free on the paper net is refused with the order and the cap beside the method', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '#arch=small&opt=saddle-free');
   await page.selectOption('[data-testid="architecture"]', 'paper');
   const err = page.locator('[data-testid="optimizer-error"]');
@@ -56,7 +46,7 @@ test('saddle-free on the paper net is refused with the order and the cap beside 
   assert.equal(await text(page, 'optimizer-error'), '');
 }));
 
-test('on a phone the refusal is readable beside the method', () => withPage(async ({ page }) => {
+test('on a phone the refusal is readable beside the method', () => withPage(base, async ({ page }) => {
   await page.goto(`${base}/#arch=paper&opt=newton-pinv`);
   await page.waitForSelector('body[data-loaded="mnist"]', { timeout: 90000 });
   const err = page.locator('[data-testid="optimizer-error"]');
