@@ -75,9 +75,8 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     const q = labRequest();
     if (q.error) { showInfo(q.error, 'notice'); return; }
     const run = specs.length > 1 ? ui.run.value : specs[0].id;
-    const call = { started: performance.now(), gen: generation };
+    const call = { started: performance.now(), gen: generation, id: ++reqId };
     inFlight = call;
-    reqId++;
     setBusy(true);
     request('lab', { run, request: q }).then((reply) => answered(call, reply), (e) => failed(e.message));
   }
@@ -89,8 +88,10 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
     setBusy(false);
     if (pending) { pending = false; compute(); return; }
     if (stale) return;
+    // Busy until the report is on screen (its last part, the info line, is drawn a few tasks later).
+    ui.section.setAttribute('aria-busy', 'true');
     const t0 = performance.now();
-    render(reply, call.started);
+    render(reply, call.started, call.id);
     timed(t0);
   }
 
@@ -190,13 +191,14 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   }
 
   let renderToken = 0;
+  let reportToken = 0; // the newest report's: its table and info line are drawn unless a newer one came
   let chain = Promise.resolve();
-  /** Runs `fn` in its own task after the next frame, in order, unless a newer render started. */
-  function later(token, fn) {
+  /** Runs `fn` in its own task after the next frame, in order, unless `token` is no longer `current()` (by default: a newer drawing started). */
+  function later(token, fn, current = () => renderToken) {
     chain = chain.then(() => new Promise((resolve) => {
       requestAnimationFrame(() => setTimeout(() => {
         const t0 = performance.now();
-        try { if (token === renderToken) fn(); } finally { resolve(); }
+        try { if (token === current()) fn(); } finally { resolve(); }
         timed(t0);
       }, 0));
     }));
@@ -216,7 +218,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
 
   // ---------- rendering a report ----------
   /** Shows a report: numbers at once, each drawing and table in a task of its own. */
-  function render(msg, started) {
+  function render(msg, started, id) {
     const { report, run, samples } = msg;
     const f = report.figure5;
     const k = f.layer;
@@ -245,8 +247,11 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
       const summary = drawStrip();
       ui.spectrum.setAttribute('aria-label', `The exact eigenvalues of H above the axis, the Eq. 62 family values below it. ${summary}`);
     });
-    later(token, () => renderDirections(report.directions));
-    later(token, () => renderInfo(msg, performance.now() - started));
+    // The table and the info line belong to this report: a redraw of the canvases (a resize, a new
+    // theme) does not drop them, only a newer report does.
+    const shownToken = ++reportToken;
+    later(shownToken, () => renderDirections(report.directions), () => reportToken);
+    later(shownToken, () => renderInfo(msg, performance.now() - started, id), () => reportToken);
   }
 
   /** The directions table and the cosine matrix (built with text nodes only). */
@@ -298,7 +303,7 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
   }
 
   /** The info line (what was computed, how long it took) and the test probes of the report. */
-  function renderInfo(msg, wallMs) {
+  function renderInfo(msg, wallMs, id) {
     const { report, samples, ms, cached } = msg;
     const f = report.figure5;
     const s = f.spectrum;
@@ -318,9 +323,10 @@ export function createLab({ request, drawFigure5, getDrawn, getMu, isTraining })
       plain_loss: report.plain_loss, family2: report.families.family2.length, family2_undefined: report.family2_undefined ?? null,
       radius_claim: report.radius_claim ?? null, eigenvalues: s.eigenvalues.length <= 400 ? s.eigenvalues : null,
     }), ui.section);
-    probe('reqs', reqId, ui.section);
+    probe('reqs', id, ui.section); // the request this report answers
     ui.stale.hidden = true;
     ui.snap.disabled = false;
+    if (!inFlight) ui.section.setAttribute('aria-busy', 'false');
   }
 
   // ---------- wiring ----------
