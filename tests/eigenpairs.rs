@@ -3,20 +3,6 @@
 mod common;
 use common::*;
 
-/// `sum_i u_i (u_i . g) f(mu_i)` over the dense eigenpairs with `|mu| > 1e-10 radius`.
-fn dense_apply(h: &[Vec<f64>], g: &[f64], f: impl Fn(f64) -> f64) -> Vec<f64> {
-    let (mu, u) = jacobi_eigenpairs(h);
-    let radius = mu.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let mut out = vec![0.0; g.len()];
-    for (m, ui) in mu.iter().zip(&u) {
-        if m.abs() > 1e-10 * radius {
-            let c = dot(ui, g) * f(*m);
-            out.iter_mut().zip(ui).for_each(|(o, x)| *o += c * x);
-        }
-    }
-    out
-}
-
 #[test]
 fn eigenvectors_from_the_reduced_matrix_are_unit_eigenvectors_of_the_dense_hessian() {
     let mut worst: f64 = 0.0;
