@@ -169,13 +169,17 @@ function median(v) {
 }
 
 /** Calls unit(chunk) (which returns the work done) until SECS have passed; work per second. */
+/** Milliseconds of the current measurement spent rebuilding diverged runs ([trainRow]): not work. */
+let untimedMs = 0;
+
 function rate(unit, chunk) {
+  untimedMs = 0;
   const t0 = performance.now();
   let done = 0;
   for (;;) {
     done += unit(chunk);
     const t = performance.now() - t0;
-    if (t >= SECS * 1000) return (done * 1000) / t;
+    if (t >= SECS * 1000) return (done * 1000) / Math.max(t - untimedMs, 1e-6);
   }
 }
 
@@ -183,9 +187,10 @@ function rate(unit, chunk) {
 function calibrate(unit) {
   const probe = 2;
   unit(1); // warm-up
+  untimedMs = 0;
   const t0 = performance.now();
   unit(probe);
-  const per = Math.max((performance.now() - t0) / probe, 0.001);
+  const per = Math.max((performance.now() - t0 - untimedMs) / probe, 0.001);
   return Math.max(1, Math.min(1 << 20, Math.round(CHUNK_MS / per)));
 }
 
@@ -202,29 +207,50 @@ function peerData(images, labels) {
 }
 
 
-/** The rows of one preset: [key, unit(n) -> work done, cleanup]. */
+/**
+ * A training row, as the native bench's TrainRow: at the catalog's default step some optimizers
+ * diverge within a few hundred patterns and the session then stops at every call, so a run that
+ * diverges is rebuilt from its initial weights; the rebuild is left out of the rate
+ * (`untimedMs`) and counted in `restarts[key]`. A rejected step took its time too: it counts.
+ */
+function trainRow(rows, restarts, key, make) {
+  let s = make();
+  restarts[key] = 0;
+  rows.push([key, (n) => {
+    const st = s.step(n);
+    if (st.diverged) {
+      const t0 = performance.now();
+      s.free();
+      s = make();
+      restarts[key]++;
+      untimedMs += performance.now() - t0;
+    }
+    return st.steps + (st.diverged ? 1 : 0);
+  }, () => s.free()]);
+}
+
+/** The rows of one preset: [key, unit(n) -> work done, cleanup]; the restarts of its training rows. */
 function rowsFor(preset, data, dense, peers) {
   const sizes = PRESETS[preset];
   if (!sizes) throw new Error(`presets: unknown "${preset}" (expected ${Object.keys(PRESETS).join(', ')})`);
   const rows = [];
+  const restarts = {};
   // One row per optimizer of the catalog, keyed like bench.json (`mk-damped` -> `mk_damped`).
   for (const [key, opt] of Object.keys(OPTIMIZERS).map((o) => [o.replace(/-/g, '_'), o])) {
     const config = { sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 };
     if (OPTIMIZERS[opt].uses_mu) config.mu = LIMITS.default_mu;
-    let s;
     try {
-      s = new Session(config, data);
+      trainRow(rows, restarts, key, () => new Session(config, data));
     } catch (e) {
       // The engine refuses newton-pinv and saddle-free above the eigenpair cap (the paper's net): no row.
       if (/^optimizer: (newton-pinv|saddle-free) /.test(e.message)) continue;
       throw e;
     }
-    rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
   }
   // The same on MNIST without zero pixels: layer 1 must then stream all its weights (roofline's case).
   for (const [key, opt] of [['sgd_dense', 'sgd'], ['mk_dense', 'mk']]) {
-    const s = new Session({ sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 }, dense);
-    rows.push([key, (n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); }, () => s.free()]);
+    const config = { sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 };
+    trainRow(rows, restarts, key, () => new Session(config, dense));
   }
   const curvature = new CurvatureBench(Uint32Array.from(sizes), data, 64, 1);
   rows.push(['hvp', (n) => { curvature.hvps(n); return n; }, () => {}]);
@@ -246,7 +272,7 @@ function rowsFor(preset, data, dense, peers) {
     tf.sync();
     return n;
   }, () => {}]);
-  return { sizes, rows, curvature };
+  return { sizes, rows, curvature, restarts };
 }
 
 /** Both peers from the same weights for 64 patterns: the largest relative loss difference. */
@@ -294,7 +320,7 @@ async function main() {
   };
   for (const preset of RUN_PRESETS) {
     status(`${preset}: setting up…`);
-    const { sizes, rows, curvature } = rowsFor(preset, data, dense, peers);
+    const { sizes, rows, curvature, restarts } = rowsFor(preset, data, dense, peers);
     const agree = peersAgree(sizes, peers);
     const chunks = rows.map(([, unit]) => calibrate(unit));
     const samples = Object.fromEntries(rows.map(([key]) => [key, []]));
@@ -320,6 +346,7 @@ async function main() {
       minMax[key] = [Math.min(...v), Math.max(...v)];
     }
     out.spectrum_ms = median(spectrumMs);
+    for (const [key, n] of Object.entries(restarts)) out[`${key}_restarts`] = n;
     // The curvature of the data, once: 1,000 training patterns, top 5 of the plain loss's mean
     // Hessian, no exact spectra (Session.batch_curvature; the page's worker adds yields).
     status(`${preset}: the curvature of the data…`);

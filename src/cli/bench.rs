@@ -93,19 +93,22 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Runs `unit(chunk)` (which returns the work done) until `secs` have passed; work per second.
+/// Runs `unit(chunk)` (which returns the work done and the seconds of it that are not work: a
+/// diverged run's rebuild) until `secs` have passed; work per second of the rest.
 fn rate(
     secs: f64,
     chunk: usize,
-    mut unit: impl FnMut(usize) -> sifrian::Result<f64>,
+    mut unit: impl FnMut(usize) -> sifrian::Result<(f64, f64)>,
 ) -> sifrian::Result<f64> {
     let t0 = Instant::now();
-    let mut done = 0.0;
+    let (mut done, mut aside) = (0.0, 0.0);
     loop {
-        done += unit(chunk)?;
+        let (work, untimed) = unit(chunk)?;
+        done += work;
+        aside += untimed;
         let t = t0.elapsed().as_secs_f64();
         if t >= secs {
-            return Ok(done / t);
+            return Ok(done / (t - aside).max(1e-9));
         }
     }
 }
@@ -113,16 +116,64 @@ fn rate(
 /// A chunk of about 20 ms from one timed call of `probe` units.
 fn calibrate(
     probe: usize,
-    mut unit: impl FnMut(usize) -> sifrian::Result<f64>,
+    mut unit: impl FnMut(usize) -> sifrian::Result<(f64, f64)>,
 ) -> sifrian::Result<usize> {
     let t0 = Instant::now();
-    unit(probe)?;
-    let per = t0.elapsed().as_secs_f64() / probe as f64;
+    let (_, untimed) = unit(probe)?;
+    let per = (t0.elapsed().as_secs_f64() - untimed) / probe as f64;
     Ok(((0.02 / per.max(1e-9)) as usize).clamp(1, 1 << 20))
 }
 
+/// A training row. At the catalog's default step some optimizers diverge within a few hundred
+/// patterns (Eq. 35's Newton on 784-64-10 after 102), and the trainer then stops at every
+/// call; so a run that diverges is rebuilt from its initial weights, the rebuild's time is left
+/// out of the rate and `restarts` counts them.
+struct TrainRow {
+    trainer: Box<Trainer>,
+    train: Rc<Dataset>,
+    test: Rc<Dataset>,
+    instruments: Option<Schedule>,
+    restarts: usize,
+}
+
+impl TrainRow {
+    fn new(
+        config: TrainConfig,
+        train: &Rc<Dataset>,
+        test: &Rc<Dataset>,
+        instruments: Option<Schedule>,
+    ) -> Result<Self> {
+        let mut trainer = Trainer::new(config, Rc::clone(train), Rc::clone(test))?;
+        trainer.set_instruments(instruments);
+        Ok(TrainRow {
+            trainer: Box::new(trainer),
+            train: Rc::clone(train),
+            test: Rc::clone(test),
+            instruments,
+            restarts: 0,
+        })
+    }
+
+    /// Trains `n` patterns; returns the patterns tried (a rejected step took its time too) and
+    /// the seconds spent rebuilding a diverged run.
+    fn unit(&mut self, n: usize) -> sifrian::Result<(f64, f64)> {
+        let st = self.trainer.step(n)?;
+        let mut untimed = 0.0;
+        if st.diverged {
+            let t0 = Instant::now();
+            let config = self.trainer.config().clone();
+            let mut fresh = Trainer::new(config, Rc::clone(&self.train), Rc::clone(&self.test))?;
+            fresh.set_instruments(self.instruments);
+            *self.trainer = fresh;
+            self.restarts += 1;
+            untimed = t0.elapsed().as_secs_f64();
+        }
+        Ok(((st.steps + usize::from(st.diverged)) as f64, untimed))
+    }
+}
+
 enum Row {
-    Train(Box<Trainer>),
+    Train(TrainRow),
     Hvp(CurvatureWorkload),
     HvpF64(CurvatureWorkload),
     Read(StreamProbe),
@@ -130,29 +181,27 @@ enum Row {
 }
 
 impl Row {
-    /// Does `n` units; returns the units done (patterns tried, HVPs, bytes streamed).
-    fn unit(&mut self, n: usize) -> sifrian::Result<f64> {
+    /// Does `n` units; returns the units done (patterns tried, HVPs, bytes streamed) and the
+    /// seconds that are not work ([`TrainRow::unit`]).
+    fn unit(&mut self, n: usize) -> sifrian::Result<(f64, f64)> {
+        let done = |units: usize| Ok((units as f64, 0.0));
         match self {
-            Row::Train(t) => {
-                let st = t.step(n)?;
-                // A rejected step took its time too: count the pattern it tried.
-                Ok((st.steps + usize::from(st.diverged)) as f64)
-            }
+            Row::Train(t) => t.unit(n),
             Row::Hvp(w) => {
                 std::hint::black_box(w.fast_hvps(n));
-                Ok(n as f64)
+                done(n)
             }
             Row::HvpF64(w) => {
                 std::hint::black_box(w.hvps(n)?);
-                Ok(n as f64)
+                done(n)
             }
             Row::Read(p) => {
                 std::hint::black_box(p.read(n));
-                Ok((n * p.bytes()) as f64)
+                done(n * p.bytes())
             }
             Row::ReadWrite(p) => {
                 std::hint::black_box(p.read_write(n));
-                Ok((2 * n * p.bytes()) as f64)
+                done(2 * n * p.bytes())
             }
         }
     }
@@ -199,11 +248,13 @@ fn preset(
         if matches!(config.method, Method::Spectral(_)) && config.validate(sizes[0]).is_err() {
             continue;
         }
-        let mut t = Trainer::new(config, Rc::clone(set), Rc::clone(test))?;
-        if key.ends_with("_sampled") {
-            t.set_instruments(Some(Schedule::new(schedule.every, 0)?));
-        }
-        rows.push((key, Row::Train(Box::new(t))));
+        let instruments = if key.ends_with("_sampled") {
+            Some(Schedule::new(schedule.every, 0)?)
+        } else {
+            None
+        };
+        let row = TrainRow::new(config, set, test, instruments)?;
+        rows.push((key, Row::Train(row)));
     }
     let net = Network::new(sizes, 0.01, 0)?;
     let curvature = CurvatureWorkload::new(net, policy, train, 64, 1)?;
@@ -238,6 +289,11 @@ fn preset(
     // prepared and Lanczos to the top 5 of the plain loss's mean Hessian (no exact spectra).
     let (batch_ms, batch_hvps) = batch_lanczos(sizes, train)?;
     let mut out = serde_json::Map::new();
+    for (key, row) in &rows {
+        if let Row::Train(t) = row {
+            out.insert(format!("{key}_restarts"), t.restarts.into());
+        }
+    }
     out.insert("batch_lanczos_ms".into(), batch_ms.into());
     out.insert(
         "batch_lanczos_hvps_per_s".into(),
