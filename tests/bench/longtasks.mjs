@@ -20,7 +20,7 @@ const hash = args.includes('--hash') ? args[args.indexOf('--hash') + 1] : '';
 const root = args.includes('--root') ? path.resolve(args[args.indexOf('--root') + 1]) : undefined;
 const outName = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'longtasks.json';
 const LONG_MS = 50;
-const SHOWN_MS = 3;
+const SHOWN_MS = Number(args.includes("--shown") ? args[args.indexOf("--shown") + 1] : 3) || 3;
 const DEPTH = Number(args.includes("--depth") ? args[args.indexOf("--depth") + 1] : 3) || 3;
 
 /** The trace's events of one page load, through CDP (Tracing.start / dataCollected / tracingComplete). */
@@ -53,6 +53,10 @@ function label(e) {
   if (d.functionName) bits.push(d.functionName);
   if (url) bits.push(url + (d.lineNumber != null ? `:${d.lineNumber}` : ''));
   if (d.type) bits.push(d.type);
+  // How much a layout or style pass covered: dirty / all layout objects, elements restyled.
+  if (Number.isFinite(d.dirtyObjects)) bits.push(`${d.dirtyObjects}/${d.totalObjects} objects${d.partialLayout ? ' (partial)' : ''}`);
+  const restyled = e.args?.elementCount ?? e.args?.data?.elementCount;
+  if (Number.isFinite(restyled)) bits.push(`${restyled} elements`);
   return bits.join(' ');
 }
 
