@@ -10,7 +10,7 @@
 // Autosave: www/autosave.js; the lab's cache: www/labcache.js; a run's bookkeeping: www/runner.js.
 // Every message is one of www/protocol.js: a request answered by its reply, or an event.
 
-import init, { Data, Session, draw_curves, warm_up } from './pkg/sifrian.js';
+import init, { Data, Session, draw_curves, draw_multiples, warm_up } from './pkg/sifrian.js';
 import { fetchDataset } from './loader.js';
 import { readAutosaveModels } from './store.js';
 import { messageOf, reply, serve } from './protocol.js';
@@ -318,6 +318,17 @@ function warmDrawingCode() {
       samples, seconds: i + 1, cost: 1 / (i + 1), train_accuracy: 0.5, validation_accuracy: i ? 0.5 : null,
     }));
     draw_curves(new OffscreenCanvas(240, 200), [{ label: 'warm-up', points }], 'samples', { log_x: false, scale: 1 });
+  } catch { /* only a speed-up */ }
+  // The instruments' small multiples (www/instruments.js): their first draw on the page compiled
+  // their own code, 43 ms of one 89-100 ms task at the first chart (longtasks.mjs, 2026-12-02).
+  // Panels like theirs: a log axis, a plain and a dashed line, a legend.
+  try {
+    const line = (label, color, dashed) => ({ label, color, dashed, points: [[1000, 1], [2000, 2], [3000, 1.5]] });
+    const panels = [
+      { caption: 'warm-up', log_y: true, lines: [line('', 4, false), line('', 1, true)] },
+      { caption: 'warm-up', log_y: false, lines: [line('layer 1', 1, false), line('layer 2', 2, false)] },
+    ];
+    draw_multiples(new OffscreenCanvas(240, 200), panels, 'patterns seen', 2, 1, 'light');
   } catch { /* only a speed-up */ } finally {
     delete self.CanvasRenderingContext2D;
   }

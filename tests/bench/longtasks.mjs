@@ -5,7 +5,8 @@
 // 50 ms on the page's main thread it prints the phase (load, first_chart, first_prediction), its
 // length and what ran inside it: the trace's events of at least 3 ms directly below the task
 // (script evaluation with its URL, a function call with its name and URL, a wasm compilation,
-// style/layout, a timer or message handler), nested to a depth of 3. Writes
+// style/layout, a timer or message handler), nested to a depth of 3 (`--depth N`), each with its
+// wall time and its thread (CPU) time: on a busy machine the first also counts waiting for a core. Writes
 // test-output/longtasks.json (every run's tasks, with the Long Tasks API's own list beside the
 // trace's). A measurement, not a test: it asserts nothing; `tests/bench/run.mjs` is the benchmark.
 import { writeFileSync } from 'node:fs';
@@ -19,7 +20,8 @@ const hash = args.includes('--hash') ? args[args.indexOf('--hash') + 1] : '';
 const root = args.includes('--root') ? path.resolve(args[args.indexOf('--root') + 1]) : undefined;
 const outName = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'longtasks.json';
 const LONG_MS = 50;
-const SHOWN_MS = 3;
+const SHOWN_MS = Number(args.includes("--shown") ? args[args.indexOf("--shown") + 1] : 3) || 3;
+const DEPTH = Number(args.includes("--depth") ? args[args.indexOf("--depth") + 1] : 3) || 3;
 
 /** The trace's events of one page load, through CDP (Tracing.start / dataCollected / tracingComplete). */
 async function traced(b, body) {
@@ -51,6 +53,10 @@ function label(e) {
   if (d.functionName) bits.push(d.functionName);
   if (url) bits.push(url + (d.lineNumber != null ? `:${d.lineNumber}` : ''));
   if (d.type) bits.push(d.type);
+  // How much a layout or style pass covered: dirty / all layout objects, elements restyled.
+  if (Number.isFinite(d.dirtyObjects)) bits.push(`${d.dirtyObjects}/${d.totalObjects} objects${d.partialLayout ? ' (partial)' : ''}`);
+  const restyled = e.args?.elementCount ?? e.args?.data?.elementCount;
+  if (Number.isFinite(restyled)) bits.push(`${restyled} elements`);
   return bits.join(' ');
 }
 
@@ -92,6 +98,13 @@ function topSelf(samples, from, to) {
   return [...by].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([f, n]) => `${(n * step / 1000).toFixed(1)} ms ${f}`);
 }
 
+/**
+ * The thread time of a complete event (its `tdur`, µs), in ms: the CPU the main thread spent in
+ * it. On a busy machine a task's wall time (`dur`) also counts the time the thread waited for a
+ * core; its thread time is what the page's work itself took. Null where the trace has none.
+ */
+const cpuMs = (e) => (Number.isFinite(e.tdur) ? Math.round(e.tdur / 100) / 10 : null);
+
 /** The long tasks of the renderer's main thread, each with its nested events (complete 'X' events). */
 function longTasks(events, originAt) {
   const names = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
@@ -113,8 +126,8 @@ function longTasks(events, originAt) {
     // Nesting by containment: depth = how many of the shown events enclose it.
     const rows = inside.map((e) => {
       const depth = inside.filter((p) => p !== e && p.ts <= e.ts && p.ts + p.dur >= e.ts + e.dur && p.dur > e.dur).length;
-      return { depth, ms: Math.round(e.dur / 100) / 10, what: label(e) };
-    }).filter((r) => r.depth < 3);
+      return { depth, ms: Math.round(e.dur / 100) / 10, cpu_ms: cpuMs(e), what: label(e) };
+    }).filter((r) => r.depth < DEPTH);
     // Many small events of one kind (a wasm function's lazy compilation, a font's load): counts and totals by name.
     const small = new Map();
     for (const e of own) {
@@ -124,7 +137,7 @@ function longTasks(events, originAt) {
       small.set(e.name, k);
     }
     const many = [...small].filter(([, k]) => k.n >= 5).map(([name, k]) => `${k.n} x ${name} = ${(k.us / 1000).toFixed(1)} ms`);
-    out.push({ start_ms: Math.round((t.ts - t0) / 1000), ms: Math.round(t.dur / 1000), inside: rows, many, self: topSelf(samples, t.ts, t.ts + t.dur) });
+    out.push({ start_ms: Math.round((t.ts - t0) / 1000), ms: Math.round(t.dur / 1000), cpu_ms: cpuMs(t), inside: rows, many, self: topSelf(samples, t.ts, t.ts + t.dur) });
   }
   // The wasm functions this thread compiled on their first call (V8's lazy compilation), whole run.
   const lazy = own.filter((e) => e.name === 'wasm.CompileLazy');
@@ -188,8 +201,8 @@ try {
       all.push({ run, ready_ms: marks.readyMs, long_tasks_api: api, trace_tasks: tasks, main_thread_wasm_lazy_compiles: lazyCompiles });
       console.log(`run ${run + 1}/${runs}: ready at ${marks.readyMs} ms; main thread compiled ${lazyCompiles.count} wasm functions lazily (${lazyCompiles.ms} ms); Long Tasks API: ${api.map((t) => `${t.phase} ${t.ms} ms @${t.start}`).join(', ') || 'none'}`);
       for (const t of tasks) {
-        console.log(`  trace task ${t.ms} ms @${t.start_ms} (${t.phase}, ${t.kind})`);
-        for (const r of t.inside) console.log(`    ${'  '.repeat(r.depth)}${r.ms} ms ${r.what}`);
+        console.log(`  trace task ${t.ms} ms (cpu ${t.cpu_ms ?? '?'}) @${t.start_ms} (${t.phase}, ${t.kind})`);
+        for (const r of t.inside) console.log(`    ${'  '.repeat(r.depth)}${r.ms} ms (cpu ${r.cpu_ms ?? '?'}) ${r.what}`);
         if (t.many.length) console.log(`    small events: ${t.many.join('; ')}`);
         if (t.self.length) console.log(`    sampled self time: ${t.self.join('; ')}`);
       }
@@ -207,6 +220,12 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 for (const phase of ['load', 'first_chart', 'first_prediction']) {
   const v = per(phase);
   console.log(`${phase}: longest task per run (Long Tasks API; 0 = none over 50 ms) [${v.join(', ')}], median ${median(v)}`);
+}
+// The same by thread time (CPU), the page's own tasks only (the driver's left out): what a task
+// would take on an idle machine, roughly, when the wall time above is inflated by other jobs.
+for (const phase of ['load', 'first_chart', 'first_prediction']) {
+  const v = all.map((r) => Math.max(0, ...r.trace_tasks.filter((t) => t.phase === phase && t.kind !== 'driver' && t.cpu_ms !== null).map((t) => Math.round(t.cpu_ms))));
+  console.log(`${phase}: longest thread time of a page task over 50 ms per run (trace; 0 = none) [${v.join(', ')}], median ${median(v)}`);
 }
 for (const k of ['script', 'rendering', 'driver', 'other']) {
   const v = all.map((r) => r.trace_tasks.filter((t) => t.kind === k).map((t) => `${t.phase[0]}${t.ms}`).join(' ') || '-');

@@ -14,7 +14,8 @@ import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { serve, launch, close, openReady, text, ROOT, drawSeven } from '../e2e/harness.mjs';
+import { serve, launch, close, openReady, text, ROOT } from '../e2e/harness.mjs';
+import { measureResponsiveness } from './responsiveness.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -118,85 +119,8 @@ try {
     await close(b);
   }
 
-  // 4. Responsiveness. An observer installed before the page's scripts records every long task
-  // (start and duration, ms since navigation); each phase keeps the tasks that start inside it.
-  b = await launch();
-  try {
-    console.log('chromium: index.html main-thread long tasks (load, first chart, first prediction, race, lab) …');
-    await b.ctx.addInitScript(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push({ start: Math.round(e.startTime), ms: Math.round(e.duration), name: e.attribution?.[0]?.containerType || e.name });
-      }).observe({ type: 'longtask', buffered: true });
-    });
-    const now = () => b.page.evaluate(() => performance.now());
-    const tasks = () => b.page.evaluate(() => window.__longTasks);
-    const phase = (all, from, to) => {
-      const in_ = all.filter((t) => t.start >= from && t.start < to);
-      return { long_tasks_ms: in_.map((t) => t.ms), starts_ms: in_.map((t) => t.start), longest_ms: Math.max(0, ...in_.map((t) => t.ms)), window_ms: Math.round(to - from) };
-    };
-    const r = {};
-    // Load: navigation to the data set ready and play enabled.
-    await openReady(b.page, base);
-    const tReady = await now();
-    await b.page.waitForTimeout(300); // a task that starts just before ready ends inside this
-    r.load = phase(await tasks(), 0, tReady);
-    // First chart: play to one second after the first step (the first curve points drawn).
-    const tPlay = await now();
-    await b.page.click('[data-testid="play"]');
-    await b.page.waitForSelector('body[data-first-step-ms]', { timeout: 30000 });
-    await b.page.waitForSelector('body[data-chart-max-ms]', { timeout: 30000 });
-    await b.page.waitForTimeout(1000);
-    await b.page.click('[data-testid="play"]');
-    const tChart = await now();
-    r.first_chart = phase(await tasks(), tPlay, tChart);
-    // First prediction: the first stroke on the pad to the prediction shown.
-    await b.page.waitForTimeout(500);
-    const tDraw = await now();
-    await drawSeven(b.page);
-    await b.page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent));
-    await b.page.waitForTimeout(300);
-    r.first_prediction = phase(await tasks(), tDraw, await now());
-    // A race (SGD and damped MK, small net) with the pad in use.
-    await b.page.goto('about:blank');
-    await openReady(b.page, base, '#race=1&opt=mk-damped');
-    const tRace = await now();
-    await b.page.click('[data-testid="play"]');
-    const t0 = Date.now();
-    while (Date.now() - t0 < (smoke ? 4000 : 8000)) {
-      await drawSeven(b.page);
-      await b.page.waitForTimeout(700);
-      await b.page.click('[data-testid="clear-pad"]');
-    }
-    await b.page.click('[data-testid="play"]');
-    await b.page.waitForTimeout(300);
-    r.race_with_pad = phase(await tasks(), tRace, await now());
-    r.race_with_pad.chart_draw_max_ms = Number(await b.page.getAttribute('body', 'data-chart-max-ms'));
-    // The lab on the paper net: its exact spectrum (scrolling the lab into view starts it).
-    await b.page.goto('about:blank');
-    await openReady(b.page, base, '#arch=paper');
-    const tLab = await now();
-    await b.page.locator('#lab').scrollIntoViewIfNeeded();
-    const gaps = await b.page.evaluate(() => new Promise((resolve) => {
-      const out = [];
-      let last = performance.now();
-      const id = setInterval(() => {
-        const t = performance.now();
-        out.push(t - last);
-        last = t;
-        const lab = document.getElementById('lab');
-        if ((Number(lab.dataset.reqs || 0) > 0 && lab.getAttribute('aria-busy') === 'false') || out.length > 3000) { clearInterval(id); resolve(out); }
-      }, 20);
-    }));
-    await b.page.waitForTimeout(300);
-    r.lab_paper = phase(await tasks(), tLab, await now());
-    r.lab_paper.max_timer_gap_ms = Math.round(Math.max(...gaps));
-    r.lab_paper.figure_draw_max_ms = Number(await b.page.getAttribute('#lab', 'data-figure-max-ms'));
-    if (b.problems.length) throw new Error(`index.html errors: ${b.problems.join('; ')}`);
-    result.responsiveness = r;
-  } finally {
-    await close(b);
-  }
+  // 4. Responsiveness (tests/bench/responsiveness.mjs): every main-thread task over 50 ms per phase.
+  result.responsiveness = await measureResponsiveness(base, { smoke });
 } finally {
   server.close();
 }

@@ -46,6 +46,19 @@ test('the data set loads: progress reaches 100, status ok, all requests local', 
   assert.ok(await page.isHidden('#retry'));
 }));
 
+test('after the boot the lab is laid out and painted off screen too (it is left out of the first layout only)', () => withPage(async ({ page }) => {
+  await openReady(page, base);
+  // www/style.css skips the lab's content (content-visibility: auto) until main.js sets body.booted;
+  // after that a full-page screenshot must show it without scrolling to it.
+  await page.waitForSelector('body.booted', { timeout: 30000 });
+  const seen = await page.waitForFunction(() => {
+    const h = document.querySelector('#lab h2');
+    const top = document.getElementById('lab').getBoundingClientRect().top;
+    return top > innerHeight && h.checkVisibility({ contentVisibilityAuto: true }) && h.getBoundingClientRect().height > 0 && { top, height: h.getBoundingClientRect().height };
+  }, null, { timeout: 10000 }).then((h) => h.jsonValue());
+  assert.ok(seen.top > 900 && seen.height > 0, `the lab below the screen (top ${seen.top} px > 900) has its heading laid out (height ${seen.height} px > 0)`);
+}));
+
 test('a failed download shows an error with a retry button, and retry loads', () => withPage(async ({ page }) => {
   failData = true;
   try {
