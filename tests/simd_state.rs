@@ -18,7 +18,7 @@ fn upper_halves_in_use() -> Option<bool> {
         return None;
     }
     // CPUID.(EAX = 0Dh, ECX = 1):EAX bit 2: XGETBV with ECX = 1 is supported.
-    let leaf = unsafe { std::arch::x86_64::__cpuid_count(0xD, 1) };
+    let leaf = std::arch::x86_64::__cpuid_count(0xD, 1);
     if leaf.eax & 4 == 0 {
         return None;
     }

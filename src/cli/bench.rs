@@ -214,8 +214,9 @@ fn preset(
     rows.push(("read_write_bps".into(), Row::ReadWrite(probe)));
 
     // A `*_sampled` row steps in its plain row's chunks: its calibration call would hold a sample
-    // (at pattern 0) and pick chunks of a few patterns, each call ending in a sync of the
-    // parameters (measured: that alone cost the paper's net's SGD 0.3 of its throughput).
+    // (at pattern 0, about 15 steps' time on the paper's net) and pick chunks several times
+    // smaller, each call ending in a sync of the parameters: the rows would differ by more than
+    // the instruments.
     let mut chunks: Vec<usize> = Vec::new();
     for i in 0..rows.len() {
         let plain = rows[i].0.strip_suffix("_sampled").map(str::to_owned);
