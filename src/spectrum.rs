@@ -232,6 +232,26 @@ fn assemble(
     t
 }
 
+/// Runs one faer decomposition and then clears the upper halves of the AVX registers.
+///
+/// faer's x86 matrix kernels (crate `private-gemm-x86`, assembly) can return with those halves
+/// dirty; every SSE instruction after that (the f32 kernel, the f64 passes) then carries a false
+/// dependency on them. Measured on this repository's 2-core AMD EPYC machine (2026-12-02): after
+/// one `self_adjoint_eigen` on the paper's net, f32 SGD trained at 4,200-4,300 patterns/s instead
+/// of 15,000-16,700 for the rest of the process, until a `vzeroupper`
+/// (`tests/simd_state.rs` reads the state after an eigensolve: XINUSE). Wasm has no such state.
+fn faer_call<T>(f: impl FnOnce() -> T) -> T {
+    let out = f();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX (checked above); `vzeroupper` only zeroes the upper halves of
+        // the vector registers, which hold no live value across this call (the compiler models
+        // the intrinsic as clobbering them).
+        unsafe { std::arch::x86_64::_mm256_zeroupper() };
+    }
+    out
+}
+
 /// T as a faer matrix, after checking that every entry is finite.
 fn to_faer(t: &DMatrix<f64>) -> Result<faer::Mat<f64>> {
     if t.iter().any(|v| !v.is_finite()) {
@@ -268,8 +288,8 @@ fn summarise(eigenvalues: Vec<f64>, radius: f64, num_params: usize) -> ExactSpec
 /// Eigenvalues with `|mu| <= m * eps * 16 * radius` (m = order of T) count as zero.
 pub fn spectrum_of_reduced(t: &DMatrix<f64>, num_params: usize) -> Result<ExactSpectrum> {
     let m = t.nrows();
-    let mut all = to_faer(t)?
-        .self_adjoint_eigenvalues(faer::Side::Lower)
+    let t = to_faer(t)?;
+    let mut all = faer_call(|| t.self_adjoint_eigenvalues(faer::Side::Lower))
         .map_err(|e| Error::Numerical(format!("exact spectrum: the eigensolver failed: {e:?}")))?;
     all.sort_by(f64::total_cmp);
     let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
@@ -290,13 +310,12 @@ pub fn gauss_newton_eigenvalues(net: &Network, fw: &Forward, lambda: &Lambdas) -
     let r = gamma_scale(net, fw, &off);
     let s = off[net.n() + 1];
     let g = DMatrix::from_fn(s, s, |i, j| r[i] * e[(i, j)] * r[j]);
-    let mut all = to_faer(&g)?
-        .self_adjoint_eigenvalues(faer::Side::Lower)
-        .map_err(|e| {
-            Error::Numerical(format!(
-                "Gauss-Newton spectrum: the eigensolver failed: {e:?}"
-            ))
-        })?;
+    let g = to_faer(&g)?;
+    let mut all = faer_call(|| g.self_adjoint_eigenvalues(faer::Side::Lower)).map_err(|e| {
+        Error::Numerical(format!(
+            "Gauss-Newton spectrum: the eigensolver failed: {e:?}"
+        ))
+    })?;
     all.sort_by(f64::total_cmp);
     let radius = all.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let tol = zero_tolerance(s, radius);

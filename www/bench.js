@@ -6,7 +6,8 @@
 //   - the peers on the same network, batch 1, leaky ReLU everywhere, loss 1/2||d - x||^2, step 0.01:
 //     TensorFlow.js 4.22 on its wasm backend (XNNPACK, SIMD; the fastest variant of
 //     ../shared perf notes: fused matMul forward, hand-written gradients) and a tight plain-JS loop;
-//   - the memory-streaming limit: read and read+write of a buffer of the weights' f32 size.
+//   - the memory-streaming limit: read and read+write of a buffer of the weights' f32 size;
+//   - the instruments' cost (SGD and MK with and without them, interleaved short windows).
 // Repetitions are outermost and visit every row once, so drift hits all rows alike; medians are kept.
 // JavaScript owns the clock; the wasm calls do bounded work.
 
@@ -289,6 +290,84 @@ function peersAgree(sizes, peers) {
   return worst;
 }
 
+/** The lower and upper quartiles of `v`. */
+function quartiles(v) {
+  const s = v.slice().sort((x, y) => x - y);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return [at(0.25), at(0.75)];
+}
+
+const OVERHEAD_PAIRS = 20;
+
+/**
+ * The instruments' cost in the page: 1 - (patterns/s with the instruments) / (without), for one
+ * optimizer. Two sessions from the same seed, one sampling on the page's default schedule
+ * (Session.start_instruments; its samples are taken after every call, as the worker does), train
+ * through OVERHEAD_PAIRS pairs of adjacent windows (the order alternating), so that load hits both
+ * alike; each pair gives one ratio of times per pattern, and the median of the pairs is kept with
+ * the quartiles and the extremes. A window is k x every patterns (k for about SECS / 4 of SGD),
+ * aligned to the schedule, so every window of the sampling session holds exactly k samples. Its
+ * time is corrected to the spectra it should hold: it holds j (counted in its samples), on
+ * average patterns / spectrum_every, and (patterns / spectrum_every - j) x spectrumMs is added
+ * (on the paper's net a spectrum comes every 524,288 patterns: the windows hold none, and this
+ * amortises it as natively does; on 784-64-10 every other window holds one).
+ */
+function instrumentsOverhead(sizes, data, opt, spectrumMs) {
+  const config = { sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 };
+  const plain = new Session(config, data);
+  const instr = new Session(config, data);
+  const schedule = instr.start_instruments();
+  const step = (s, n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); };
+  let spectra = 0;
+  const units = [
+    (n) => step(plain, n),
+    (n) => {
+      const done = step(instr, n);
+      for (const sm of instr.take_instruments()) if (sm.spectrum) spectra += 1;
+      return done;
+    },
+  ];
+  const chunk = calibrate(units[0]);
+  // Both sessions to the same multiple of `every` (the sampling one has sampled at pattern 0).
+  for (const u of units) for (let done = 0; done < schedule.every;) done += u(Math.min(chunk, schedule.every - done));
+  const t0 = performance.now();
+  units[0](chunk);
+  const perPlain = (performance.now() - t0) / chunk;
+  const k = Math.max(1, Math.round((SECS * 250) / perPlain / schedule.every));
+  const patterns = k * schedule.every;
+  /** Milliseconds per pattern of one window, corrected to its expected spectra; and its rate. */
+  const window = (w) => {
+    spectra = 0;
+    const t0 = performance.now();
+    let done = 0;
+    while (done < patterns) {
+      const d = units[w](Math.min(chunk, patterns - done));
+      if (d === 0) throw new Error(`instruments' cost: ${opt} made no progress`);
+      done += d;
+    }
+    const t = performance.now() - t0;
+    const fix = w === 1 ? (done / schedule.spectrum_every - spectra) * spectrumMs : 0;
+    return { per: (t + fix) / done, rate: (done * 1000) / t };
+  };
+  const ratios = [], rates = [[], []];
+  for (let i = 0; i < OVERHEAD_PAIRS; i++) {
+    const r = {};
+    for (const w of i % 2 ? [1, 0] : [0, 1]) { r[w] = window(w); rates[w].push(r[w].rate); }
+    ratios.push(1 - r[0].per / r[1].per);
+  }
+  plain.free();
+  instr.free();
+  return {
+    overhead: median(ratios),
+    quartiles: quartiles(ratios),
+    min_max: [Math.min(...ratios), Math.max(...ratios)],
+    plain: median(rates[0]),
+    instruments: median(rates[1]),
+    window_patterns: patterns,
+    spectrum_every: schedule.spectrum_every,
+  };
+}
+
 /** Measures every row of every preset and publishes the results (window.__bench, the table). */
 async function main() {
   if (!(SECS > 0 && SECS <= 60)) throw new Error(`secs: must be in (0, 60], got ${query.get('secs')}`);
@@ -361,6 +440,19 @@ async function main() {
       s.free();
     }
     out.spectrum_vectors_ms = median(spectrumVectorsMs);
+    for (const [opt, suffix] of [['sgd', ''], ['mk', '_mk']]) {
+      status(`${preset}: the instruments' cost, ${opt}…`);
+      const o = instrumentsOverhead(sizes, data, opt, out.spectrum_ms);
+      out[`instruments_overhead${suffix}`] = o.overhead;
+      out[`instruments_overhead${suffix}_quartiles`] = o.quartiles;
+      out[`instruments_overhead${suffix}_min_max`] = o.min_max;
+      out[`${opt}_instruments_pair_plain`] = o.plain;
+      out[`${opt}_instruments`] = o.instruments;
+      out.instruments_spectrum_every = o.spectrum_every;
+      out[`instruments_window_patterns${suffix}`] = o.window_patterns;
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    out.instruments_pairs = OVERHEAD_PAIRS;
     const bytes = 4 * paramCount(sizes);
     out.roofline_sgd = 1 / (bytes / out.read_bps + (2 * bytes) / out.read_write_bps);
     out.weight_bytes = bytes;

@@ -12,7 +12,7 @@
 //! (O(P + S^2)) plus two products with Y (O(m^2)); only the eigenvectors asked for are formed as
 //! parameter-length vectors ([`Eigenpairs::eigenvectors`]).
 
-use super::{summarise, to_faer, zero_tolerance, ExactSpectrum, Reduction};
+use super::{faer_call, summarise, to_faer, zero_tolerance, ExactSpectrum, Reduction};
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
 use crate::linalg::{hadamard, norm2_sq};
@@ -42,8 +42,8 @@ impl<'a> Eigenpairs<'a> {
     ) -> Result<Self> {
         let red = Reduction::new(net, fw, b, lambda)?;
         let m = red.t.nrows();
-        let evd = to_faer(&red.t)?
-            .self_adjoint_eigen(faer::Side::Lower)
+        let t = to_faer(&red.t)?;
+        let evd = faer_call(|| t.self_adjoint_eigen(faer::Side::Lower))
             .map_err(|e| Error::Numerical(format!("eigenpairs: the eigensolver failed: {e:?}")))?;
         let (s, u) = (evd.S().column_vector(), evd.U());
         let radius = (0..m).fold(0.0f64, |a, i| a.max(s[i].abs()));

@@ -144,6 +144,9 @@ for (const p of result.settings.presets) {
     wasm_vs_native_mk: c.mk / n.mk,
     // 1 - patterns/s with the instruments / without (native, SGD; src/cli/bench.rs).
     instruments_overhead: n.instruments_overhead,
+    // The same in the page (Chromium, interleaved windows, median of pairs; www/bench.js).
+    instruments_overhead_wasm: c.instruments_overhead,
+    instruments_overhead_wasm_mk: c.instruments_overhead_mk,
   };
 }
 result.ratios = t;
@@ -191,6 +194,10 @@ for (const p of result.settings.presets) {
   // A difference of two noisy rates: finite and below 1, not necessarily positive.
   const o = get(`${p}.native`).instruments_overhead;
   if (!(Number.isFinite(o) && o < 1)) bad.push(`${p}.native.instruments_overhead = ${o}`);
+  for (const k of ['instruments_overhead', 'instruments_overhead_mk']) {
+    const w = get(`${p}.chromium`)[k];
+    if (!(Number.isFinite(w) && w < 1)) bad.push(`${p}.chromium.${k} = ${w}`);
+  }
   const agree = get(`${p}.chromium`).peers_max_rel_loss_diff;
   if (!(agree < 1e-4)) bad.push(`${p}: TF.js and plain-JS loss traces differ by ${agree}`);
 }
