@@ -390,35 +390,32 @@ pub fn draw_figure5<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
+/// What `draw` draws on an SVG drawing area of `size` pixels, as an SVG string.
+fn svg<T>(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Draw<T>,
+) -> Draw<String> {
+    let mut s = String::new();
+    draw(&SVGBackend::with_string(&mut s, size).into_drawing_area())?;
+    Ok(s)
+}
+
 /// [`draw_curves`] into an SVG string, against patterns seen.
 pub fn curves_svg(size: (u32, u32), title: &str, series: &[Series]) -> Draw<String> {
-    let mut s = String::new();
     let style = CurvesStyle {
         x_axis: XAxis::Samples,
         log_x: false,
         scale: 1.0,
         theme: Theme::Light,
     };
-    draw_curves(
-        &SVGBackend::with_string(&mut s, size).into_drawing_area(),
-        title,
-        series,
-        style,
-    )?;
-    Ok(s)
+    svg(size, |area| draw_curves(area, title, series, style))
 }
 
 /// [`draw_figure5`] into an SVG string.
 pub fn figure5_svg(size: (u32, u32), title: &str, fig: &Figure5) -> Draw<String> {
-    let mut s = String::new();
-    draw_figure5(
-        &SVGBackend::with_string(&mut s, size).into_drawing_area(),
-        title,
-        fig,
-        1.0,
-        Theme::Light,
-    )?;
-    Ok(s)
+    svg(size, |area| {
+        draw_figure5(area, title, fig, 1.0, Theme::Light)
+    })
 }
 
 #[cfg(test)]

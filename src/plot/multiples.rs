@@ -6,7 +6,7 @@
 
 use super::marks::{draw_legend, panel_chart, Key, Mark, PanelAxes, PanelRoom};
 use super::theme::Theme;
-use super::{begin, err, ticks, Draw, FONT_PX};
+use super::{begin, err, svg, ticks, Draw, FONT_PX};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -145,16 +145,9 @@ pub fn draw_multiples<DB: DrawingBackend>(
 
 /// [`draw_multiples`] into an SVG string (the tests look at it).
 pub fn multiples_svg(size: (u32, u32), panels: &[Panel], x_desc: &str) -> Draw<String> {
-    let mut s = String::new();
-    draw_multiples(
-        &SVGBackend::with_string(&mut s, size).into_drawing_area(),
-        panels,
-        x_desc,
-        panels.len(),
-        1.0,
-        Theme::Light,
-    )?;
-    Ok(s)
+    svg(size, |area| {
+        draw_multiples(area, panels, x_desc, panels.len(), 1.0, Theme::Light)
+    })
 }
 
 #[cfg(test)]
