@@ -16,7 +16,7 @@ pub use theme::{Palette, Theme};
 pub use ticks::{compact, Ticks};
 
 use crate::lab::figure5::Figure5;
-use marks::{beside, draw_legend, nudge, Key, Mark, Ticked};
+use marks::{beside, draw_legend, nudge, panel_chart, text, Key, Mark, PanelAxes, PanelRoom};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::VPos;
@@ -122,7 +122,7 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 /// The tick labels' font size in CSS pixels; captions and the legend are sized from it.
 const FONT_PX: f64 = 12.0;
 
-/// What both charts start with: the device pixels per CSS pixel to draw at (`scale`, or 1 when it
+/// What every chart starts with: the device pixels per CSS pixel to draw at (`scale`, or 1 when it
 /// is not finite or not > 0), the background filled with the theme's, and the area under the
 /// title (`title_px` CSS pixels high, in ink; the whole area when `title` is empty).
 fn begin<DB: DrawingBackend>(
@@ -143,11 +143,6 @@ fn begin<DB: DrawingBackend>(
     }
     let style = text(title_px * k, &palette.ink);
     Ok((k, root.titled(title, style).map_err(err)?))
-}
-
-/// A sans-serif font of `px` device pixels in `color`.
-fn text(px: f64, color: &RGBColor) -> TextStyle<'static> {
-    ("sans-serif", px).into_font().color(color)
 }
 
 /// Figures 6/7 of the paper: cost, training accuracy and validation accuracy against patterns
@@ -181,7 +176,6 @@ pub fn draw_curves<DB: DrawingBackend>(
     let areas = root.split_evenly(if h > w { (3, 1) } else { (1, 3) });
     let mut maps = Vec::new();
     for (area, panel) in areas.iter().zip(&layout.panels) {
-        let (aw, ah) = area.dim_in_pixel();
         let (x_lo, x_hi) = layout.x_range;
         let (y_lo, y_hi) = panel.y_range;
         let y_ticks_for = |pixels: f64| {
@@ -192,11 +186,8 @@ pub fn draw_curves<DB: DrawingBackend>(
             }
         };
         // The label areas from the labels themselves, then the ticks for the room left.
-        let caption_h = 1.6 * 13.0 * k;
-        let x_area = 2.7 * font;
-        let y_ticks = y_ticks_for(f64::from(ah) - caption_h - x_area - 8.0 * k);
-        let y_area = y_ticks.widest(font) + 10.0 * k;
-        let x_pixels = |right: f64| f64::from(aw) - y_area - right - 8.0 * k;
+        let room = PanelRoom::new(area, 13.0, k);
+        let y_ticks = y_ticks_for(room.y_pixels());
         let x_ticks_for = |pixels: f64| {
             if layout.log_x {
                 ticks::decade_ticks(x_lo, x_hi, pixels, font, true)
@@ -205,34 +196,19 @@ pub fn draw_curves<DB: DrawingBackend>(
             }
         };
         // Room on the right for half of the last label (it is centred on its tick).
-        let guess = x_ticks_for(x_pixels(8.0 * k));
+        let guess = x_ticks_for(room.x_pixels(&y_ticks, 8.0 * k));
         let right = (guess.widest(font) / 2.0 + 4.0 * k).max(8.0 * k);
-        let x_ticks = x_ticks_for(x_pixels(right));
-        let mut chart = ChartBuilder::on(area)
-            .margin_top(4.0 * k)
-            .margin_left(8.0 * k)
-            .margin_bottom(4.0 * k)
-            .margin_right(right)
-            .x_label_area_size(x_area)
-            .y_label_area_size(y_area)
-            .caption(panel.caption, text(13.0 * k, &ink))
-            .build_cartesian_2d(
-                Ticked::new(x_lo..x_hi, &x_ticks),
-                Ticked::new(y_lo..y_hi, &y_ticks),
-            )
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(&layout.x_desc)
-            .x_label_formatter(&|v| x_ticks.label_of(*v))
-            .y_label_formatter(&|v| y_ticks.label_of(*v))
-            .label_style(text(font, &ink))
-            .axis_desc_style(text(font, &ink))
-            .bold_line_style(ink.mix(0.08).stroke_width(px(1.0)))
-            .axis_style(ink.mix(0.5).stroke_width(px(1.0)))
-            .set_all_tick_mark_size(px(4.0))
-            .draw()
-            .map_err(err)?;
+        let x_ticks = x_ticks_for(room.x_pixels(&y_ticks, right));
+        let axes = PanelAxes {
+            caption: panel.caption,
+            x_desc: &layout.x_desc,
+            x_range: layout.x_range,
+            y_range: panel.y_range,
+            x_ticks: &x_ticks,
+            y_ticks: &y_ticks,
+            right,
+        };
+        let mut chart = panel_chart(area, &room, &axes, ink)?;
         // Earlier runs first, under the current ones.
         let order = panel
             .lines
@@ -414,35 +390,32 @@ pub fn draw_figure5<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
+/// What `draw` draws on an SVG drawing area of `size` pixels, as an SVG string.
+fn svg<T>(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Draw<T>,
+) -> Draw<String> {
+    let mut s = String::new();
+    draw(&SVGBackend::with_string(&mut s, size).into_drawing_area())?;
+    Ok(s)
+}
+
 /// [`draw_curves`] into an SVG string, against patterns seen.
 pub fn curves_svg(size: (u32, u32), title: &str, series: &[Series]) -> Draw<String> {
-    let mut s = String::new();
     let style = CurvesStyle {
         x_axis: XAxis::Samples,
         log_x: false,
         scale: 1.0,
         theme: Theme::Light,
     };
-    draw_curves(
-        &SVGBackend::with_string(&mut s, size).into_drawing_area(),
-        title,
-        series,
-        style,
-    )?;
-    Ok(s)
+    svg(size, |area| draw_curves(area, title, series, style))
 }
 
 /// [`draw_figure5`] into an SVG string.
 pub fn figure5_svg(size: (u32, u32), title: &str, fig: &Figure5) -> Draw<String> {
-    let mut s = String::new();
-    draw_figure5(
-        &SVGBackend::with_string(&mut s, size).into_drawing_area(),
-        title,
-        fig,
-        1.0,
-        Theme::Light,
-    )?;
-    Ok(s)
+    svg(size, |area| {
+        draw_figure5(area, title, fig, 1.0, Theme::Light)
+    })
 }
 
 #[cfg(test)]

@@ -62,12 +62,8 @@ pub struct CurvatureArgs {
     /// Their step sizes, comma-separated (default: each optimizer's default step size).
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub step: Vec<f64>,
-    /// Damping mu of Eq. 42 (mk-damped and mk-unreg; default 1).
-    #[arg(long, allow_negative_numbers = true)]
-    pub mu: Option<f64>,
-    /// lambda policy: `eq65`, `eq65+eq68`, or lambda_0..lambda_n comma-separated.
-    #[arg(long, default_value = "eq65")]
-    pub lambda: String,
+    #[command(flatten)]
+    pub damping: DampingArgs,
     /// No white input layer.
     #[arg(long)]
     pub no_white: bool,
@@ -278,26 +274,47 @@ pub struct Opt {
     /// Its constant step size.
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub step: f64,
+    #[command(flatten)]
+    pub damping: DampingArgs,
+    /// No white input layer: lambda_0 = 0 under Eq. 65, so MK leaves layer 1's weights alone.
+    #[arg(long)]
+    pub no_white: bool,
+}
+
+// The damping and the lambdas of `train`, `compare` and `curvature`: what an optimizer's name
+// becomes a method and a lambda policy with.
+#[derive(Args)]
+pub struct DampingArgs {
     /// Damping mu of Eq. 42 (mk-damped and mk-unreg; default 1).
     #[arg(long, allow_negative_numbers = true)]
     pub mu: Option<f64>,
     /// lambda policy: `eq65`, `eq65+eq68`, or lambda_0..lambda_n comma-separated.
     #[arg(long, default_value = "eq65")]
     pub lambda: String,
-    /// No white input layer: lambda_0 = 0 under Eq. 65, so MK leaves layer 1's weights alone.
-    #[arg(long)]
-    pub no_white: bool,
+}
+
+impl DampingArgs {
+    /// The method the optimizer `name` and `--mu` name.
+    pub fn method(&self, name: &str) -> Result<Method> {
+        Method::from_name(name, self.mu).map_err(CliError::Flag)
+    }
+
+    /// The lambda policy of `--lambda` for a network of `n` layers, with a white input layer or
+    /// not (`--no-white`).
+    pub fn policy(&self, white: bool, n: usize) -> Result<LambdaPolicy> {
+        LambdaPolicy::parse(&self.lambda, white, n).map_err(CliError::Flag)
+    }
 }
 
 impl Opt {
     /// The method `--optimizer` and `--mu` name.
     pub fn method(&self) -> Result<Method> {
-        Method::from_name(self.optimizer.name, self.mu).map_err(CliError::Flag)
+        self.damping.method(self.optimizer.name)
     }
 
     /// The lambda policy of `--lambda` and `--no-white` for a network of `n` layers.
     pub fn policy(&self, n: usize) -> Result<LambdaPolicy> {
-        LambdaPolicy::parse(&self.lambda, !self.no_white, n).map_err(CliError::Flag)
+        self.damping.policy(!self.no_white, n)
     }
 
     /// The optimizer and step size as part of a file name: `mk-step0.01`.

@@ -17,8 +17,7 @@ use crate::args::{CurvatureArgs, NetArgs};
 use crate::error::{fs, CliError, Result};
 use crate::run::load;
 use sifrian::catalog;
-use sifrian::regularisation::LambdaPolicy;
-use sifrian::train::{Method, Sample, Schedule, TrainConfig, Trainer};
+use sifrian::train::{Sample, Schedule, TrainConfig, Trainer};
 use std::fmt::Write as _;
 use std::rc::Rc;
 
@@ -112,9 +111,9 @@ pub fn run(args: &CurvatureArgs) -> Result<String> {
             sizes: sizes.clone(),
             alpha: args.net.alpha,
             seed: args.net.seed,
-            method: Method::from_name(info.name, args.mu).map_err(CliError::Flag)?,
+            method: args.damping.method(info.name)?,
             step_size: step,
-            lambda: LambdaPolicy::parse(&args.lambda, !args.no_white, n).map_err(CliError::Flag)?,
+            lambda: args.damping.policy(!args.no_white, n)?,
             fast: !args.f64,
         };
         let mut t = Trainer::new(config, Rc::clone(&train), Rc::clone(&test))?;

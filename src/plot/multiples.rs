@@ -4,9 +4,9 @@
 //! (src/train/instruments.rs) with it, one canvas per run. Nothing here computes: the lines are
 //! what the caller gives, points whose y is not finite (or not > 0 on a log axis) are skipped.
 
-use super::marks::{draw_legend, Key, Mark, Ticked};
+use super::marks::{draw_legend, panel_chart, Key, Mark, PanelAxes, PanelRoom};
 use super::theme::Theme;
-use super::{err, ticks, Draw, FONT_PX};
+use super::{begin, err, svg, ticks, Draw, FONT_PX};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -75,14 +75,9 @@ pub fn draw_multiples<DB: DrawingBackend>(
 ) -> Draw<()> {
     let palette = theme.palette();
     let ink = palette.ink;
-    let k = if scale.is_finite() && scale > 0.0 {
-        scale
-    } else {
-        1.0
-    };
+    let (k, root) = begin(root, "", 0.0, scale, palette)?;
     let px = |v: f64| (v * k).round().max(1.0) as u32;
     let font = FONT_PX * k;
-    root.fill(&palette.background).map_err(err)?;
     let mut keys: Vec<Key> = Vec::new();
     for line in panels.iter().flat_map(|p| &p.lines) {
         if !line.label.is_empty() && !keys.iter().any(|key| key.label == line.label) {
@@ -93,7 +88,7 @@ pub fn draw_multiples<DB: DrawingBackend>(
             });
         }
     }
-    let root = draw_legend(root, &keys, k, ink)?;
+    let root = draw_legend(&root, &keys, k, ink)?;
     if panels.is_empty() {
         return root.present().map_err(err);
     }
@@ -103,47 +98,26 @@ pub fn draw_multiples<DB: DrawingBackend>(
         let lines: Vec<Vec<(f64, f64)>> = panel.lines.iter().map(|l| drawable(panel, l)).collect();
         let (x_lo, x_hi) = range(lines.iter().flatten().map(|p| p.0), false);
         let (y_lo, y_hi) = range(lines.iter().flatten().map(|p| p.1), panel.log_y);
-        let (aw, ah) = area.dim_in_pixel();
-        let caption_h = 1.6 * 12.0 * k;
-        let x_area = 2.7 * font;
-        let y_pixels = f64::from(ah) - caption_h - x_area - 8.0 * k;
+        let room = PanelRoom::new(area, 12.0, k);
+        let y_pixels = room.y_pixels();
         let y_ticks = if panel.log_y {
             ticks::decade_ticks(y_lo, y_hi, y_pixels, font, false)
         } else {
             ticks::linear_ticks(y_lo, y_hi, y_pixels, font, false)
         };
-        let y_area = y_ticks.widest(font) + 10.0 * k;
         let right = 14.0 * k;
-        let x_pixels = f64::from(aw) - y_area - right - 8.0 * k;
+        let x_pixels = room.x_pixels(&y_ticks, right);
         let x_ticks = ticks::linear_ticks(x_lo, x_hi, x_pixels, font, true);
-        let mut chart = ChartBuilder::on(area)
-            .margin_top(4.0 * k)
-            .margin_left(8.0 * k)
-            .margin_bottom(4.0 * k)
-            .margin_right(right)
-            .x_label_area_size(x_area)
-            .y_label_area_size(y_area)
-            .caption(
-                &panel.caption,
-                ("sans-serif", 12.0 * k).into_font().color(&ink),
-            )
-            .build_cartesian_2d(
-                Ticked::new(x_lo..x_hi, &x_ticks),
-                Ticked::new(y_lo..y_hi, &y_ticks),
-            )
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .x_label_formatter(&|v| x_ticks.label_of(*v))
-            .y_label_formatter(&|v| y_ticks.label_of(*v))
-            .label_style(("sans-serif", font).into_font().color(&ink))
-            .axis_desc_style(("sans-serif", font).into_font().color(&ink))
-            .bold_line_style(ink.mix(0.08).stroke_width(px(1.0)))
-            .axis_style(ink.mix(0.5).stroke_width(px(1.0)))
-            .set_all_tick_mark_size(px(4.0))
-            .draw()
-            .map_err(err)?;
+        let axes = PanelAxes {
+            caption: &panel.caption,
+            x_desc,
+            x_range: (x_lo, x_hi),
+            y_range: (y_lo, y_hi),
+            x_ticks: &x_ticks,
+            y_ticks: &y_ticks,
+            right,
+        };
+        let mut chart = panel_chart(area, &room, &axes, ink)?;
         for (line, points) in panel.lines.iter().zip(lines) {
             let c = palette.color(line.color);
             if line.dashed {
@@ -171,16 +145,9 @@ pub fn draw_multiples<DB: DrawingBackend>(
 
 /// [`draw_multiples`] into an SVG string (the tests look at it).
 pub fn multiples_svg(size: (u32, u32), panels: &[Panel], x_desc: &str) -> Draw<String> {
-    let mut s = String::new();
-    draw_multiples(
-        &SVGBackend::with_string(&mut s, size).into_drawing_area(),
-        panels,
-        x_desc,
-        panels.len(),
-        1.0,
-        Theme::Light,
-    )?;
-    Ok(s)
+    svg(size, |area| {
+        draw_multiples(area, panels, x_desc, panels.len(), 1.0, Theme::Light)
+    })
 }
 
 #[cfg(test)]

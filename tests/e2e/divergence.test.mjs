@@ -5,24 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { launch, close, openReady, number, text, waitFor, e2eSuite } from './harness.mjs';
+import { withPage, openReady, number, text, waitFor, e2eSuite } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-divergence.json', (b) => { base = b; });
 const SHOTS = path.join('/tmp', 'shots-train');
 mkdirSync(SHOTS, { recursive: true });
 
-async function withPage(fn, opts = {}) {
-  const b = await launch(opts);
-  try {
-    await fn(b);
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
-  } finally {
-    await close(b);
-  }
-}
-
-test('MK as printed at step 0.001 on the small net diverges: paused, explained with numbers, SGD goes on', () => withPage(async ({ page }) => {
+test('MK as printed at step 0.001 on the small net diverges: paused, explained with numbers, SGD goes on', () => withPage(base, async ({ page }) => {
   // The race: SGD (r0) against MK as printed (r1) at step 0.001, seed 0: the page's default before
   // the scan of tests/experiments/defaults.sh (which chose 0.0003) and the setting issue 12 reports.
   await openReady(page, base, '#race=1&opt=mk&step=0.001&seed=0');
@@ -57,7 +47,7 @@ test('MK as printed at step 0.001 on the small net diverges: paused, explained w
   await page.screenshot({ path: path.join(SHOTS, 'diverged-box.png') });
 }));
 
-test('at the slowest speed the pattern count advances about one per second; full speed is unchanged', () => withPage(async ({ page }) => {
+test('at the slowest speed the pattern count advances about one per second; full speed is unchanged', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '#speed=1');
   assert.equal(await page.inputValue('[data-testid="speed"]'), '1');
   await page.click('[data-testid="play"]');

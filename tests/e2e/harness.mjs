@@ -111,15 +111,19 @@ export async function close({ ctx, profile }) {
 }
 
 /**
- * Runs `fn(b)` on a fresh Chromium `b` (launch(opts)), then requires no page or console error and
- * no request that left the server at `base`; closes the browser either way.
+ * Runs `fn(b)` on a fresh Chromium `b` (launch(opts)), then requires no page or console error
+ * (but those `opts.allow`, a RegExp, matches) and no request that left the server at `base`, and,
+ * with `opts.minRequests`, more requests than that (that requests were recorded at all); closes the
+ * browser either way.
  */
-export async function withPage(base, fn, opts = {}) {
+export async function withPage(base, fn, { allow, minRequests, ...opts } = {}) {
   const b = await launch(opts);
   try {
     await fn(b);
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
+    const problems = b.problems.filter((m) => !(allow && allow.test(m)));
+    assert.deepEqual(problems, [], 'page errors or console errors');
     assert.deepEqual(outsideRequests(b, base), [], 'requests left 127.0.0.1');
+    if (minRequests !== undefined) assert.ok(b.requests.length > minRequests, `requests were recorded: ${b.requests.length}, want more than ${minRequests}`);
   } finally {
     await close(b);
   }
@@ -178,6 +182,27 @@ export function assertBuilt() {
 
 /** The requests of a browser `b` that left the server at `base` (data: and blob: are local). */
 export const outsideRequests = (b, base) => b.requests.filter((u) => !u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:'));
+
+/** How many lab reports the page has requested (#lab's data-reqs). */
+export const labReqs = (page) => page.getAttribute('#lab', 'data-reqs').then((r) => Number(r || 0));
+
+/**
+ * Waits until a lab report requested after request number `before` is shown (the lab no longer
+ * aria-busy); returns {ms (worker), wallMs, cached, report}. A time-out names the lab's state.
+ */
+export async function labShown(page, before, timeout = 60000) {
+  try {
+    await page.waitForFunction((n) => Number(document.getElementById('lab').dataset.reqs || 0) > n
+      && document.getElementById('lab').getAttribute('aria-busy') === 'false', before, { timeout });
+  } catch (e) {
+    const info = await page.evaluate(() => [document.getElementById('lab-info').textContent, document.getElementById('lab').getAttribute('aria-busy'), document.getElementById('lab').dataset.reqs]);
+    throw new Error(`${e.message}; lab: ${JSON.stringify(info)}, waiting for a request after #${before}`);
+  }
+  return page.evaluate(() => {
+    const d = document.getElementById('lab').dataset;
+    return { ms: Number(d.labMs), wallMs: Number(d.labWallMs), cached: d.labCached === 'true', report: d.report ? JSON.parse(d.report) : null };
+  });
+}
 
 /** Polls `fn` until it returns a truthy value (returned), or throws after `timeoutMs` naming `what`. */
 export async function waitFor(fn, timeoutMs, what, everyMs = 200) {

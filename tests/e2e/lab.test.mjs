@@ -6,22 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, close, openReady, text, number, drawSeven, OUT, outsideRequests, e2eSuite, withDevice } from './harness.mjs';
+import { withPage, openReady, text, number, drawSeven, OUT, e2eSuite, withDevice, labReqs, labShown } from './harness.mjs';
 
 let base;
 const metrics = e2eSuite('e2e-metrics-lab.json', (b) => { base = b; });
-
-async function withPage(fn, opts = {}) {
-  const b = await launch(opts);
-  try {
-    await fn(b);
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
-    const outside = outsideRequests(b, base);
-    assert.deepEqual(outside, [], 'requests left 127.0.0.1');
-  } finally {
-    await close(b);
-  }
-}
 
 /** Inertia the engine must find: S positive, S - s_n negative, P - 2S + s_n zero. */
 function expectedInertia(sizes) {
@@ -32,31 +20,15 @@ function expectedInertia(sizes) {
 }
 
 const report = (page) => page.getAttribute('#lab', 'data-report').then((r) => (r ? JSON.parse(r) : null));
-const reqs = (page) => page.getAttribute('#lab', 'data-reqs').then((r) => Number(r || 0));
 
 /**
  * Runs `action` (default: click Compute) and waits until a report requested after it is shown;
  * returns {ms (worker), wallMs, cached}.
  */
 async function computeAndWait(page, action = () => page.click('[data-testid="lab-compute"]'), timeout = 60000) {
-  const before = await reqs(page);
+  const before = await labReqs(page);
   await action();
-  return waitShown(page, before, timeout);
-}
-
-/** Waits until a report requested after request number `before` is shown. */
-async function waitShown(page, before, timeout = 60000) {
-  try {
-    await page.waitForFunction((n) => Number(document.getElementById('lab').dataset.reqs || 0) > n
-      && document.getElementById('lab').getAttribute('aria-busy') === 'false', before, { timeout });
-  } catch (e) {
-    const info = await page.evaluate(() => [document.getElementById('lab-info').textContent, document.getElementById('lab').getAttribute('aria-busy'), document.getElementById('lab').dataset.reqs]);
-    throw new Error(`${e.message}; lab: ${JSON.stringify(info)}, waiting for a request after #${before}`);
-  }
-  return page.evaluate(() => {
-    const d = document.getElementById('lab').dataset;
-    return { ms: Number(d.labMs), wallMs: Number(d.labWallMs), cached: d.labCached === 'true' };
-  });
+  return labShown(page, before, timeout);
 }
 
 /** Non-white pixels of a canvas, and how many are near the plotters blue / red. */
@@ -85,7 +57,7 @@ async function checkOptimal(page) {
 /** The norm column of the corrected Newton row of the directions table. */
 const newtonNorm = (rows) => rows.find((x) => /sign corrected/.test(x[0]))[1];
 
-test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directions; the slider moves the radius; cache', () => withPage(async ({ page }) => {
+test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directions; the slider moves the radius; cache', () => withPage(base, async ({ page }) => {
   await openReady(page, base);
   // Scrolling the lab into view computes once by itself (test pattern 0, layer 1, the run's lambda).
   const first = await computeAndWait(page, () => page.locator('#lab').scrollIntoViewIfNeeded());
@@ -140,11 +112,11 @@ test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directio
   // Inertia does not depend on lambda (all lambda_k > 0).
   assert.equal(await text(page, 'inertia-exact'), '74/64/50752');
   // A drag (several input events) recomputes once, after the drag stops.
-  const reqs1 = await reqs(page);
+  const reqs1 = await labReqs(page);
   await computeAndWait(page, async () => {
     for (let i = 0; i < 8; i++) { await page.keyboard.press('PageDown'); await page.waitForTimeout(30); }
   });
-  assert.equal(await reqs(page), reqs1 + 1, 'eight slider moves in a row: one recompute');
+  assert.equal(await labReqs(page), reqs1 + 1, 'eight slider moves in a row: one recompute');
   // "optimal" snaps back to the crossing; the same lambda again comes from the cache.
   await computeAndWait(page, () => page.click('[data-testid="lambda-snap"]'));
   const r2 = await report(page);
@@ -161,7 +133,7 @@ test('small net 784-64-10: Figure 5, exact spectrum vs Eq. 62, verdict, directio
   await checkOptimal(page);
 }));
 
-test('current training pattern needs a step; the drawn digit with its label; 360 px wide', () => withPage(async ({ page }) => {
+test('current training pattern needs a step; the drawn digit with its label; 360 px wide', () => withPage(base, async ({ page }) => {
   await openReady(page, base, '#arch=medium');
   await computeAndWait(page, () => page.locator('#lab').scrollIntoViewIfNeeded());
   assert.equal(await text(page, 'inertia-exact'), expectedInertia([784, 128, 64, 10]));
@@ -197,11 +169,11 @@ test('current training pattern needs a step; the drawn digit with its label; 360
   await page.click('[data-testid="play"]');
 }, { viewport: { width: 360, height: 740 } }));
 
-test("the paper's net 784-512-256-32-10: 810/800/540192, computed off the main thread, screenshot", () => withPage(async ({ page }) => {
+test("the paper's net 784-512-256-32-10: 810/800/540192, computed off the main thread, screenshot", () => withPage(base, async ({ page }) => {
   // The main thread's task lengths meanwhile are the benchmark's (`make bench`, responsiveness.lab_paper).
   await openReady(page, base, '#arch=paper');
   const lab = page.locator('#lab');
-  const before = await reqs(page);
+  const before = await labReqs(page);
   await lab.scrollIntoViewIfNeeded();
   // Scrolling here starts the computation: the busy indicator shows, with elapsed time.
   await page.waitForSelector('[data-testid="lab-busy"]', { state: 'visible', timeout: 5000 });
@@ -217,7 +189,7 @@ test("the paper's net 784-512-256-32-10: 810/800/540192, computed off the main t
       if (document.getElementById('lab').getAttribute('aria-busy') === 'false' || out.length > 600) { clearInterval(id); resolve(out); }
     }, 20);
   }));
-  const first = await waitShown(page, before, 120000);
+  const first = await labShown(page, before, 120000);
   metrics.paperNet = { sizes: '784-512-256-32-10', timeToExactSpectrumMs: Math.round(first.ms), shownAfterMs: Math.round(first.wallMs) };
   metrics.paperNet.maxTimerGapMsWhileComputing = Math.round(Math.max(...gaps));
   assert.equal(await text(page, 'inertia-exact'), '810/800/540192');
@@ -313,7 +285,7 @@ const marked = (page) => page.$$eval('[data-testid="directions"] tbody td[data-m
 /** The number a directions cell starts with ("0.4521 best" -> 0.4521; "a / b" -> b, the actual change). */
 const cellValue = (t) => Number((t.includes('/') ? t.split('/')[1] : t).trim().split(' ')[0]);
 
-test('plain loss (λ = 0): the exact spectrum of ½‖d − x_n‖², family 2 undefined and no claim; the table marks best and worst', () => withPage(async ({ page }) => {
+test('plain loss (λ = 0): the exact spectrum of ½‖d − x_n‖², family 2 undefined and no claim; the table marks best and worst', () => withPage(base, async ({ page }) => {
   await openReady(page, base);
   await page.locator('#lab').scrollIntoViewIfNeeded();
   await computeAndWait(page);

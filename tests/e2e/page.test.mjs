@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, close, openReady, text, number, drawSeven, probs, OUT, waitFor, outsideRequests, e2eSuite } from './harness.mjs';
+import { withPage, openReady, text, number, drawSeven, probs, OUT, waitFor, e2eSuite } from './harness.mjs';
 
 let base;
 let failData = false; // the data-failure test turns this on
@@ -14,27 +14,10 @@ const metrics = e2eSuite('e2e-metrics.json', (b) => { base = b; }, {
   fail: (p) => (failData && p.endsWith('/mnist/train-labels-idx1-ubyte.gz') ? 404 : 0),
 });
 
-/** Every request of the page stays on this server (or is data:/blob:). */
-function assertLocal(b) {
-  const outside = outsideRequests(b, base);
-  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
-  assert.ok(b.requests.length > 5, 'requests were recorded');
-}
+/** The harness's withPage on this server: every request of the page stays on it (or is data:/blob:), and there were some. */
+const withLocalPage = (fn, opts = {}) => withPage(base, fn, { minRequests: 5, ...opts });
 
-async function withPage(fn, opts = {}) {
-  const b = await launch(opts);
-  try {
-    await fn(b);
-    const problems = b.problems.filter((m) => !(opts.allow && opts.allow.test(m)));
-    assert.deepEqual(problems, [], 'page errors or console errors');
-    assertLocal(b);
-  } finally {
-    await close(b);
-  }
-}
-
-
-test('the data set loads: progress reaches 100, status ok, all requests local', () => withPage(async ({ page }) => {
+test('the data set loads: progress reaches 100, status ok, all requests local', () => withLocalPage(async ({ page }) => {
   const t0 = Date.now();
   await openReady(page, base);
   metrics.pageLoadToReadyMs = Number(await page.getAttribute('body', 'data-ready-ms'));
@@ -46,7 +29,7 @@ test('the data set loads: progress reaches 100, status ok, all requests local', 
   assert.ok(await page.isHidden('#retry'));
 }));
 
-test('after the boot the lab is laid out and painted off screen too (it is left out of the first layout only)', () => withPage(async ({ page }) => {
+test('after the boot the lab is laid out and painted off screen too (it is left out of the first layout only)', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
   // www/style.css skips the lab's content (content-visibility: auto) until main.js sets body.booted;
   // after that a full-page screenshot must show it without scrolling to it.
@@ -59,7 +42,7 @@ test('after the boot the lab is laid out and painted off screen too (it is left 
   assert.ok(seen.top > 900 && seen.height > 0, `the lab below the screen (top ${seen.top} px > 900) has its heading laid out (height ${seen.height} px > 0)`);
 }));
 
-test('a failed download shows an error with a retry button, and retry loads', () => withPage(async ({ page }) => {
+test('a failed download shows an error with a retry button, and retry loads', () => withLocalPage(async ({ page }) => {
   failData = true;
   try {
     await page.goto(`${base}/`);
@@ -77,7 +60,7 @@ test('a failed download shows an error with a retry button, and retry loads', ()
   // Chromium logs the 404 itself as a console error: expected here, and only that.
 }, { allow: /^console: Failed to load resource: the server responded with a status of 404/ }));
 
-test('SGD on MNIST with the small net passes 90 % validation accuracy', () => withPage(async ({ page }) => {
+test('SGD on MNIST with the small net passes 90 % validation accuracy', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
   assert.equal(await page.inputValue('[data-testid="architecture"]'), 'small');
   assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'sgd');
@@ -102,7 +85,7 @@ test('SGD on MNIST with the small net passes 90 % validation accuracy', () => wi
   assert.ok(metrics.sgdSmallFullValidation >= 90);
 }));
 
-test('a race runs SGD and MK side by side, both readouts advance, two coloured series', () => withPage(async ({ page }) => {
+test('a race runs SGD and MK side by side, both readouts advance, two coloured series', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
   await page.click('[data-testid="race"]');
   assert.equal(await page.getAttribute('[data-testid="race"]', 'aria-pressed'), 'true');
@@ -141,7 +124,7 @@ test('a race runs SGD and MK side by side, both readouts advance, two coloured s
   await page.waitForSelector('[data-testid="play"]:has-text("Play")');
 }));
 
-test('drawing shows a prediction and 10 probabilities summing to 1; teach changes them', () => withPage(async ({ page }) => {
+test('drawing shows a prediction and 10 probabilities summing to 1; teach changes them', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
   await drawSeven(page);
   await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]').textContent));
@@ -188,7 +171,7 @@ test('drawing shows a prediction and 10 probabilities summing to 1; teach change
   assert.equal(await text(page, 'prediction'), '–');
 }));
 
-test('save then load restores the predictions', () => withPage(async ({ page }) => {
+test('save then load restores the predictions', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
   await page.click('[data-testid="play"]');
   await waitFor(async () => (await number(page, 'samples-seen')) >= 10000, 30000, '10,000 patterns');
@@ -217,7 +200,7 @@ test('save then load restores the predictions', () => withPage(async ({ page }) 
   assert.match(await text(page, 'status'), /Could not load/);
 }));
 
-test('the URL hash restores the settings; a malformed hash shows a notice and keeps defaults', () => withPage(async ({ page }) => {
+test('the URL hash restores the settings; a malformed hash shows a notice and keeps defaults', () => withLocalPage(async ({ page }) => {
   await openReady(page, base, '#dataset=mnist&arch=medium&opt=mk-unreg&step=0.02&mu=0.5&seed=7&race=1&sgdstep=0.005&x=seconds&lambda=eq65+eq68&val=20000');
   assert.equal(await page.inputValue('[data-testid="architecture"]'), 'medium');
   assert.equal(await page.inputValue('[data-testid="optimizer"]'), 'mk-unreg');
@@ -250,7 +233,7 @@ test('the URL hash restores the settings; a malformed hash shows a notice and ke
   assert.equal(await page.inputValue('[data-testid="architecture"]'), 'small');
 }));
 
-test('a rejected value is named beside its field with its valid range; Play, One step and Race wait until it is fixed', () => withPage(async ({ page }) => {
+test('a rejected value is named beside its field with its valid range; Play, One step and Race wait until it is fixed', () => withLocalPage(async ({ page }) => {
   await openReady(page, base, '#opt=mk-damped&race=1&arch=custom&sizes=784,32,10');
   // The limits as the engine's catalog gives them (the messages must quote these, not others).
   const limits = await page.evaluate(async () => {
@@ -337,7 +320,7 @@ test('screenshots of the first load and of a rejected field, at 1280x900 and at 
   }
 });
 
-test('a race trains while the pad is used: every stroke gets a prediction, the runners advance', () => withPage(async ({ page }) => {
+test('a race trains while the pad is used: every stroke gets a prediction, the runners advance', () => withLocalPage(async ({ page }) => {
   // How long the main thread's tasks are meanwhile is measured by the benchmark (`make bench`,
   // responsiveness.race_with_pad), not asserted here: on a busy machine it says nothing about the page.
   await openReady(page, base, '#race=1&opt=mk-damped');
@@ -359,7 +342,7 @@ test('a race trains while the pad is used: every stroke gets a prediction, the r
   assert.ok(sgd > 10000 && mk > 1000, `it trained: SGD ${sgd}, MK ${mk} patterns`);
 }));
 
-test('speeds on the paper net 784-512-256-32-10 (SGD vs damped MK, and MK as printed)', () => withPage(async ({ page }) => {
+test('speeds on the paper net 784-512-256-32-10 (SGD vs damped MK, and MK as printed)', () => withLocalPage(async ({ page }) => {
   await openReady(page, base, '#arch=paper&race=1&opt=mk-damped');
   await page.click('[data-testid="play"]');
   await waitFor(async () => (await number(page, 'samples-seen')) >= 4000, 40000, '4,000 patterns on the paper net');
@@ -378,7 +361,7 @@ test('speeds on the paper net 784-512-256-32-10 (SGD vs damped MK, and MK as pri
   await page.click('[data-testid="play"]');
 }));
 
-test('MK alone on the small net, and usable at 360 px wide', () => withPage(async ({ page }) => {
+test('MK alone on the small net, and usable at 360 px wide', () => withLocalPage(async ({ page }) => {
   await openReady(page, base, '#opt=mk');
   // The step size shown is MK's default from the engine's catalog (chosen by the README's scan).
   const mkDefault = await page.evaluate(async () => {
@@ -399,7 +382,7 @@ test('MK alone on the small net, and usable at 360 px wide', () => withPage(asyn
   await page.screenshot({ path: path.join(OUT, 'narrow-360.png'), fullPage: true });
 }, { viewport: { width: 360, height: 740 } }));
 
-test('Fashion-MNIST loads on demand, a test image is shown and classified with class names', () => withPage(async ({ page }) => {
+test('Fashion-MNIST loads on demand, a test image is shown and classified with class names', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
   await page.selectOption('[data-testid="dataset"]', 'fashion');
   await page.waitForSelector('body[data-loaded="fashion"]', { timeout: 60000 });
@@ -423,7 +406,7 @@ test('Fashion-MNIST loads on demand, a test image is shown and classified with c
   await page.waitForSelector('[data-testid="play"]:has-text("Play")');
 }));
 
-test('a Content-Security-Policy blocks inline script (no eval allowed); the page has none', () => withPage(async ({ page }) => {
+test('a Content-Security-Policy blocks inline script (no eval allowed); the page has none', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
   const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);

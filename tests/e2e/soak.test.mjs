@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, close, openReady, text, number, OUT, waitFor, e2eSuite } from './harness.mjs';
+import { launch, close, openReady, text, number, OUT, waitFor, e2eSuite, labReqs, labShown } from './harness.mjs';
 
 const PATTERNS = 600_000; // 10 epochs of the 60,000 training images
 const EPOCH = 60_000;
@@ -191,17 +191,6 @@ test('soak: the paper net, SGD, 10 epochs of MNIST: flat memory, curves, accurac
   }
 });
 
-/** The lab's report count and, once one requested after `before` is shown, its worker ms. */
-const labReqs = (page) => page.getAttribute('#lab', 'data-reqs').then((r) => Number(r || 0));
-async function labShown(page, before, timeout) {
-  await page.waitForFunction((n) => Number(document.getElementById('lab').dataset.reqs || 0) > n
-    && document.getElementById('lab').getAttribute('aria-busy') === 'false', before, { timeout });
-  return page.evaluate(() => {
-    const d = document.getElementById('lab').dataset;
-    return { ms: Math.round(Number(d.labMs)), wallMs: Math.round(Number(d.labWallMs)), cached: d.labCached === 'true', report: JSON.parse(d.report) };
-  });
-}
-
 /** The page's CSV as rows by run label (the label is quoted; it may hold commas). */
 function curvesByRun(csv) {
   const out = {};
@@ -240,7 +229,7 @@ test('soak: a race of SGD and damped MK on the paper net with the lab computing,
     const before0 = await labReqs(page);
     await page.locator('#lab').scrollIntoViewIfNeeded();
     const lab0 = await labShown(page, before0, 120000);
-    m.labs.push({ at: 0, run: 'r0', ms: lab0.ms, wallMs: lab0.wallMs });
+    m.labs.push({ at: 0, run: 'r0', ms: Math.round(lab0.ms), wallMs: Math.round(lab0.wallMs) });
     m.memoryAtStart = await memory(page);
     const tTrain = Date.now();
     await page.click('[data-testid="play"]');
@@ -254,7 +243,7 @@ test('soak: a race of SGD and damped MK on the paper net with the lab computing,
       const clickedMs = Date.now();
       await page.selectOption('[data-testid="figure5-run"]', run);
       const r = await labShown(page, before, 180000);
-      m.labs.push({ at: at.r0, run, ms: r.ms, wallMs: Date.now() - clickedMs, cached: r.cached, memory: await memory(page), afterDivergence: !!m.divergedSeen });
+      m.labs.push({ at: at.r0, run, ms: Math.round(r.ms), wallMs: Date.now() - clickedMs, cached: r.cached, memory: await memory(page), afterDivergence: !!m.divergedSeen });
     };
     // The lab within epoch 1 on each side (so that its memory is in epoch 1's size), then every
     // LAB_EVERY patterns on alternate sides; the memory at each 60,000 patterns is recorded.

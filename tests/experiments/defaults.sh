@@ -11,13 +11,8 @@
 #   nice -n 10 bash tests/experiments/defaults.sh 784,128,64,10   # one net
 # Outputs go to target/experiments/defaults/; the table (README, "Default step sizes") is printed.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-make -s data >/dev/null
-cargo build --release -q
-BIN=target/release/sifrian
 OUT=target/experiments/defaults
-mkdir -p "$OUT"
-JOBS=${JOBS:-2}
+source "$(dirname "$0")/scan.sh"
 
 declare -A FLAGS=(
   [sgd]="--optimizer sgd"
@@ -45,7 +40,5 @@ jobs() {
   done
 }
 
-start=$(date +%s)
-jobs | xargs -P "$JOBS" -I{} sh -c '{} > /dev/null 2>&1'
-echo "scan done in $(( $(date +%s) - start )) s (wall, $JOBS jobs)"
+run_scan
 python3 tests/experiments/defaults_table.py "$OUT"

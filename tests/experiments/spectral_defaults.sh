@@ -9,13 +9,8 @@
 # Outputs go to target/experiments/spectral/; the table (README, "Default step sizes") is printed:
 # held-out accuracy (%) after 2,500 and 5,000 patterns, seeds 0 / 1, or where a run diverged.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-make -s data >/dev/null
-cargo build --release -q
-BIN=target/release/sifrian
 OUT=target/experiments/spectral
-mkdir -p "$OUT"
-JOBS=${JOBS:-2}
+source "$(dirname "$0")/scan.sh"
 declare -A STEPS=(
   [newton-pinv]="${PINV_STEPS:-0.0001 0.0003 0.001}"
   [saddle-free]="${SF_STEPS:-0.001 0.003 0.01}"
@@ -25,9 +20,7 @@ jobs() {
     echo "$BIN train --dataset mnist --sizes 784,64,10 --optimizer $m --step $s --seed $seed --epochs 0.1 --holdout 10000 --eval-every 2500 --eval-budget 0 --out $OUT --name 784-64-10_${m}_${s}_${seed}"
   done; done; done
 }
-start=$(date +%s)
-jobs | xargs -P "$JOBS" -I{} sh -c '{} > /dev/null 2>&1 || true'
-echo "scan done in $(( $(date +%s) - start )) s (wall, $JOBS jobs)"
+run_scan '|| true'
 python3 - "$OUT" <<'PY'
 import csv, glob, os, sys
 runs = {}
