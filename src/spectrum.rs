@@ -36,6 +36,7 @@ use nalgebra::DMatrix;
 
 pub mod eigenpairs;
 pub mod lanczos;
+pub mod symeig;
 
 /// Largest order `2S - s_n` of the dense matrix T the exact spectrum accepts: T then takes
 /// 134 MB (f64) and its eigensolve tens of seconds in the page. The paper's net has 1,610.
@@ -71,16 +72,25 @@ fn offsets(net: &Network) -> Vec<usize> {
 }
 
 /// `L = A^{-1}` (S x S), block lower triangular: `L_kk = I`, `L_{k,j} = D_k W_k L_{k-1,j}`.
+/// Every entry is one fixed-order dot product ([`crate::linalg::dot`]) of a row of `D_k W_k`
+/// with a contiguous piece of a column of L: the same bits natively and in wasm.
 fn inverse_a(net: &Network, fw: &Forward, off: &[usize]) -> DMatrix<f64> {
     let s = off[net.n() + 1];
     let mut l = DMatrix::<f64>::identity(s, s);
     for k in 2..=net.n() {
         let (rows, cols) = (net.sizes()[k], net.sizes()[k - 1]);
-        // D_k W_k as an s_k x s_{k-1} matrix.
-        let dw = DMatrix::from_fn(rows, cols, |i, j| fw.fprime[k][i] * net.w(k)[i * cols + j]);
-        let prev = l.view((off[k - 1], 0), (cols, off[k])).into_owned();
-        let block = dw * prev;
-        l.view_mut((off[k], 0), (rows, off[k])).copy_from(&block);
+        let w = net.w(k);
+        let mut dw = vec![0.0; cols];
+        for i in 0..rows {
+            // Row i of D_k W_k.
+            for (d, &wij) in dw.iter_mut().zip(&w[i * cols..(i + 1) * cols]) {
+                *d = fw.fprime[k][i] * wij;
+            }
+            for c in 0..off[k] {
+                let v = crate::linalg::dot(&dw, &l.as_slice()[c * s + off[k - 1]..c * s + off[k]]);
+                l[(off[k] + i, c)] = v;
+            }
+        }
     }
     l
 }
@@ -102,16 +112,24 @@ pub fn reduced_order(net: &Network) -> Result<usize> {
 }
 
 /// `E = A^{-T} Lambda A^{-1} = sum_k lambda_k L_k^T L_k` over the block rows `L_k` of `L = A^{-1}`
-/// (columns < off[k+1]).
+/// (columns < off[k+1]); entry (i, j) of `L_k^T L_k` is one fixed-order dot product of two
+/// contiguous column pieces, computed for `j <= i` and mirrored (E is exactly symmetric).
 fn weighted_gram(net: &Network, l: &DMatrix<f64>, lambda: &Lambdas, off: &[usize]) -> DMatrix<f64> {
     let s = off[net.n() + 1];
     let mut e = DMatrix::<f64>::zeros(s, s);
     for k in 1..=net.n() {
-        let end = off[k + 1];
-        let lk = l.view((off[k], 0), (net.sizes()[k], end));
-        let gram = lk.transpose() * lk;
-        let mut target = e.view_mut((0, 0), (end, end));
-        target += gram * lambda.get(k);
+        let (end, lk) = (off[k + 1], lambda.get(k));
+        for i in 0..end {
+            let ci = &l.as_slice()[i * s + off[k]..i * s + off[k + 1]];
+            for j in 0..=i {
+                let cj = &l.as_slice()[j * s + off[k]..j * s + off[k + 1]];
+                let g = crate::linalg::dot(ci, cj) * lk;
+                e[(i, j)] += g;
+                if j != i {
+                    e[(j, i)] += g;
+                }
+            }
+        }
     }
     e
 }
