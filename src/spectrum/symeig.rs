@@ -77,67 +77,103 @@ impl SymEig {
 
     /// Householder reduction of the lower triangle of `a` (row-major, order m; destroyed) to
     /// tridiagonal form: returns the diagonal d and the subdiagonal e (`e[i] = Tri[i+1][i]`,
-    /// `e[m-1] = 0`), keeping the reflectors.
+    /// `e[m-1] = 0`), keeping the reflectors. Step k: `x = A[k+1.., k]`, `H_k x = beta e_1`
+    /// (LAPACK's dlarfg convention), `p = tau A22 v`, `w = p - (tau/2)(p . v) v`,
+    /// `A22 -= v w^T + w v^T`. The rank-2 update of step k is applied row by row in the same
+    /// pass over the matrix that forms step k+1's `A22 v` (one sweep of memory per step, not two);
+    /// each entry gets the same operations in the same order as with two passes.
     fn tridiagonalise(&mut self, a: &mut [f64]) -> (Vec<f64>, Vec<f64>) {
         let m = self.m;
+        let mut d = vec![0.0; m];
         let mut e = vec![0.0; m];
         let mut p = vec![0.0; m];
+        // The update not yet applied: A[o.., o..] -= v w^T + w v^T (v, w of length m - o).
+        let (mut pv, mut pw): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
         for k in 0..m.saturating_sub(2) {
-            // x = A[k+1.., k]: column k below the diagonal (row i, entry k).
             let n = m - k - 1;
+            let pending = !pv.is_empty();
+            // Row k's diagonal and column k below it, with the pending update (o = k).
+            let mut dk = a[k * m + k];
             let mut v: Vec<f64> = (0..n).map(|i| a[(k + 1 + i) * m + k]).collect();
+            if pending {
+                dk -= pv[0] * pw[0] + pw[0] * pv[0];
+                for (i, x) in v.iter_mut().enumerate() {
+                    *x -= pv[1 + i] * pw[0] + pw[1 + i] * pv[0];
+                }
+            }
+            d[k] = dk;
             let alpha = v[0];
             let xnorm2 = dot(&v[1..], &v[1..]);
-            let start = self.house.len();
-            self.hoff.push(start);
-            if xnorm2 == 0.0 {
+            self.hoff.push(self.house.len());
+            let tau = if xnorm2 == 0.0 {
                 e[k] = alpha;
-                self.tau.push(0.0);
                 v.iter_mut().skip(1).for_each(|x| *x = 0.0);
-                v[0] = 1.0;
-                self.house.extend_from_slice(&v);
-                continue;
-            }
-            let norm = (alpha * alpha + xnorm2).sqrt();
-            let beta = if alpha >= 0.0 { -norm } else { norm };
-            let tau = (beta - alpha) / beta;
-            let scale = 1.0 / (alpha - beta);
+                0.0
+            } else {
+                let norm = (alpha * alpha + xnorm2).sqrt();
+                let beta = if alpha >= 0.0 { -norm } else { norm };
+                let scale = 1.0 / (alpha - beta);
+                v.iter_mut().skip(1).for_each(|x| *x *= scale);
+                e[k] = beta;
+                (beta - alpha) / beta
+            };
             v[0] = 1.0;
-            v.iter_mut().skip(1).for_each(|x| *x *= scale);
-            e[k] = beta;
-            // p = tau A22 v (A22 = A[k+1.., k+1..], lower triangle, row-major).
+            // One pass over A22 (rows k+1.., lower triangle): the pending update, then p = A22 v.
             let p = &mut p[..n];
             p.iter_mut().for_each(|x| *x = 0.0);
             for i in 0..n {
-                let row = &a[(k + 1 + i) * m + k + 1..(k + 1 + i) * m + k + 1 + i];
-                // Strictly lower part of row i: p_i += row . v[..i], p[..i] += row * v_i.
-                let vi = v[i];
-                let s = dot(row, &v[..i]);
-                for (pj, &r) in p[..i].iter_mut().zip(row) {
-                    *pj += r * vi;
+                let base = (k + 1 + i) * m + k + 1;
+                let row = &mut a[base..base + i + 1];
+                if pending {
+                    let (vi, wi) = (pv[1 + i], pw[1 + i]);
+                    for ((r, &vj), &wj) in row.iter_mut().zip(&pv[1..]).zip(&pw[1..]) {
+                        *r -= vi * wj + wi * vj;
+                    }
                 }
-                p[i] += s + a[(k + 1 + i) * m + k + 1 + i] * vi;
-            }
-            p.iter_mut().for_each(|x| *x *= tau);
-            // w = p - (tau/2)(p . v) v;  A22 -= v w^T + w v^T (lower triangle).
-            let half = 0.5 * tau * dot(p, &v);
-            for (pi, &vi) in p.iter_mut().zip(&v) {
-                *pi -= half * vi;
-            }
-            for i in 0..n {
-                let (vi, wi) = (v[i], p[i]);
-                let row = &mut a[(k + 1 + i) * m + k + 1..(k + 1 + i) * m + k + 2 + i];
-                for ((r, &vj), &wj) in row.iter_mut().zip(&v[..=i]).zip(&p[..=i]) {
-                    *r -= vi * wj + wi * vj;
+                if tau != 0.0 {
+                    // p_i += row[..i] . v[..i] + row[i] v_i;  p[..i] += row[..i] v_i.
+                    let vi = v[i];
+                    let s = dot(&row[..i], &v[..i]);
+                    for (pj, &r) in p[..i].iter_mut().zip(&row[..i]) {
+                        *pj += r * vi;
+                    }
+                    p[i] += s + row[i] * vi;
                 }
+            }
+            if tau == 0.0 {
+                pv.clear();
+                pw.clear();
+            } else {
+                p.iter_mut().for_each(|x| *x *= tau);
+                let half = 0.5 * tau * dot(p, &v);
+                for (pi, &vi) in p.iter_mut().zip(&v) {
+                    *pi -= half * vi;
+                }
+                pv = v.clone();
+                pw = p.to_vec();
             }
             self.tau.push(tau);
             self.house.extend_from_slice(&v);
         }
-        if m >= 2 {
-            e[m - 2] = a[(m - 1) * m + m - 2];
+        // The last 2 x 2 (or smaller) block, with the last pending update (o = m - 2).
+        let o = m.saturating_sub(2);
+        for r in o..m {
+            for c in o..=r {
+                let mut x = a[r * m + c];
+                if !pv.is_empty() {
+                    let (i, j) = (r - o, c - o);
+                    x -= pv[i] * pw[j] + pw[i] * pv[j];
+                }
+                if r == c {
+                    d[r] = x;
+                } else {
+                    e[c] = x;
+                }
+            }
         }
-        let d = (0..m).map(|i| a[i * m + i]).collect();
+        if m > 0 {
+            e[m - 1] = 0.0;
+        }
         (d, e)
     }
 
