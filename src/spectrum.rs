@@ -25,7 +25,8 @@
 //! so T has size (2S - s_n) and its zeta-zeta block is zero. Building T ([`reduced_matrix`]) is
 //! apart from the one dense step, T's symmetric eigendecomposition ([`spectrum_of_reduced`],
 //! faer, sequential); [`exact_spectrum`] is the two in a row. [`eigenpairs`] adds the eigenvectors
-//! of H through T's (docs/maths.md section 5.5). Cost: `sum_k s_k (s_1+..+s_k)^2` for
+//! of H through T's (docs/maths.md section 5.5), T's eigendecomposition by [`symeig`] (fixed
+//! order of arithmetic: the same bits natively and in wasm). Cost: `sum_k s_k (s_1+..+s_k)^2` for
 //! `A^{-T} Lambda A^{-1}`, plus the eigensolver on 2S - s_n.
 
 use crate::cost::Lambdas;
@@ -44,8 +45,8 @@ pub const MAX_SPECTRUM_ORDER: usize = 4096;
 
 /// Largest order `2S - s_n` of T for which the lab also solves for eigenvectors (the
 /// minimum-norm and saddle-free Newton rows). Above it the lab solves for eigenvalues only: on
-/// the paper's net (order 1,610) faer's eigenvalues took 0.9-1.6 s in headless Chromium and its
-/// eigenpairs 3.5-5.3 s (docs/maths.md section 5.4), far over the page's budget. 784-64-10 (order
+/// the paper's net (order 1,610) the eigenpairs took 1.9-4.3 s in headless Chromium under load
+/// (docs/maths.md sections 5.4-5.5), over the page's 1.2 s budget. 784-64-10 (order
 /// 138) and 784-128-64-10 (order 394) are under it. The command line has no cap.
 pub const MAX_EIGENPAIR_ORDER: usize = 512;
 
