@@ -278,6 +278,26 @@ impl CurvatureWorkload {
         Ok(eig.eigenvalues().len())
     }
 
+    /// Pattern `i`'s reduced matrix T alone (forward pass, lambdas, adjoint, the reduction of
+    /// docs/maths.md section 5.4), without the eigensolve: the part of [`CurvatureWorkload::spectrum`]
+    /// before it. Returns the order of T.
+    pub fn reduce(&self, i: usize) -> Result<usize> {
+        let (fw, b, lambda) = self.pattern(i)?;
+        Ok(crate::spectrum::reduced_matrix(&self.net, &fw, &b, &lambda)?.nrows())
+    }
+
+    /// The same reduced matrix T of pattern `i` as [`CurvatureWorkload::spectrum`], its eigenvalues
+    /// by the project's fixed-order solver (`spectrum::symeig`: Householder + implicit QL) instead
+    /// of faer's. Returns the number of nonzero eigenvalues.
+    pub fn spectrum_own(&self, i: usize) -> Result<usize> {
+        let (fw, b, lambda) = self.pattern(i)?;
+        let t = crate::spectrum::reduced_matrix(&self.net, &fw, &b, &lambda)?;
+        let eig = crate::spectrum::symeig::SymEig::new(t.as_slice(), t.nrows(), false)?;
+        let radius = eig.values().iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let tol = t.nrows() as f64 * f64::EPSILON * 16.0 * radius;
+        Ok(eig.values().iter().filter(|v| v.abs() > tol).count())
+    }
+
     /// The same reduced matrix T of pattern `i` as [`CurvatureWorkload::spectrum`], eigensolved
     /// with nalgebra's `SymmetricEigen` instead (eigenvalues alone, or with the vectors when
     /// `vectors`): the measurement behind the choice of faer (docs/maths.md section 5.4).
@@ -306,6 +326,28 @@ impl CurvatureWorkload {
         let b = adjoint(&self.net, &fw, &self.targets[i], &lambda);
         Ok((fw, b, lambda))
     }
+}
+
+/// One f64 matrix product `C = A B` of order `n` (1..=4096) by faer (sequential), on seeded
+/// entries: `2 n^3` flops, the dense f64 rate this target reaches (the floor of a dense
+/// eigensolver, docs/maths.md section 5.4). Returns the trace of C.
+pub fn f64_matmul(n: usize, seed: u64) -> Result<f64> {
+    if !(1..=4096).contains(&n) {
+        return Err(Error::invalid("n", format!("must be 1..=4096, got {n}")));
+    }
+    let mut rng = Rng::new(seed);
+    let a = faer::Mat::<f64>::from_fn(n, n, |_, _| rng.normal());
+    let b = faer::Mat::<f64>::from_fn(n, n, |_, _| rng.normal());
+    let mut c = faer::Mat::<f64>::zeros(n, n);
+    faer::linalg::matmul::matmul(
+        c.as_mut(),
+        faer::Accum::Replace,
+        a.as_ref(),
+        b.as_ref(),
+        1.0,
+        faer::Par::Seq,
+    );
+    Ok((0..n).map(|i| c[(i, i)]).sum())
 }
 
 #[cfg(test)]

@@ -602,6 +602,18 @@ impl CurvatureBench {
     pub fn spectrum_vectors(&self, i: u32) -> Result<usize, JsError> {
         Ok(self.0.eigenpairs(i as usize)?)
     }
+    /// Pattern `i`'s nonzero eigenvalues by the fixed-order solver (`spectrum::symeig`): their count.
+    pub fn spectrum_own(&self, i: u32) -> Result<usize, JsError> {
+        Ok(self.0.spectrum_own(i as usize)?)
+    }
+    /// Pattern `i`'s reduced matrix T alone, no eigensolve: its order.
+    pub fn reduce(&self, i: u32) -> Result<usize, JsError> {
+        Ok(self.0.reduce(i as usize)?)
+    }
+    /// One faer f64 matrix product of order `n` (`2 n^3` flops): the trace of the product.
+    pub fn matmul(n: u32, seed: u32) -> Result<f64, JsError> {
+        Ok(crate::bench::f64_matmul(n as usize, u64::from(seed))?)
+    }
     /// Pattern `i`'s reduced matrix eigensolved by nalgebra instead of faer (eigenvalues alone, or
     /// with the vectors): the number of eigenvalues.
     pub fn spectrum_nalgebra(&self, i: u32, vectors: bool) -> Result<usize, JsError> {

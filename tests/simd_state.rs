@@ -4,7 +4,9 @@
 //! that every SSE instruction of the f32 kernel carries a false dependency on them (measured:
 //! SGD on the paper's net 4x slower for the rest of the process; `faer_call` in src/spectrum.rs).
 //! The state is read directly, not timed: `XGETBV` with ECX = 1 returns XINUSE, whose bit 2 says
-//! whether the upper halves of the YMM registers may be in use (zero after `vzeroupper`).
+//! whether the upper halves of the YMM registers may be in use (zero after `vzeroupper`). The
+//! eigenpairs now use the project's own solver (src/spectrum/symeig.rs) and the spectrum faer's
+//! eigenvalues behind `faer_call`; the test keeps both from regressing.
 
 #![cfg(target_arch = "x86_64")]
 

@@ -4,6 +4,7 @@
 //! above the eigenpair cap, the divergence watch's bit-exact undo, same seed same run, and the
 //! model file round trip.
 mod common;
+use common::golden::SADDLE_FREE_HASH;
 use common::*;
 use sifrian::cost::Lambdas;
 use sifrian::io::data::Dataset;
@@ -158,12 +159,6 @@ fn a_flagged_spectral_step_is_undone_bit_exactly_and_the_run_goes_on() {
         assert!(a.network().params.iter().all(|v| v.is_finite()));
     }
 }
-
-/// The hash of the parameters of `saddle-free` at step 0.001 on 784-16-10 (seed 3, Eq. 65 with the
-/// white layer) after 30 steps on the fixture training patterns, made by this test natively
-/// (`cargo test --release --test spectral -- --nocapture` prints it); tests/wasm.rs checks the
-/// same run in the browser against the same value.
-const SADDLE_FREE_HASH: &str = "ffa0199e6ceaf23e";
 
 #[test]
 fn the_same_seed_gives_the_same_spectral_run_and_the_golden_hash() {

@@ -292,12 +292,10 @@ fn profile_of_the_fused_schedules() {
 
 /// The saddle-free run of tests/spectral.rs `the_same_seed_gives_the_same_spectral_run_and_the_golden_hash`
 /// (784-16-10, seed 3, step 0.001, Eq. 65 with the white layer, 30 steps on the fixture training
-/// patterns). Same seed, same run in the browser too; but NOT the native bits: natively this run
-/// hashes to ffa0199e6ceaf23e, here to 29c6be72bbece48b (2026-12-02). The likely cause, not yet
-/// checked by an experiment: the f64 eigenpair engine goes through nalgebra's matrix products
-/// (matrixmultiply) and faer's eigensolver (pulp), both of which pick FMA/AVX2 kernels at run time
-/// on x86-64 and have only simd128 (no fused multiply-add) in wasm, so their roundings differ (the
-/// f32 kernel, with a fixed order and no FMA, does not).
+/// patterns): the same bits as natively, [`golden::SADDLE_FREE_HASH`]. The f64 eigenpair engine
+/// has a fixed order of arithmetic (src/spectrum/symeig.rs, the fixed-lane products of
+/// src/spectrum.rs); with faer's eigensolver and nalgebra's products (runtime FMA/AVX2 kernels
+/// natively) this run hashed to ffa0199e6ceaf23e natively and 29c6be72bbece48b here.
 #[wasm_bindgen_test]
 fn the_saddle_free_run_is_the_same_for_the_same_seed_and_refused_on_the_paper_net() {
     let d = data();
@@ -311,6 +309,11 @@ fn the_saddle_free_run_is_the_same_for_the_same_seed_and_refused_on_the_paper_ne
         a.params_hash(),
         b.params_hash(),
         "two runs with the same seed"
+    );
+    assert_eq!(
+        a.params_hash(),
+        golden::SADDLE_FREE_HASH,
+        "the native run's hash (tests/common/golden.rs)"
     );
     let paper =
         r#"{"sizes": [784, 512, 256, 32, 10], "optimizer": "saddle-free", "step_size": 0.001}"#;

@@ -12,7 +12,8 @@
 //! (O(P + S^2)) plus two products with Y (O(m^2)); only the eigenvectors asked for are formed as
 //! parameter-length vectors ([`Eigenpairs::eigenvectors`]).
 
-use super::{faer_call, summarise, to_faer, zero_tolerance, ExactSpectrum, Reduction};
+use super::symeig::SymEig;
+use super::{summarise, zero_tolerance, ExactSpectrum, Reduction};
 use crate::cost::Lambdas;
 use crate::error::{Error, Result};
 use crate::linalg::{hadamard, norm2_sq};
@@ -26,14 +27,17 @@ pub struct Eigenpairs<'a> {
     red: Reduction,
     /// The nonzero eigenvalues mu_i, ascending.
     mu: Vec<f64>,
-    /// Their unit eigenvectors y_i of T, column i of an m x len(mu) column-major block.
-    y: Vec<f64>,
+    /// `index[i]`: the eigen-coordinate of [`SymEig`] that mu_i is.
+    index: Vec<usize>,
+    /// T's eigendecomposition; its eigenvectors y_i are applied, never formed as a matrix.
+    eig: SymEig,
     radius: f64,
 }
 
 impl<'a> Eigenpairs<'a> {
-    /// T's eigendecomposition (faer `self_adjoint_eigen`), keeping the pairs with
-    /// `|mu| > m eps 16 radius` (the same threshold as [`super::spectrum_of_reduced`]).
+    /// T's eigendecomposition ([`SymEig`]: Householder + implicit QL, fixed order of arithmetic, so
+    /// the same bits natively and in wasm), keeping the pairs with `|mu| > m eps 16 radius` (the
+    /// same threshold as [`super::spectrum_of_reduced`]).
     pub fn new(
         net: &'a Network,
         fw: &'a Forward,
@@ -42,26 +46,24 @@ impl<'a> Eigenpairs<'a> {
     ) -> Result<Self> {
         let red = Reduction::new(net, fw, b, lambda)?;
         let m = red.t.nrows();
-        let t = to_faer(&red.t)?;
-        let evd = faer_call(|| t.self_adjoint_eigen(faer::Side::Lower))
-            .map_err(|e| Error::Numerical(format!("eigenpairs: the eigensolver failed: {e:?}")))?;
-        let (s, u) = (evd.S().column_vector(), evd.U());
-        let radius = (0..m).fold(0.0f64, |a, i| a.max(s[i].abs()));
+        let eig = SymEig::new(red.t.as_slice(), m, true).map_err(|e| match e {
+            Error::Numerical(msg) => Error::Numerical(format!("eigenpairs: {msg}")),
+            other => other,
+        })?;
+        let s = eig.values();
+        let radius = s.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let tol = zero_tolerance(m, radius);
-        let mut order: Vec<usize> = (0..m).filter(|&i| s[i].abs() > tol).collect();
-        order.sort_by(|&i, &j| s[i].total_cmp(&s[j]));
-        let mu = order.iter().map(|&i| s[i]).collect();
-        let y = order
-            .iter()
-            .flat_map(|&i| (0..m).map(move |r| u[(r, i)]))
-            .collect();
+        let mut index: Vec<usize> = (0..m).filter(|&i| s[i].abs() > tol).collect();
+        index.sort_by(|&i, &j| s[i].total_cmp(&s[j]).then(i.cmp(&j)));
+        let mu = index.iter().map(|&i| s[i]).collect();
         Ok(Eigenpairs {
             net,
             fw,
             b,
             red,
             mu,
-            y,
+            index,
+            eig,
             radius,
         })
     }
@@ -80,9 +82,11 @@ impl<'a> Eigenpairs<'a> {
         self.red.t.nrows()
     }
 
-    fn y_col(&self, i: usize) -> &[f64] {
-        let m = self.order();
-        &self.y[i * m..(i + 1) * m]
+    /// `y_i`, the unit eigenvector of T for mu_i: `V e_(index[i])` (O(m^2)).
+    fn y_col(&self, i: usize) -> Vec<f64> {
+        let mut c = vec![0.0; self.order()];
+        c[self.index[i]] = 1.0;
+        self.eig.from_eigen(&c)
     }
 
     /// The unit eigenvectors u_i of H (flat parameter layout) for the eigenvalue indices `which`
@@ -97,31 +101,33 @@ impl<'a> Eigenpairs<'a> {
                         format!("index {i}: H has {} nonzero eigenvalues", self.mu.len()),
                     )
                 })?;
-                let mut u = self.lift(self.y_col(i));
+                let mut u = self.lift(&self.y_col(i));
                 u.iter_mut().for_each(|v| *v /= mu.abs());
                 Ok(u)
             })
             .collect()
     }
 
-    /// The coordinates `u_i . v` of a parameter vector on every eigenvector, in eigenvalue order.
+    /// The coordinates `u_i . v` of a parameter vector on every eigenvector, in eigenvalue order:
+    /// `y_i . r / |mu_i|` with `r = R K P^T v`, all of them from one `V^T r`.
     pub fn project(&self, v: &[f64]) -> Vec<f64> {
-        let r = self.lower(v);
-        (0..self.mu.len())
-            .map(|i| crate::linalg::dot(self.y_col(i), &r) / self.mu[i].abs())
+        let w = self.eig.to_eigen(&self.lower(v));
+        self.index
+            .iter()
+            .zip(&self.mu)
+            .map(|(&j, mu)| w[j] / mu.abs())
             .collect()
     }
 
-    /// `sum_i u_i (u_i . v) f(mu_i)` over the nonzero spectrum.
+    /// `sum_i u_i (u_i . v) f(mu_i)` over the nonzero spectrum: `P K R^T V c` with
+    /// `c_i = (V^T r)_i f(mu_i) / mu_i^2` on the nonzero coordinates (module doc).
     pub fn apply(&self, v: &[f64], f: impl Fn(f64) -> f64) -> Vec<f64> {
-        let r = self.lower(v);
-        let mut w = vec![0.0; self.order()];
-        for (i, &mu) in self.mu.iter().enumerate() {
-            let y = self.y_col(i);
-            let c = crate::linalg::dot(y, &r) * f(mu) / (mu * mu);
-            w.iter_mut().zip(y).for_each(|(a, b)| *a += c * b);
+        let w = self.eig.to_eigen(&self.lower(v));
+        let mut c = vec![0.0; self.order()];
+        for (&j, &mu) in self.index.iter().zip(&self.mu) {
+            c[j] = w[j] * f(mu) / (mu * mu);
         }
-        self.lift(&w)
+        self.lift(&self.eig.from_eigen(&c))
     }
 
     /// `H^+ v`, the pseudo-inverse over the nonzero spectrum.

@@ -12,8 +12,9 @@
 //! the plain adjoint b0 at every pattern, or the fixed list; J_R's adjoint b is taken at them.
 //! The direction is full rank in general (not [`crate::directions::RankOne`]), so the step is a
 //! flat update of the parameter vector, written only when every new parameter is finite and at
-//! most [`LIMIT`] in magnitude (else the step is rejected and nothing changes). Deterministic:
-//! the eigensolver is sequential with a fixed order of operations.
+//! most [`LIMIT`] in magnitude (else the step is rejected and nothing changes). Deterministic and
+//! the same bits natively and in wasm: the reduction's products and the eigensolver
+//! ([`crate::spectrum::symeig`]) have a fixed order of operations (tests/common/golden.rs).
 
 use super::engine::{evaluate_f64, Outcome, LIMIT};
 use super::method::Spectral;

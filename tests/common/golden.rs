@@ -21,6 +21,16 @@ use sifrian::io::data::Dataset;
 use sifrian::io::model_file::fnv1a64;
 use sifrian::network::Network;
 
+/// The f64 saddle-free run (`newton-pinv`'s engine, src/train/spectral.rs): the hash
+/// (`sifrian::io::model_file::params_hash` of the f64 parameters) after 30 steps of `saddle-free`
+/// at step 0.001 on 784-16-10 (`Network` seed 3, alpha 0.01, Eq. 65 with the white layer) on the
+/// fixture training patterns in file order. Made by tests/spectral.rs
+/// `the_same_seed_gives_the_same_spectral_run_and_the_golden_hash` (`-- --nocapture` prints it)
+/// on 2026-12-02 after the eigensolver became the fixed-order `spectrum::symeig`; tests/wasm.rs
+/// checks the same value in Chromium. (With faer and nalgebra's products it was ffa0199e6ceaf23e
+/// natively and 29c6be72bbece48b in Chromium.)
+pub const SADDLE_FREE_HASH: &str = "cc61884578b9e106";
+
 /// One golden run: its method and step size, and the hash of the parameters it ends with.
 pub struct Golden {
     pub name: &'static str,
