@@ -43,13 +43,18 @@ pub mod symeig;
 /// 134 MB (f64) and its eigensolve tens of seconds in the page. The paper's net has 1,610.
 pub const MAX_SPECTRUM_ORDER: usize = 4096;
 
-/// Largest order `2S - s_n` of T for which the lab also solves for eigenvectors (the
-/// minimum-norm and saddle-free Newton rows). Above it the lab solves for eigenvalues only: on
-/// the paper's net (order 1,610) the eigenpairs took 0.74-0.91 s in headless Chromium at a load
-/// of about 3 (docs/maths.md sections 5.4-5.5), inside the 1.2 s target; raising the cap (the
-/// lab's and the trainer's) is left for a change that also updates the page's refusals. 784-64-10 (order
-/// 138) and 784-128-64-10 (order 394) are under it. The command line has no cap.
+/// Largest order `2S - s_n` of T for which the trainable `newton-pinv` and `saddle-free` methods
+/// run (one eigendecomposition per pattern, so per step): 784-64-10 (order 138) and
+/// 784-128-64-10 (order 394) are under it, the paper's net (1,610) is refused. The command line
+/// has no cap for `inspect`.
 pub const MAX_EIGENPAIR_ORDER: usize = 512;
+
+/// Largest order `2S - s_n` of T for which the lab also solves for eigenvectors (the
+/// minimum-norm and saddle-free Newton rows); above it, eigenvalues only. It admits the paper's
+/// net (order 1,610): its eigenpairs with H⁺∇J_R and |H|⁺∇J_R took 832 ms in headless Chromium
+/// (`make bench`, idle, 2026-12-02; target 1.2 s) and keep 43.7 MB to apply the eigenvectors
+/// ([`symeig::SymEig::stored_bytes`]) besides T's 20.7 MB.
+pub const MAX_LAB_EIGENPAIR_ORDER: usize = 2048;
 
 /// All nonzero eigenvalues of one pattern's Hessian, its inertia and its spectral radius.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

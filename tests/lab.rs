@@ -486,7 +486,7 @@ fn inspect_reports_the_true_second_order_steps_and_every_curvature() {
 
 #[test]
 fn the_lab_leaves_out_the_eigenvector_rows_above_the_eigenpair_cap_and_says_why() {
-    use sifrian::spectrum::{reduced_order, MAX_EIGENPAIR_ORDER};
+    use sifrian::spectrum::{reduced_order, MAX_LAB_EIGENPAIR_ORDER};
     let keys = |r: &LabReport| -> Vec<&str> { r.directions.rows.iter().map(|r| r.key).collect() };
     // Under the cap (order 2S - s_n = 31): every row, and no reason.
     let small = Case::random(&[6, 7, 5, 4, 3], 0.1, 2, 1.0, 1.0);
@@ -494,11 +494,11 @@ fn the_lab_leaves_out_the_eigenvector_rows_above_the_eigenpair_cap_and_says_why(
     assert!(keys(&under).contains(&"pinv_newton") && keys(&under).contains(&"saddle_free_newton"));
     assert_eq!(under.directions.without_eigenpairs, None);
     // Over it: the same spectrum from the eigenvalues-only solve, the two rows gone, the reason given.
-    let big = Case::random(&[3, 300, 4], 0.1, 5, 1.0, 1.0);
+    let big = Case::random(&[3, 1100, 4], 0.1, 5, 1.0, 1.0);
     let order = reduced_order(&big.net).unwrap();
     assert!(
-        order > MAX_EIGENPAIR_ORDER,
-        "order {order} vs cap {MAX_EIGENPAIR_ORDER}"
+        order > MAX_LAB_EIGENPAIR_ORDER,
+        "order {order} vs cap {MAX_LAB_EIGENPAIR_ORDER}"
     );
     let over = report(&big, 1, &big.lambda, None, false, 0.5, 0.01).unwrap();
     assert!(
@@ -511,7 +511,7 @@ fn the_lab_leaves_out_the_eigenvector_rows_above_the_eigenpair_cap_and_says_why(
     assert_eq!(keys(&over).len(), 7, "rows {:?}", keys(&over));
     let why = over.directions.without_eigenpairs.clone().unwrap();
     assert!(
-        why.contains(&order.to_string()) && why.contains(&MAX_EIGENPAIR_ORDER.to_string()),
+        why.contains(&order.to_string()) && why.contains(&MAX_LAB_EIGENPAIR_ORDER.to_string()),
         "{why}"
     );
     let p = pattern_at_layer(

@@ -15,7 +15,7 @@ use crate::network::Network;
 use crate::paper_spectrum::{Eq62Families, PaperRadius};
 use crate::pattern::Pattern;
 use crate::spectrum::eigenpairs::Eigenpairs;
-use crate::spectrum::{reduced_order, ExactSpectrum, MAX_EIGENPAIR_ORDER};
+use crate::spectrum::{reduced_order, ExactSpectrum, MAX_LAB_EIGENPAIR_ORDER};
 use serde::Serialize;
 
 /// One direction's row of the comparison table.
@@ -83,7 +83,7 @@ pub struct DirectionsReport {
     /// Which rows do best and worst by three measures ([`DirectionMarks`]).
     pub marks: DirectionMarks,
     /// Why the minimum-norm and saddle-free Newton rows are missing (no eigenpairs were
-    /// computed: the reduced order is over [`MAX_EIGENPAIR_ORDER`]); `None` when they are there.
+    /// computed: the reduced order is over [`MAX_LAB_EIGENPAIR_ORDER`]); `None` when they are there.
     pub without_eigenpairs: Option<String>,
 }
 
@@ -200,7 +200,7 @@ impl DirectionsReport {
             }
             None => Some(format!(
                 "the minimum-norm and saddle-free Newton steps need H's eigenvectors, which the \
-                 lab computes only up to a reduced order 2S - s_n of {MAX_EIGENPAIR_ORDER}; this \
+                 lab computes only up to a reduced order 2S - s_n of {MAX_LAB_EIGENPAIR_ORDER}; this \
                  network's is {}",
                 reduced_order(p.net())?
             )),
@@ -509,8 +509,8 @@ impl LabReport {
     /// The lab for pattern `p` at its lambdas and hidden layer `layer`; `eq68` picks the radius
     /// formula; `mu` and `step` are for the directions table.
     pub fn of(p: &Pattern, layer: usize, eq68: bool, mu: f64, step_size: f64) -> Result<LabReport> {
-        // Eigenvectors only where they are cheap (MAX_EIGENPAIR_ORDER); else eigenvalues only.
-        let eig = if reduced_order(p.net())? <= MAX_EIGENPAIR_ORDER {
+        // Eigenvectors where they fit the page's time (MAX_LAB_EIGENPAIR_ORDER); else eigenvalues only.
+        let eig = if reduced_order(p.net())? <= MAX_LAB_EIGENPAIR_ORDER {
             Some(p.eigenpairs()?)
         } else {
             None

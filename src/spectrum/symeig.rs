@@ -64,6 +64,15 @@ impl SymEig {
         Ok(eig)
     }
 
+    /// Bytes held to apply V (the reflectors and the logged QL rotations): what the lab keeps
+    /// per report besides T. On the paper's net (order 1,610; 784-512-256-32-10, seed 3, a
+    /// synthetic digit) it was 43,732,160.
+    pub fn stored_bytes(&self) -> usize {
+        8 * (self.values.len() + self.house.len() + self.tau.len() + self.rot_cs.len())
+            + std::mem::size_of::<usize>() * self.hoff.len()
+            + 4 * self.rot_i.len()
+    }
+
     /// The order m.
     pub fn order(&self) -> usize {
         self.m

@@ -197,10 +197,12 @@ test("the paper's net 784-512-256-32-10: 810/800/540192, computed off the main t
   assert.equal(expectedInertia([784, 512, 256, 32, 10]), '810/800/540192');
   await checkOptimal(page);
   assert.match(await text(page, 'verdict'), /^Counts agree: the Hessian has 810 positive and 800 negative/);
-  // Over the eigenpair cap (order 1,610 > 512): eigenvalues only, the two eigenvector rows left out, and said.
-  const paperKeys = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => tr.dataset.direction));
-  assert.deepEqual(paperKeys, ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'newton_printed', 'gradient']);
-  assert.match(await page.textContent('#directions-note'), /only up to a reduced order 2S - s_n of 512; this network's is 1610/);
+  // Under the lab's eigenpair cap (order 1,610 <= 2,048): the eigenvector rows too, each with a
+  // finite curvature, and no note that they are missing.
+  const paperRows = await page.$$eval('[data-testid="directions"] tbody tr', (trs) => trs.map((tr) => [tr.dataset.direction, tr.querySelector('[data-curvature]')?.dataset.curvature]));
+  assert.deepEqual(paperRows.map((r) => r[0]), ['sgd', 'mk', 'mk_damped', 'mk_unreg', 'newton', 'newton_printed', 'gradient', 'pinv_newton', 'saddle_free_newton']);
+  for (const [key, c] of paperRows) assert.ok(Number.isFinite(Number(c)), `${key}: curvature ${c} is a number`);
+  assert.doesNotMatch(await page.textContent('#directions-note'), /Not in the table/);
   // Layer 2 (the README's Figure 5), then lambda moved: another exact spectrum each time.
   const second = await computeAndWait(page, () => page.selectOption('[data-testid="figure5-layer"]', '2'), 120000);
   metrics.paperNet.layer2TimeToExactSpectrumMs = Math.round(second.ms);
