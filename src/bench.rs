@@ -294,7 +294,7 @@ impl CurvatureWorkload {
         let t = crate::spectrum::reduced_matrix(&self.net, &fw, &b, &lambda)?;
         let eig = crate::spectrum::symeig::SymEig::new(t.as_slice(), t.nrows(), false)?;
         let radius = eig.values().iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let tol = t.nrows() as f64 * f64::EPSILON * 16.0 * radius;
+        let tol = crate::spectrum::zero_tolerance(t.nrows(), radius);
         Ok(eig.values().iter().filter(|v| v.abs() > tol).count())
     }
 

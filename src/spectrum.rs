@@ -292,7 +292,7 @@ fn to_faer(t: &DMatrix<f64>) -> Result<faer::Mat<f64>> {
 
 /// The threshold below which an eigenvalue of T of order `m` counts as zero:
 /// `m * eps * 16 * radius`.
-fn zero_tolerance(m: usize, radius: f64) -> f64 {
+pub(crate) fn zero_tolerance(m: usize, radius: f64) -> f64 {
     m as f64 * f64::EPSILON * 16.0 * radius
 }
 
