@@ -7,6 +7,7 @@
 import init, { catalog, simd_enabled } from './pkg/sifrian.js';
 import { request, workerReady } from './client.js';
 import { scheduleChart, warmChart } from './charts.js';
+import { warmInstruments } from './instruments.js';
 import { $, nextTask, probe } from './dom.js';
 import { buildExperiments } from './experiments.js';
 import { fillOptions, formFromSettings, openLink, wireForm } from './form.js';
@@ -61,6 +62,7 @@ async function boot() {
   loadData(app.settings.dataset);
   // While the worker downloads the data set: the first chart's one-time costs, then the empty chart.
   await warmChart();
+  await warmInstruments(nextTask);
   scheduleChart();
   // The lab was left out of the first layout (www/style.css): now it is laid out, in a later frame.
   await nextTask();
