@@ -5,7 +5,7 @@
 
 import { draw_multiples } from './pkg/sifrian.js';
 import { chartTheme, onThemeChange } from './theme.js';
-import { $, probe } from './dom.js';
+import { $, nextTask, probe } from './dom.js';
 import { fmtCount } from './format.js';
 import { app } from './state.js';
 
@@ -122,16 +122,16 @@ function drawAll() {
  * and paths), paid during the boot in tasks of their own instead of in the first chart's task:
  * two made-up samples of a 3-layer run drawn on a canvas that is never shown, in two sizes.
  */
-export async function warmInstruments(nextTask) {
+export async function warmInstruments() {
   const sample = (n, i) => ({
     samples: n, curvature: 1 + i, edge: 2, lambda: [1, 1, 1], leaky_share: [0.5, 0.5, 0.5],
     penalty: [1, 1], error: [1, 1], spectrum: { radius: 1 + i, positive: 2, negative: 1 },
   });
   const list = [sample(1000, 0), sample(2000, 1)];
   const small = document.createElement('canvas');
+  small.width = 360;
+  small.height = 240;
   for (const columns of [3, 2]) {
-    small.width = 360;
-    small.height = 240;
     try {
       draw_multiples(small, panels(list, false), 'patterns seen', columns, 1, chartTheme());
     } catch { /* the real draw reports any error */ }

@@ -62,7 +62,7 @@ async function boot() {
   loadData(app.settings.dataset);
   // While the worker downloads the data set: the first chart's one-time costs, then the empty chart.
   await warmChart();
-  await warmInstruments(nextTask);
+  await warmInstruments();
   scheduleChart();
   // The lab was left out of the first layout (www/style.css): now it is laid out, in a later frame.
   await nextTask();
