@@ -134,13 +134,14 @@ test('a diverged run: paused and marked on the chart, not rescaling the healthy 
   });
   assert.ok(spread > 30, `SGD's cost curve spans ${spread} px`);
   // A cost past 1e6 (as a run without the watch reached: 4.554e27) fits its cell in exponent notation.
-  await page.evaluate(async () => {
+  // Written and measured in one task: the readouts' next frame (a late validation) rewrites the cell.
+  const [cost, fits] = await page.evaluate(async () => {
     const { fmtCost } = await import('/www/format.js');
-    document.querySelector('[data-testid="cost-mk"]').textContent = fmtCost(4.554447070636897e+27);
+    const td = document.querySelector('[data-testid="cost-mk"]');
+    td.textContent = fmtCost(4.554447070636897e+27);
+    return [td.textContent, td.scrollWidth <= td.clientWidth];
   });
-  const cost = await page.textContent('[data-testid="cost-mk"]');
   assert.match(cost, /^\d\.\d{1,3}e\d+$/, 'exponent notation past 1e6');
-  const fits = await page.$eval('[data-testid="cost-mk"]', (td) => td.scrollWidth <= td.clientWidth);
   assert.ok(fits, `the cost ${cost} fits its cell`);
   await page.locator('#training').screenshot({ path: path.join(OUT, 'charts-desktop-diverged.png') });
 }));
@@ -158,11 +159,12 @@ test('on a 390 px phone at 2x: sharp, stacked, no horizontal scroll, a huge cost
   assert.ok(Math.abs((label.y + label.height / 2) - (select.y + select.height / 2)) < select.height / 2, 'label beside its select');
   await page.screenshot({ path: path.join(OUT, 'charts-phone-first-load.png') });
   await page.locator('#training').screenshot({ path: path.join(OUT, 'charts-phone-training-panel.png') });
-  await page.evaluate(async () => {
+  const cell = await page.evaluate(async () => {
     const { fmtCost } = await import('/www/format.js');
-    document.querySelector('[data-testid="cost"]').textContent = fmtCost(4.554447070636897e+27);
+    const td = document.querySelector('[data-testid="cost"]');
+    td.textContent = fmtCost(4.554447070636897e+27);
+    return [td.textContent, td.scrollWidth, td.clientWidth];
   });
-  const cell = await page.$eval('[data-testid="cost"]', (td) => [td.textContent, td.scrollWidth, td.clientWidth]);
   assert.equal(cell[0], '4.554e27');
   assert.ok(cell[1] <= cell[2], `the cost cell ${cell[1]} px of content in ${cell[2]} px`);
   // Counts are grouped as toLocaleString('en') groups them (fmtCount writes it without ICU).
