@@ -39,3 +39,7 @@ export function probe(name, value, el = document.body) {
 export const nextTask = () => (globalThis.scheduler && typeof scheduler.yield === 'function'
   ? scheduler.yield()
   : new Promise((resolve) => setTimeout(resolve, 0)));
+
+/** Resolves at the start of the next frame (`requestAnimationFrame`): the DOM changed after it is
+ * styled and laid out in that frame's rendering, apart from what the next call changes. */
+export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));

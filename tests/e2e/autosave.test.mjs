@@ -46,7 +46,7 @@ test('a paused run is autosaved; after a reload the offer restores the same mode
   await page.click('[data-testid="play"]'); // pause: an autosave of exactly these weights
   await page.waitForSelector('[data-testid="play"]:has-text("Play")');
   const samples = await number(page, 'samples-seen');
-  await waitFor(async () => Number((await saved(page)).samples) === samples, 10000, `the autosave at ${samples} patterns`);
+  await waitFor(async () => Number((await saved(page)).samples) === samples, 30000, `the autosave at ${samples} patterns`);
   await fullValidation(page, 'Paused at');
   const accuracy = await number(page, 'validation-accuracy');
   const before = await saved(page);

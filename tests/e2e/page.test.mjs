@@ -31,7 +31,7 @@ test('the data set loads: progress reaches 100, status ok, all requests local', 
 
 test('after the boot the lab is laid out and painted off screen too (it is left out of the first layout only)', () => withLocalPage(async ({ page }) => {
   await openReady(page, base);
-  // www/style.css skips the lab's content (content-visibility: auto) until main.js sets body.booted;
+  // www/style.css leaves the lab's parts out of layout until main.js shows them (one per frame) and sets body.booted;
   // after that a full-page screenshot must show it without scrolling to it.
   await page.waitForSelector('body.booted', { timeout: 30000 });
   const seen = await page.waitForFunction(() => {
@@ -40,6 +40,11 @@ test('after the boot the lab is laid out and painted off screen too (it is left 
     return top > innerHeight && h.checkVisibility({ contentVisibilityAuto: true }) && h.getBoundingClientRect().height > 0 && { top, height: h.getBoundingClientRect().height };
   }, null, { timeout: 10000 }).then((h) => h.jsonValue());
   assert.ok(seen.top > 900 && seen.height > 0, `the lab below the screen (top ${seen.top} px > 900) has its heading laid out (height ${seen.height} px > 0)`);
+  // Every part of it is shown, down to the last (the curvature of the data).
+  const parts = await page.$$eval('#lab > :not([hidden])', (els) => els.map((e) => [e.id || e.className, Math.round(e.getBoundingClientRect().height)]));
+  const empty = parts.filter(([, h]) => !(h > 0));
+  assert.ok(parts.length >= 10 && empty.length === 0, `all ${parts.length} shown parts of the lab have a height; without: ${JSON.stringify(empty)}`);
+  assert.equal(parts.at(-1)[0], 'batch-curvature-panel', `the lab's last part: ${parts.at(-1)}`);
 }));
 
 test('a failed download shows an error with a retry button, and retry loads', () => withLocalPage(async ({ page }) => {
