@@ -310,14 +310,21 @@ const OVERHEAD_PAIRS = 20;
  * time is corrected to the spectra it should hold: it holds j (counted in its samples), on
  * average patterns / spectrum_every, and (patterns / spectrum_every - j) x spectrumMs is added
  * (on the paper's net a spectrum comes every 524,288 patterns: the windows hold none, and this
- * amortises it as natively does; on 784-64-10 every other window holds one).
+ * amortises it as natively does; on 784-64-10 every other window holds one). A pair in which a
+ * run diverges is dropped and both sessions are rebuilt from the seed (counted as `restarts`).
  */
 function instrumentsOverhead(sizes, data, opt, spectrumMs) {
   const config = { sizes, optimizer: opt, step_size: OPTIMIZERS[opt].default_step_size, seed: 0 };
-  const plain = new Session(config, data);
-  const instr = new Session(config, data);
-  const schedule = instr.start_instruments();
-  const step = (s, n) => { const st = s.step(n); return st.steps + (st.diverged ? 1 : 0); };
+  let plain = new Session(config, data);
+  let instr = new Session(config, data);
+  let schedule = instr.start_instruments();
+  let diverged = false; // in the current window: its pair is dropped and both sessions rebuilt
+  let restarts = 0;
+  const step = (s, n) => {
+    const st = s.step(n);
+    if (st.diverged) diverged = true;
+    return st.steps + (st.diverged ? 1 : 0);
+  };
   let spectra = 0;
   const units = [
     (n) => step(plain, n),
@@ -329,7 +336,20 @@ function instrumentsOverhead(sizes, data, opt, spectrumMs) {
   ];
   const chunk = calibrate(units[0]);
   // Both sessions to the same multiple of `every` (the sampling one has sampled at pattern 0).
-  for (const u of units) for (let done = 0; done < schedule.every;) done += u(Math.min(chunk, schedule.every - done));
+  const align = () => { for (const u of units) for (let done = 0; done < schedule.every;) done += u(Math.min(chunk, schedule.every - done)); };
+  align();
+  // A run that diverged stops at every call (as in `trainRow`): both are rebuilt from the seed,
+  // outside the timed windows.
+  const rebuild = () => {
+    plain.free();
+    instr.free();
+    plain = new Session(config, data);
+    instr = new Session(config, data);
+    schedule = instr.start_instruments();
+    align();
+    diverged = false;
+    restarts += 1;
+  };
   const t0 = performance.now();
   units[0](chunk);
   const perPlain = (performance.now() - t0) / chunk;
@@ -344,20 +364,29 @@ function instrumentsOverhead(sizes, data, opt, spectrumMs) {
       const d = units[w](Math.min(chunk, patterns - done));
       if (d === 0) throw new Error(`instruments' cost: ${opt} made no progress`);
       done += d;
+      if (diverged) break;
     }
     const t = performance.now() - t0;
     const fix = w === 1 ? (done / schedule.spectrum_every - spectra) * spectrumMs : 0;
     return { per: (t + fix) / done, rate: (done * 1000) / t };
   };
+  if (diverged) rebuild();
   const ratios = [], rates = [[], []];
-  for (let i = 0; i < OVERHEAD_PAIRS; i++) {
+  for (let i = 0; ratios.length < OVERHEAD_PAIRS; i++) {
     const r = {};
-    for (const w of i % 2 ? [1, 0] : [0, 1]) { r[w] = window(w); rates[w].push(r[w].rate); }
+    for (const w of i % 2 ? [1, 0] : [0, 1]) r[w] = window(w);
+    if (diverged) {
+      if (restarts >= OVERHEAD_PAIRS) throw new Error(`instruments' cost: ${opt} diverged in ${restarts + 1} pairs of ${patterns}-pattern windows`);
+      rebuild();
+      continue;
+    }
+    for (const w of [0, 1]) rates[w].push(r[w].rate);
     ratios.push(1 - r[0].per / r[1].per);
   }
   plain.free();
   instr.free();
   return {
+    restarts,
     overhead: median(ratios),
     quartiles: quartiles(ratios),
     min_max: [Math.min(...ratios), Math.max(...ratios)],
@@ -446,6 +475,7 @@ async function main() {
       out[`instruments_overhead${suffix}`] = o.overhead;
       out[`instruments_overhead${suffix}_quartiles`] = o.quartiles;
       out[`instruments_overhead${suffix}_min_max`] = o.min_max;
+      out[`instruments_overhead${suffix}_restarts`] = o.restarts;
       out[`${opt}_instruments_pair_plain`] = o.plain;
       out[`${opt}_instruments`] = o.instruments;
       out.instruments_spectrum_every = o.spectrum_every;

@@ -15,7 +15,9 @@
 //! repetition (so drift hits all rows alike); medians are reported. `instruments_overhead`
 //! (`_mk`): `1 - (patterns/s with the instruments) / (without)` for SGD (MK) on the default
 //! schedule ([`Schedule::for_sizes`]): the `*_sampled` rows' time per pattern plus one
-//! `spectrum_ms` per `spectrum_every` patterns.
+//! `spectrum_ms` per `spectrum_every` patterns. Each sampled row is measured right after its
+//! plain row (in the other order every other repetition); the median of the repetitions'
+//! ratios is reported with their quartiles and extremes.
 
 use crate::error::{fs, CliError, Result};
 use clap::Args;
@@ -91,6 +93,15 @@ fn median(v: &mut [f64]) -> f64 {
     } else {
         0.5 * (v[m - 1] + v[m])
     }
+}
+
+/// The lower and upper quartiles of `v` (the sorted values at a quarter and three quarters of
+/// its length, rounded down: as `quartiles` in www/bench.js).
+fn quartiles(v: &[f64]) -> [f64; 2] {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let at = |q: f64| s[((q * s.len() as f64) as usize).min(s.len() - 1)];
+    [at(0.25), at(0.75)]
 }
 
 /// Runs `unit(chunk)` (which returns the work done and the seconds of it that are not work: a
@@ -263,6 +274,16 @@ fn preset(
     let probe = StreamProbe::new(weight_bytes)?;
     rows.push(("read_bps".into(), Row::Read(probe.clone())));
     rows.push(("read_write_bps".into(), Row::ReadWrite(probe)));
+    // Each `*_sampled` row right after its plain row: the two are measured in adjacent windows
+    // (their order alternating between repetitions), and each repetition gives one ratio.
+    for plain in ["sgd", "mk"] {
+        let sampled = format!("{plain}_sampled");
+        let at = |k: &str| rows.iter().position(|(key, _)| key == k);
+        if let (Some(p), Some(s)) = (at(plain), at(&sampled)) {
+            let row = rows.remove(s);
+            rows.insert(p + 1, row);
+        }
+    }
 
     // A `*_sampled` row steps in its plain row's chunks: its calibration call would hold a sample
     // (at pattern 0, about 15 steps' time on the paper's net) and pick chunks several times
@@ -280,9 +301,18 @@ fn preset(
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut spectrum_ms = Vec::new();
     let mut spectrum_vectors_ms = Vec::new();
-    for _ in 0..args.reps {
-        for ((key, row), &chunk) in rows.iter_mut().zip(&chunks) {
-            let r = rate(args.secs, chunk, |n| row.unit(n))?;
+    for rep in 0..args.reps {
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        if rep % 2 == 1 {
+            for i in 1..rows.len() {
+                if rows[i].0.strip_suffix("_sampled") == Some(rows[i - 1].0.as_str()) {
+                    order.swap(i - 1, i);
+                }
+            }
+        }
+        for i in order {
+            let (key, row) = &mut rows[i];
+            let r = rate(args.secs, chunks[i], |n| row.unit(n))?;
             samples.entry(key.clone()).or_default().push(r);
         }
         let t0 = Instant::now();
@@ -298,6 +328,32 @@ fn preset(
     // prepared and Lanczos to the top 5 of the plain loss's mean Hessian (no exact spectra).
     let (batch_ms, batch_hvps) = batch_lanczos(sizes, train)?;
     let mut out = serde_json::Map::new();
+    // The instruments' cost, one ratio per repetition from its adjacent pair of windows: the
+    // sampled row's time per pattern plus one spectrum per `spectrum_every` patterns (the median
+    // spectrum time, amortised: a window of seconds may hold none), against the plain row's.
+    let spectrum_s = median(&mut spectrum_ms.clone()) / 1e3;
+    for (key, plain) in [
+        ("instruments_overhead", "sgd"),
+        ("instruments_overhead_mk", "mk"),
+    ] {
+        let (p, s) = (&samples[plain], &samples[&format!("{plain}_sampled")]);
+        let mut ratios: Vec<f64> = p
+            .iter()
+            .zip(s)
+            .map(|(&rp, &rs)| {
+                let per = 1.0 / rs + spectrum_s / schedule.spectrum_every as f64;
+                1.0 - 1.0 / per / rp
+            })
+            .collect();
+        let (q, lo, hi) = (
+            quartiles(&ratios),
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        out.insert(key.into(), median(&mut ratios).into());
+        out.insert(format!("{key}_quartiles"), serde_json::json!(q));
+        out.insert(format!("{key}_min_max"), serde_json::json!([lo, hi]));
+    }
     for (key, row) in &rows {
         if let Row::Train(t) = row {
             out.insert(format!("{key}_restarts"), t.restarts.into());
@@ -331,18 +387,6 @@ fn preset(
         roofline_patterns_per_s(weight_bytes as f64, r, rw).into(),
     );
     out.insert("weight_bytes".into(), weight_bytes.into());
-    // The instruments' cost: the sampled rows' time per pattern, plus one spectrum per
-    // `spectrum_every` patterns (its median time, amortised: a window of seconds may hold none).
-    let spectrum_s = out["spectrum_ms"].as_f64().unwrap_or(f64::NAN) / 1e3;
-    for (key, plain) in [
-        ("instruments_overhead", "sgd"),
-        ("instruments_overhead_mk", "mk"),
-    ] {
-        let rate = |k: &str| out[k].as_f64().unwrap_or(f64::NAN);
-        let per =
-            1.0 / rate(&format!("{plain}_sampled")) + spectrum_s / schedule.spectrum_every as f64;
-        out.insert(key.into(), (1.0 - 1.0 / per / rate(plain)).into());
-    }
     out.insert("instruments_every".into(), schedule.every.into());
     out.insert(
         "instruments_spectrum_every".into(),
