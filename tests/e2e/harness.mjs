@@ -259,6 +259,24 @@ export async function chromiumDriver(opts) {
 }
 
 /**
+ * From now on the page's downloads are caught at their anchor click, in any engine: the last one's
+ * blob is kept as a File in window.__saved (a fetch of the blob: URL would be refused by
+ * connect-src 'self'), and nothing is written to disk.
+ */
+export const catchDownloads = (d) => d.eval(() => {
+  const blobs = new Map();
+  const createObjectURL = URL.createObjectURL;
+  URL.createObjectURL = (b) => { const u = createObjectURL(b); blobs.set(u, b); return u; };
+  const click = HTMLAnchorElement.prototype.click;
+  window.__saved = null;
+  HTMLAnchorElement.prototype.click = function () {
+    if (!this.download || !blobs.has(this.href)) return click.call(this);
+    window.__saved = new File([blobs.get(this.href)], this.download);
+    return undefined;
+  };
+});
+
+/**
  * The smoke every engine passes (Chromium also runs the full suite), through a driver `d`
  * ({goto, eval(fn, ...args), click(selector), stroke(points), problems(), close()}) and a page
  * served with the probe at `url`: load and data progress to ready; the lab's exact inertia on
@@ -326,20 +344,8 @@ export async function smoke(d, url) {
   m.drawnOneProbability = trained[1];
   assert.equal(m.drawnOne, '1', `${d.name}: a drawn 1 read as ${m.drawnOne} (probabilities ${trained})`);
 
-  // Save: the page's download, caught at its anchor click, its blob kept as a File (a fetch of
-  // the blob: URL would be refused by connect-src 'self').
-  await d.eval(() => {
-    const blobs = new Map();
-    const createObjectURL = URL.createObjectURL;
-    URL.createObjectURL = (b) => { const u = createObjectURL(b); blobs.set(u, b); return u; };
-    const click = HTMLAnchorElement.prototype.click;
-    window.__saved = null;
-    HTMLAnchorElement.prototype.click = function () {
-      if (!this.download || !blobs.has(this.href)) return click.call(this);
-      window.__saved = new File([blobs.get(this.href)], this.download);
-      return undefined;
-    };
-  });
+  // Save: the page's download, caught at its anchor click.
+  await catchDownloads(d);
   await d.click('[data-testid="save-model"]');
   m.savedName = await until('the saved model', 10000, () => window.__saved && window.__saved.name);
   assert.match(m.savedName, /^sifrian-mnist-sgd-784-64-10-\d+\.bin$/);
