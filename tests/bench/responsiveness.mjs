@@ -3,7 +3,7 @@
 // set ready), from Play to one second after the first step (the first curves), from the first stroke
 // on the pad to its prediction, during a race with the pad in use, and while the lab computes the
 // paper net's spectrum. `tests/bench/run.mjs` calls it once; run alone,
-// `node tests/bench/responsiveness.mjs [--runs N] [--smoke]` (after `make build`) measures N page
+// `node tests/bench/responsiveness.mjs [--runs N] [--smoke] [--root DIR]` (after `make build`) measures N page
 // loads and prints each phase's longest task per run, and writes test-output/responsiveness.json.
 // It asserts nothing (tests assert behaviour; `tests/bench/longtasks.mjs` says what each task is).
 import { writeFileSync } from 'node:fs';
@@ -102,7 +102,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const args = process.argv.slice(2);
   const runs = Number(args[args.indexOf('--runs') + 1] || 3) || 3;
   const smoke = args.includes('--smoke');
-  const { server, base } = await serve();
+  // --root DIR serves another copy of the page (e.g. an earlier commit's index.html and www/, to compare).
+  const root = args.includes('--root') ? path.resolve(args[args.indexOf('--root') + 1]) : undefined;
+  const { server, base } = await serve({ root });
   const all = [];
   try {
     for (let i = 0; i < runs; i++) {
