@@ -14,8 +14,9 @@ lint: setup
 	cargo clippy --lib --test wasm --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --features bench -- -D warnings
 
-# Native tests: the maths against independent references, the trainer, the command line.
-unit:
+# Native tests: the maths against independent references, the trainer, the command line. The data
+# first: the tests on the full sets skip (and pass) without it.
+unit: data
 	cargo test --all-targets
 
 # The wasm API in headless Chromium.

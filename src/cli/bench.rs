@@ -104,6 +104,14 @@ fn quartiles(v: &[f64]) -> [f64; 2] {
     [at(0.25), at(0.75)]
 }
 
+/// The smallest and largest of `v`.
+fn min_max(v: &[f64]) -> [f64; 2] {
+    v.iter()
+        .fold([f64::INFINITY, f64::NEG_INFINITY], |[lo, hi], &x| {
+            [lo.min(x), hi.max(x)]
+        })
+}
+
 /// Runs `unit(chunk)` (which returns the work done and the seconds of it that are not work: a
 /// diverged run's rebuild) until `secs` have passed; work per second of the rest.
 fn rate(
@@ -331,7 +339,8 @@ fn preset(
     // The instruments' cost, one ratio per repetition from its adjacent pair of windows: the
     // sampled row's time per pattern plus one spectrum per `spectrum_every` patterns (the median
     // spectrum time, amortised: a window of seconds may hold none), against the plain row's.
-    let spectrum_s = median(&mut spectrum_ms.clone()) / 1e3;
+    let spectrum_median_ms = median(&mut spectrum_ms);
+    let spectrum_s = spectrum_median_ms / 1e3;
     for (key, plain) in [
         ("instruments_overhead", "sgd"),
         ("instruments_overhead_mk", "mk"),
@@ -345,14 +354,10 @@ fn preset(
                 1.0 - 1.0 / per / rp
             })
             .collect();
-        let (q, lo, hi) = (
-            quartiles(&ratios),
-            ratios.iter().copied().fold(f64::INFINITY, f64::min),
-            ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        );
+        let (q, range) = (quartiles(&ratios), min_max(&ratios));
         out.insert(key.into(), median(&mut ratios).into());
         out.insert(format!("{key}_quartiles"), serde_json::json!(q));
-        out.insert(format!("{key}_min_max"), serde_json::json!([lo, hi]));
+        out.insert(format!("{key}_min_max"), serde_json::json!(range));
     }
     for (key, row) in &rows {
         if let Row::Train(t) = row {
@@ -366,14 +371,11 @@ fn preset(
     );
     let mut spread = serde_json::Map::new();
     for (key, mut v) in samples {
-        let (lo, hi) = (
-            v.iter().copied().fold(f64::INFINITY, f64::min),
-            v.iter().copied().fold(0.0, f64::max),
-        );
+        let range = min_max(&v);
         out.insert(key.clone(), median(&mut v).into());
-        spread.insert(key, serde_json::json!([lo, hi]));
+        spread.insert(key, serde_json::json!(range));
     }
-    out.insert("spectrum_ms".into(), median(&mut spectrum_ms).into());
+    out.insert("spectrum_ms".into(), spectrum_median_ms.into());
     out.insert(
         "spectrum_vectors_ms".into(),
         median(&mut spectrum_vectors_ms).into(),

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, close, openReady, text, number, OUT, waitFor, e2eSuite, chromiumDriver } from './harness.mjs';
+import { openReady, text, number, OUT, waitFor, e2eSuite, chromiumDriver } from './harness.mjs';
 import { PATTERNS, clickLatency, raceSoak, watchMainThread } from './race-soak.mjs';
 
 const EPOCH = 60_000;
@@ -30,12 +30,9 @@ const hashOf = (page) => page.evaluate(() => ({ hash: document.body.dataset.para
 const fullValidation = (page, first) => page.waitForFunction((f) => new RegExp(`^${f}.* Validation accuracy on all 10000`).test(document.querySelector('[data-testid="status"]').textContent)
   && /all 10,000/.test(document.getElementById('val-note').textContent), first, { timeout: 30000 });
 
-/** The Playwright page as the driver clickLatency needs. */
-const driverOf = (page) => ({ eval: (fn, arg) => page.evaluate(fn, arg), click: (selector) => page.click(selector) });
-
 test('soak: the paper net, SGD, 10 epochs of MNIST: flat memory, curves, accuracy, save/load, clicks', { timeout: 900000 }, async () => {
-  const b = await launch();
-  const { page } = b;
+  const d = await chromiumDriver();
+  const { page } = d;
   try {
     const tStart = Date.now();
     await openReady(page, base, `#arch=paper&opt=sgd&val=${VAL_EVERY}`);
@@ -55,14 +52,14 @@ test('soak: the paper net, SGD, 10 epochs of MNIST: flat memory, curves, accurac
 
     // Halfway: pause and play again, timing both clicks.
     await waitFor(async () => (await number(page, 'samples-seen')) >= PATTERNS / 2, 180000, 'half of the soak');
-    metrics.pauseLatencyMidMs = Math.round(await clickLatency(driverOf(page), 'Play'));
+    metrics.pauseLatencyMidMs = Math.round(await clickLatency(d, 'Play'));
     metrics.samplesAtMidPause = await number(page, 'samples-seen');
     await page.waitForTimeout(300);
-    metrics.playLatencyMidMs = Math.round(await clickLatency(driverOf(page), 'Pause'));
+    metrics.playLatencyMidMs = Math.round(await clickLatency(d, 'Pause'));
 
     // The end: 10 epochs' worth, then pause (timed) and the full validation.
     await waitFor(async () => (await number(page, 'samples-seen')) >= PATTERNS, 180000, '600,000 patterns', 100);
-    metrics.pauseLatencyEndMs = Math.round(await clickLatency(driverOf(page), 'Play'));
+    metrics.pauseLatencyEndMs = Math.round(await clickLatency(d, 'Play'));
     metrics.trainSeconds = (Date.now() - tTrain) / 1000;
     await fullValidation(page, 'Paused at');
     const samples = await number(page, 'samples-seen');
@@ -115,8 +112,8 @@ test('soak: the paper net, SGD, 10 epochs of MNIST: flat memory, curves, accurac
     metrics.autosave = { bytes: Number(auto.bytes), exportMs: Number(auto.exportMs), writeMs: Number(auto.writeMs), samples: Number(auto.samples) };
 
     // One more click after it all: still answering.
-    metrics.playLatencyAfterMs = Math.round(await clickLatency(driverOf(page), 'Pause'));
-    metrics.pauseLatencyAfterMs = Math.round(await clickLatency(driverOf(page), 'Play'));
+    metrics.playLatencyAfterMs = Math.round(await clickLatency(d, 'Pause'));
+    metrics.pauseLatencyAfterMs = Math.round(await clickLatency(d, 'Play'));
     metrics.soakSeconds = (Date.now() - tStart) / 1000;
 
     console.log(`soak: ${samples} patterns (epoch ${metrics.epoch}) in ${metrics.trainSeconds.toFixed(1)} s of training (${metrics.samplesPerS}/s), ${metrics.soakSeconds.toFixed(1)} s in all`);
@@ -149,9 +146,9 @@ test('soak: the paper net, SGD, 10 epochs of MNIST: flat memory, curves, accurac
     assert.equal(loaded.hash, saved.hash, 'the same parameters after a save/load round trip');
     assert.equal(reloadedAccuracy, metrics.validationAccuracy, 'the same validation accuracy after the round trip');
     assert.ok(metrics.autosave.bytes > 4_000_000 && metrics.autosave.samples > 0, 'the paper net was autosaved');
-    assert.deepEqual(b.problems, [], 'page errors or console errors');
+    assert.deepEqual(d.problems(), [], 'page errors or console errors');
   } finally {
-    await close(b);
+    await d.close();
   }
 });
 
