@@ -37,6 +37,7 @@ use nalgebra::DMatrix;
 
 pub mod eigenpairs;
 pub mod lanczos;
+mod lanes;
 pub mod symeig;
 
 /// Largest order `2S - s_n` of the dense matrix T the exact spectrum accepts: T then takes

@@ -14,7 +14,56 @@
 
 use crate::error::{Error, Result};
 
+use super::lanes::F2;
 use crate::linalg::dot;
+
+/// Row i (entries `0..=i`) of the trailing matrix in one pass: the pending rank-2 update
+/// `row_j -= pv_i pw_j + pw_i pv_j`, then `p[..i] += row[..i] v_i`; returns
+/// `row[..i] . v[..i] + row[i] v_i`, the dot on four lanes as [`dot`] sums them (lanes j mod 4,
+/// `(s0 + s1) + (s2 + s3)`, then the tail), so every bit is that of the separate loops.
+fn update_and_product(
+    row: &mut [f64],
+    pv: &[f64],
+    pw: &[f64],
+    v: &[f64],
+    p: &mut [f64],
+    i: usize,
+) -> f64 {
+    let (vi, pvi, pwi) = (v[i], pv[i], pw[i]);
+    let (body, tail) = row[..i].split_at_mut(i - i % 4);
+    let (fv, fpv, fpw) = (F2::splat(vi), F2::splat(pvi), F2::splat(pwi));
+    // Lanes (s0, s1) and (s2, s3) of the dot.
+    let (mut s01, mut s23) = (F2::splat(0.0), F2::splat(0.0));
+    let quads = body
+        .chunks_exact_mut(4)
+        .zip(pv.chunks_exact(4))
+        .zip(pw.chunks_exact(4))
+        .zip(v.chunks_exact(4))
+        .zip(p.chunks_exact_mut(4));
+    for ((((r, a), b), c), q) in quads {
+        let x0 = F2::load(r).sub(fpv.mul(F2::load(b)).add(fpw.mul(F2::load(a))));
+        let x1 = F2::load(&r[2..]).sub(fpv.mul(F2::load(&b[2..])).add(fpw.mul(F2::load(&a[2..]))));
+        x0.store(r);
+        x1.store(&mut r[2..]);
+        s01 = s01.add(x0.mul(F2::load(c)));
+        s23 = s23.add(x1.mul(F2::load(&c[2..])));
+        F2::load(q).add(x0.mul(fv)).store(q);
+        F2::load(&q[2..]).add(x1.mul(fv)).store(&mut q[2..]);
+    }
+    let ([s0, s1], [s2, s3]) = (s01.lanes(), s23.lanes());
+    let s = [s0, s1, s2, s3];
+    let mut total = (s[0] + s[1]) + (s[2] + s[3]);
+    let o = i - i % 4;
+    for (j, r) in tail.iter_mut().enumerate() {
+        let x = *r - (pvi * pw[o + j] + pwi * pv[o + j]);
+        *r = x;
+        total += x * v[o + j];
+        p[o + j] += x * vi;
+    }
+    let d = row[i] - (pvi * pw[i] + pwi * pv[i]);
+    row[i] = d;
+    total + d * vi
+}
 
 /// The eigen-decomposition `T = V Lambda V^T` of a symmetric matrix, V held as reflectors and
 /// rotations (module doc).
@@ -133,6 +182,12 @@ impl SymEig {
             for i in 0..n {
                 let base = (k + 1 + i) * m + k + 1;
                 let row = &mut a[base..base + i + 1];
+                if pending && tau != 0.0 {
+                    // Both in one loop over the row, each entry as in the two loops below.
+                    let pi = update_and_product(row, &pv[1..], &pw[1..], &v, &mut p[..i], i);
+                    p[i] += pi;
+                    continue;
+                }
                 if pending {
                     let (vi, wi) = (pv[1 + i], pw[1 + i]);
                     for ((r, &vj), &wj) in row.iter_mut().zip(&pv[1..]).zip(&pw[1..]) {
