@@ -51,9 +51,8 @@ fn update_and_product(
         F2::load(&q[2..]).add(x1.mul(fv)).store(&mut q[2..]);
     }
     let ([s0, s1], [s2, s3]) = (s01.lanes(), s23.lanes());
-    let s = [s0, s1, s2, s3];
-    let mut total = (s[0] + s[1]) + (s[2] + s[3]);
-    let o = i - i % 4;
+    let mut total = (s0 + s1) + (s2 + s3);
+    let o = body.len();
     for (j, r) in tail.iter_mut().enumerate() {
         let x = *r - (pvi * pw[o + j] + pwi * pv[o + j]);
         *r = x;
